@@ -1,0 +1,2 @@
+//! `provisioner`: mints NATS user credentials over NATS.
+fn main() {}
