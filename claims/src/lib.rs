@@ -1,1 +1,63 @@
-//! NATS JWT v2 claims.
+//! NATS JWT v2 claims, encoded byte for byte as Go's `nats-io/jwt/v2` (v2.8.2) writes
+//! them, decoded and verified as Go reads them, and validated with Go's blocking rules.
+//!
+//! Pure: no IO, no clock reads, no randomness. Keys and times (`iat`, `now`) are
+//! arguments; the caller generates keys and reads the clock.
+//!
+//! Layout:
+//! - [`claims_data`](Claims): the envelope (`aud` … `sub`, `nats`) and the `jti` recipe;
+//! - bodies: [`User`], [`Account`] (with imports, exports, limits, signing keys),
+//!   [`Operator`], [`Activation`], [`AuthorizationRequest`], [`AuthorizationResponse`],
+//!   [`GenericClaims`]; shared permission shapes in [`UserPermissionLimits`];
+//! - `encode` / `decode`: signing and verification, [`decode`] for any type;
+//! - `validate`: Go's blocking validation rules as typed errors;
+//! - [`creds`](parse_creds): the `.creds` file format;
+//! - [`KeyKind`]: strict nkey kind checks;
+//! - `go_json`: Go `encoding/json` compatible output.
+
+#![warn(missing_docs)]
+
+mod account;
+mod activation;
+mod any;
+mod authorization;
+mod claims_data;
+mod creds;
+mod decode;
+mod encode;
+mod error;
+mod generic;
+mod go_json;
+mod nkey_kind;
+mod omit;
+mod operator;
+mod permissions;
+mod user;
+
+pub use account::{
+    Account, AccountClaims, Export, ExportType, ExternalAuthorization, Import, JetStreamLimits,
+    MsgTrace, OperatorLimits, SamplingRate, ServiceLatency, SignerAuthority, SigningKeys,
+    UserScope, WeightedMapping, REVOKE_ALL, USER_SCOPE_KIND,
+};
+pub use activation::{Activation, ActivationClaims};
+pub use any::AnyClaims;
+pub use authorization::{
+    AuthorizationRequest, AuthorizationRequestClaims, AuthorizationResponse,
+    AuthorizationResponseClaims, ClientInformation, ClientTls, ConnectOptions, ServerId,
+    AUTH_REQUEST_AUDIENCE,
+};
+pub use claims_data::{ClaimBody, Claims, Standard, LIB_VERSION};
+pub use creds::{format_creds, jwt_from_creds_or_token, parse_creds, Creds, UserSeed};
+pub use decode::{decode, decode_generic, MAX_TOKEN_SIZE};
+pub use encode::HEADER_B64;
+pub use error::ClaimsError;
+pub use generic::GenericClaims;
+pub use go_json::{format_go_float, to_go_json};
+pub use nkey_kind::{check_public_key, is_public_key, keypair_from_seed, seed_kind, KeyKind};
+pub use nkeys::KeyPair;
+pub use operator::{Operator, OperatorClaims};
+pub use permissions::{
+    CidrList, Permission, Permissions, ResponsePermission, TimeRange, UserPermissionLimits,
+    NO_LIMIT,
+};
+pub use user::{User, UserClaims};
