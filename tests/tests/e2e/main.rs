@@ -1,1 +1,10 @@
-//! End-to-end suites against a real `nats-server`.
+//! End-to-end suites against a real `nats-server` (one test binary, one module per area).
+//!
+//! Run them with `./scripts/test.sh`, which installs the pinned nats-server first.
+//! The modules are `#[cfg(test)]` so that clippy treats their helper functions as test code
+//! (which may unwrap), not only the `#[test]` functions.
+
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod operator_config;
