@@ -1,0 +1,103 @@
+//! `provisioner inspect`: decode a JWT or a creds file, verify it and print its claims.
+//!
+//! The input is a path to a file (a creds file or a file holding a token) or the token
+//! itself. Only the JWT is read from a creds file; the seed is never printed.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::display::claims_table;
+use crate::exit::Outcome;
+
+/// Arguments of `provisioner inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A creds file, a file holding a JWT, or a JWT.
+    pub input: String,
+
+    /// Print the claims as JSON with Go's field names instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Check expiry against this unix time instead of the current time.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub now: Option<i64>,
+}
+
+/// Runs `inspect`.
+///
+/// # Errors
+/// When the input file cannot be read.
+pub fn run(args: &InspectArgs) -> anyhow::Result<Outcome> {
+    let text = read_input(&args.input)?;
+    let token = claims::jwt_from_creds_or_token(&text);
+    let now = match args.now {
+        Some(now) => now,
+        None => unix_now(),
+    };
+    let decoded = match claims::decode(token) {
+        Ok(decoded) => decoded,
+        Err(err) => {
+            eprintln!("invalid: {err}");
+            return Ok(Outcome::Error);
+        }
+    };
+    let problems = problems(&decoded, now);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&decoded.to_value())?);
+    } else {
+        let verdict = if problems.is_empty() {
+            "valid"
+        } else {
+            "INVALID"
+        };
+        print!("{}", claims_table(&decoded, verdict));
+    }
+    if problems.is_empty() {
+        Ok(Outcome::Ok)
+    } else {
+        for problem in &problems {
+            eprintln!("invalid: {problem}");
+        }
+        Ok(Outcome::Error)
+    }
+}
+
+/// Everything that makes a verified token unusable at `now`.
+fn problems(decoded: &claims::AnyClaims, now: i64) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Err(err) = decoded.standard().check_times(now) {
+        problems.push(err.to_string());
+    }
+    problems
+}
+
+fn read_input(input: &str) -> anyhow::Result<String> {
+    let path = Path::new(input);
+    // A JWT never contains a path separator and is far longer than any sane file name, so
+    // an existing path wins and anything else is taken as the token itself.
+    if input.len() < 4096 && path.is_file() {
+        std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))
+    } else if looks_like_token(input) {
+        Ok(input.to_owned())
+    } else if input.len() <= 100 {
+        anyhow::bail!("`{input}` is neither a readable file nor a JWT")
+    } else {
+        // Long input may be a damaged token: do not echo it.
+        anyhow::bail!("the input is neither a readable file nor a JWT")
+    }
+}
+
+fn looks_like_token(input: &str) -> bool {
+    input.trim().split('.').count() == 3
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
