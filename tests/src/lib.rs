@@ -5,16 +5,21 @@
 //!   started from a config string ([`ServerOptions`] for JetStream, a fixed port or an explicit
 //!   binary), killed on drop.
 //! - [`config`]: operator-mode config strings (memory and full resolver).
+//! - [`client`]: async-nats clients connected with creds, with server events watched.
+//! - [`estate`]: a throwaway operator, accounts and users minted with `claims`.
 //!
 //! The suites themselves live in `tests/tests/e2e/` (one test binary, one module per area).
 //! Tests need nats-server 2.10+; `./scripts/install-test-tools.sh` installs the pinned 2.15.1
 //! into `.tools/venv`, and `./scripts/test.sh` runs everything with it.
 //!
-//! Not here: minting keys, JWTs or credentials (the `claims` and `nsc-setup` crates) and
-//! NATS clients (tests use `async-nats`).
+//! Not here: the product's own estate (the `nsc-setup` crate).
 
+pub mod client;
 pub mod config;
+pub mod estate;
 pub mod server;
 
+pub use client::{connect_with_creds, WatchedClient, STEP};
 pub use config::{operator_full_resolver, operator_memory_resolver, quote};
+pub use estate::{mint_user, unix_now, TestAccount, TestOperator, TestUser};
 pub use server::{free_port, NatsServer, ServerOptions};

@@ -8,3 +8,5 @@
 mod harness;
 #[cfg(test)]
 mod operator_config;
+#[cfg(test)]
+mod user_auth;

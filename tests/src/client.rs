@@ -1,0 +1,82 @@
+//! NATS clients for end-to-end tests: connect with a creds file and watch the server's
+//! asynchronous errors (permission violations arrive as `-ERR`, not as call results).
+//!
+//! Every wait has a deadline; nothing sleeps to wait for state.
+
+use std::time::Duration;
+
+use async_nats::{Client, ConnectOptions, Event};
+use tokio::sync::mpsc;
+
+/// Upper bound for one client step (connect, request, waiting for an event).
+pub const STEP: Duration = Duration::from_secs(10);
+
+/// A connected client and the stream of server events it has seen.
+pub struct WatchedClient {
+    /// The client.
+    pub client: Client,
+    events: mpsc::UnboundedReceiver<Event>,
+}
+
+impl WatchedClient {
+    /// Waits until the server reports a permissions violation mentioning `subject`.
+    ///
+    /// # Errors
+    /// When none arrives within [`STEP`].
+    pub async fn expect_permission_violation(&mut self, subject: &str) -> anyhow::Result<String> {
+        let wanted = format!("\"{subject}\"");
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .map_err(|_| {
+                    anyhow::anyhow!("no permissions violation for `{subject}` within {STEP:?}")
+                })?
+                .ok_or_else(|| anyhow::anyhow!("event stream closed"))?;
+            let text = event.to_string();
+            if text.to_lowercase().contains("permissions violation") && text.contains(&wanted) {
+                return Ok(text);
+            }
+        }
+    }
+
+    /// Waits until the server closes or refuses this connection's authorization.
+    ///
+    /// # Errors
+    /// When that does not happen within `within`.
+    pub async fn expect_disconnect(&mut self, within: Duration) -> anyhow::Result<String> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .map_err(|_| anyhow::anyhow!("connection not closed within {within:?}"))?
+                .ok_or_else(|| anyhow::anyhow!("event stream closed"))?;
+            match event {
+                Event::Disconnected | Event::Closed | Event::ServerError(_) => {
+                    return Ok(event.to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Connects to `url` with the creds file text `creds`, without retrying on failure.
+///
+/// # Errors
+/// When the server refuses the credentials or is unreachable.
+pub async fn connect_with_creds(url: &str, creds: &str) -> anyhow::Result<WatchedClient> {
+    let (tx, events) = mpsc::unbounded_channel();
+    let client = ConnectOptions::with_credentials(creds)?
+        .connection_timeout(STEP)
+        .max_reconnects(Some(1))
+        .event_callback(move |event| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(event);
+            }
+        })
+        .connect(url)
+        .await?;
+    Ok(WatchedClient { client, events })
+}
