@@ -1,11 +1,30 @@
 //! The provisioner: a NATS service that answers credential requests, checks the requester
 //! against the account policy and mints a user JWT signed with the tenant's signing key.
 //!
-//! Layout:
-//! - `cli/`: one file per subcommand (`inspect`, `policy`, `serve`, `request`, `bench`);
-//! - `exit`: the process exit codes every subcommand shares;
-//! - `display`: human-readable rendering of claims for `inspect`.
+//! Where one request goes, in order (design §3):
+//! - `parse`: bytes → a v1 JSON request or the seed's plain-text name (`wire` has the shapes);
+//! - `identify`: the caller from the server-set `Nats-Request-Info` header; `proof` checks
+//!   possession of the requested key and `nonce` guards against replays;
+//! - decide: the `policy` crate's `evaluate`;
+//! - `mint`: the user JWT from the decision, signed with the tenant's key (`keys`);
+//! - `audit`: one event and one log line per decision;
+//! - `reply`: the JSON reply, or an error reply with the NATS micro error headers
+//!   (`rejection` holds the status, code and reason).
+//!
+//! Around it: `service` (the NATS micro service, queue group, concurrency bound, drain),
+//! `admin` and `metrics` (HTTP health and Prometheus), `cli/` (one file per subcommand),
+//! `exit` (process exit codes), `display` (claims as a table).
 
+pub mod admin;
+pub mod audit;
 pub mod cli;
 pub mod display;
 pub mod exit;
+pub mod identify;
+pub mod keys;
+pub mod metrics;
+pub mod nonce;
+pub mod parse;
+pub mod proof;
+pub mod rejection;
+pub mod wire;

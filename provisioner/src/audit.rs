@@ -1,0 +1,112 @@
+//! Step 6 of a request: one structured audit event per decision, published on the audit
+//! subject, and one tracing line.
+//!
+//! The event names who asked for what and what happened; it never carries the JWT, a
+//! seed, a creds file or an invite token.
+
+use serde::Serialize;
+
+/// One decision, as published on the audit subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEvent {
+    /// Unix seconds.
+    pub ts: i64,
+    /// The request id.
+    pub request_id: String,
+    /// `allow`, `deny` or `error`.
+    pub outcome: &'static str,
+    /// Stable code (`ok` on allow).
+    pub code: String,
+    /// The NATS micro status code (200 on allow).
+    pub status: u16,
+    /// The tenant, when resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// The tenant account, when resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The name asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The user public key credentials were (or would have been) minted for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_public_key: Option<String>,
+    /// The minted JWT's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Expiry of the minted JWT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
+    /// The calling account, when identified through an import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller_account: Option<String>,
+    /// The calling user, when identified through an import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller_user: Option<String>,
+    /// Whether this was a legacy plain-text request.
+    pub legacy: bool,
+    /// The policy rule that decided, when the policy was reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event with only the request id and time set.
+    pub fn new(request_id: &str, ts: i64) -> Self {
+        AuditEvent {
+            ts,
+            request_id: request_id.to_owned(),
+            outcome: "error",
+            code: String::new(),
+            status: 0,
+            tenant: None,
+            account: None,
+            name: None,
+            user_public_key: None,
+            jti: None,
+            expires: None,
+            caller_account: None,
+            caller_user: None,
+            legacy: false,
+            rule: None,
+        }
+    }
+
+    /// Writes the tracing line for this decision.
+    pub fn log(&self) {
+        let tenant = self.tenant.as_deref().unwrap_or("-");
+        let user = self.user_public_key.as_deref().unwrap_or("-");
+        let jti = self.jti.as_deref().unwrap_or("-");
+        let rule = self.rule.as_deref().unwrap_or("-");
+        if self.outcome == "allow" {
+            tracing::info!(request_id = %self.request_id, tenant, user, jti, rule, legacy = self.legacy, "minted");
+        } else {
+            tracing::info!(
+                request_id = %self.request_id,
+                tenant,
+                user,
+                outcome = self.outcome,
+                code = %self.code,
+                status = self.status,
+                rule,
+                "refused"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialize_without_empty_fields() {
+        let mut e = AuditEvent::new("r1", 5);
+        e.outcome = "deny";
+        e.code = "name_taken".into();
+        e.status = 409;
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "name_taken");
+        assert!(json.get("jti").is_none());
+    }
+}

@@ -1,0 +1,209 @@
+//! Step 2 of a request: who is calling, from the server-set `Nats-Request-Info` header.
+//!
+//! The server sets the header on every request that crosses a service import and replaces
+//! one a client forged on the first hop. A request published inside the provisioner's own
+//! account crosses no import, so any header on it was written by the client: it is never
+//! trusted. For a tenant account named in the policy, the header must also carry (imports
+//! with `share=true`) the caller's user JWT, which must verify and be issued by that
+//! account's identity key or a key the policy lists for it; otherwise the request is
+//! refused as forged. Tags come from that verified JWT. Proof of key possession is
+//! separate (`proof`).
+
+use serde::Deserialize;
+
+use crate::rejection::Rejection;
+
+/// The parts of the `Nats-Request-Info` JSON the provisioner reads; other fields are
+/// tolerated.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RequestInfo {
+    /// The requesting account.
+    #[serde(default)]
+    pub acc: String,
+    /// The requesting user's public key (with `share=true`).
+    #[serde(default)]
+    pub user: String,
+    /// The requesting user's full JWT (with `share=true`).
+    #[serde(default)]
+    pub jwt: String,
+}
+
+/// A caller whose account and tags the provisioner trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The caller's account public key.
+    pub account: String,
+    /// The caller's user public key.
+    pub user: String,
+    /// The caller's user name (JWT `name`).
+    pub name: String,
+    /// The caller's tags, from its verified JWT.
+    pub tags: Vec<String>,
+}
+
+/// Identifies the caller of one request.
+///
+/// `own_account` is the provisioner's account. `issuers_of` answers, for an account the
+/// policy names as a tenant, the public keys allowed to have issued its users (the
+/// identity key and the tenant's signing keys); `None` for accounts the policy does not
+/// name.
+///
+/// # Errors
+/// A 400 when the header is not JSON; a 403 when it names a tenant account but its JWT is
+/// missing, invalid, expired or issued by a key that account does not use.
+pub fn identify_caller<F>(
+    header: Option<&str>,
+    own_account: &str,
+    issuers_of: F,
+    now: i64,
+) -> Result<Option<Caller>, Rejection>
+where
+    F: Fn(&str) -> Option<Vec<String>>,
+{
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let info: RequestInfo = serde_json::from_str(header).map_err(|_| {
+        Rejection::bad_request(
+            "request_info_invalid",
+            "Nats-Request-Info header is not valid JSON",
+        )
+    })?;
+    if info.acc.is_empty() || info.acc == own_account {
+        // INVARIANT: no import was crossed, so the header is the client's own words.
+        return Ok(None);
+    }
+    let Some(issuers) = issuers_of(&info.acc) else {
+        return Ok(None);
+    };
+    let forged = |why: &str| {
+        Rejection::denied(
+            "identity_unverified",
+            format!("caller identity could not be verified: {why}"),
+        )
+    };
+    if info.jwt.is_empty() {
+        return Err(forged(
+            "the import does not share the caller's JWT (share=true)",
+        ));
+    }
+    let user =
+        claims::UserClaims::decode(&info.jwt).map_err(|_| forged("caller JWT is invalid"))?;
+    user.check_times(now)
+        .map_err(|_| forged("caller JWT is expired or not yet valid"))?;
+    let issuer_ok = issuers.iter().any(|k| *k == user.iss);
+    let account_ok = user.account() == info.acc;
+    if !issuer_ok || !account_ok {
+        return Err(forged("caller JWT was not issued by the calling account"));
+    }
+    if !info.user.is_empty() && info.user != user.sub {
+        return Err(forged("caller JWT does not belong to the calling user"));
+    }
+    Ok(Some(Caller {
+        account: info.acc,
+        user: user.sub.clone(),
+        name: user.name.clone(),
+        tags: user.nats.tags.clone(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use claims::{KeyPair, UserClaims};
+
+    struct Tenant {
+        account: KeyPair,
+        signing: KeyPair,
+    }
+
+    fn tenant() -> Tenant {
+        Tenant {
+            account: KeyPair::new_account(),
+            signing: KeyPair::new_account(),
+        }
+    }
+
+    fn user_jwt(t: &Tenant, signer: &KeyPair, tags: &[&str]) -> (String, String) {
+        let user = KeyPair::new_user();
+        let mut c = UserClaims::new_user(user.public_key());
+        c.name = "enroller".into();
+        c.nats.issuer_account = t.account.public_key();
+        c.nats.tags = tags.iter().map(|s| s.to_string()).collect();
+        (c.encode(signer, 1000).unwrap(), user.public_key())
+    }
+
+    fn issuers(t: &Tenant) -> impl Fn(&str) -> Option<Vec<String>> + '_ {
+        move |acc| {
+            (acc == t.account.public_key())
+                .then(|| vec![t.account.public_key(), t.signing.public_key()])
+        }
+    }
+
+    fn header(acc: &str, user: &str, jwt: &str) -> String {
+        serde_json::json!({"acc": acc, "user": user, "jwt": jwt, "rtt": 1, "tags": ["forged"]})
+            .to_string()
+    }
+
+    #[test]
+    fn a_tenant_caller_with_a_verified_jwt_is_trusted_with_its_jwt_tags() {
+        let t = tenant();
+        let (jwt, user) = user_jwt(&t, &t.signing, &["role:enroller"]);
+        let h = header(&t.account.public_key(), &user, &jwt);
+        let caller = identify_caller(Some(&h), "AOWN", issuers(&t), 1000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(caller.account, t.account.public_key());
+        assert_eq!(caller.tags, vec!["role:enroller"]);
+    }
+
+    #[test]
+    fn headers_for_the_own_account_or_unknown_accounts_are_ignored() {
+        let t = tenant();
+        let own = header("AOWN", "U", "x");
+        assert_eq!(
+            identify_caller(Some(&own), "AOWN", issuers(&t), 1000).unwrap(),
+            None
+        );
+        let unknown = header("AUNKNOWN", "U", "x");
+        assert_eq!(
+            identify_caller(Some(&unknown), "AOWN", issuers(&t), 1000).unwrap(),
+            None
+        );
+        assert_eq!(
+            identify_caller(None, "AOWN", issuers(&t), 1000).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn forged_tenant_headers_are_refused() {
+        let t = tenant();
+        let acc = t.account.public_key();
+        let no_jwt = header(&acc, "U", "");
+        assert_eq!(
+            identify_caller(Some(&no_jwt), "AOWN", issuers(&t), 1000)
+                .unwrap_err()
+                .code,
+            "identity_unverified"
+        );
+        let stranger = KeyPair::new_account();
+        let (jwt, user) = user_jwt(&t, &stranger, &[]);
+        let h = header(&acc, &user, &jwt);
+        assert_eq!(
+            identify_caller(Some(&h), "AOWN", issuers(&t), 1000)
+                .unwrap_err()
+                .code,
+            "identity_unverified"
+        );
+        let (jwt, _) = user_jwt(&t, &t.signing, &[]);
+        let h = header(&acc, "USOMEONEELSE", &jwt);
+        assert!(identify_caller(Some(&h), "AOWN", issuers(&t), 1000).is_err());
+        assert_eq!(
+            identify_caller(Some("not json"), "AOWN", issuers(&t), 1000)
+                .unwrap_err()
+                .code,
+            "request_info_invalid"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Why a request was not answered with credentials: a status (the NATS micro error code),
+//! a stable machine-readable code and a reason safe to show the caller.
+//!
+//! Built by every step of the request path; turned into the error reply by `reply`.
+
+use std::fmt;
+
+/// The NATS micro error codes the service answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// 400: the request is malformed.
+    BadRequest,
+    /// 403: the policy denies it.
+    Denied,
+    /// 409: it conflicts with existing state (for example a taken name).
+    Conflict,
+    /// 429: a rate limit or quota is exhausted.
+    TooMany,
+    /// 500: the service failed.
+    Internal,
+    /// 503: the service is overloaded or shutting down.
+    Unavailable,
+}
+
+impl Status {
+    /// The numeric code.
+    pub fn code(self) -> u16 {
+        match self {
+            Status::BadRequest => 400,
+            Status::Denied => 403,
+            Status::Conflict => 409,
+            Status::TooMany => 429,
+            Status::Internal => 500,
+            Status::Unavailable => 503,
+        }
+    }
+
+    /// The short status text for the `Nats-Service-Error` header.
+    pub fn text(self) -> &'static str {
+        match self {
+            Status::BadRequest => "bad request",
+            Status::Denied => "denied",
+            Status::Conflict => "conflict",
+            Status::TooMany => "too many requests",
+            Status::Internal => "internal error",
+            Status::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A refused request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The error code class.
+    pub status: Status,
+    /// Stable code, for example `invalid_json`.
+    pub code: String,
+    /// Why, safe to show the caller: never a secret.
+    pub reason: String,
+}
+
+impl Rejection {
+    /// A rejection with the given parts.
+    pub fn new(status: Status, code: impl Into<String>, reason: impl Into<String>) -> Self {
+        Rejection {
+            status,
+            code: code.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A 400 rejection.
+    pub fn bad_request(code: &str, reason: impl Into<String>) -> Self {
+        Rejection::new(Status::BadRequest, code, reason)
+    }
+
+    /// A 403 rejection.
+    pub fn denied(code: &str, reason: impl Into<String>) -> Self {
+        Rejection::new(Status::Denied, code, reason)
+    }
+
+    /// A 500 rejection; the detail goes to the log, not to the caller.
+    pub fn internal() -> Self {
+        Rejection::new(
+            Status::Internal,
+            "internal",
+            "the service failed; see its log with the request id",
+        )
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.code(), self.code, self.reason)
+    }
+}
+
+/// A JSON error message that keeps its category and position but drops quoted input,
+/// which could be a secret (a token value, say).
+pub fn safe_json_error(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut in_quotes = false;
+    for ch in text.chars() {
+        match (ch, in_quotes) {
+            ('"', false) => {
+                in_quotes = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                in_quotes = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_drop_quoted_input() {
+        let err = serde_json::from_str::<u32>("\"s3cr3t-token\"").unwrap_err();
+        let msg = safe_json_error(&err);
+        assert!(!msg.contains("s3cr3t"), "{msg}");
+        assert!(msg.contains("invalid type"), "{msg}");
+    }
+
+    #[test]
+    fn statuses_map_to_micro_codes() {
+        assert_eq!(Status::BadRequest.code(), 400);
+        assert_eq!(Status::Denied.code(), 403);
+        assert_eq!(Status::Conflict.code(), 409);
+        assert_eq!(Status::TooMany.code(), 429);
+        assert_eq!(Status::Internal.code(), 500);
+        assert_eq!(
+            Rejection::internal().to_string().split(':').next(),
+            Some("500 internal")
+        );
+    }
+}
