@@ -10,7 +10,9 @@
 //!   [`Operator`], [`Activation`], [`AuthorizationRequest`], [`AuthorizationResponse`],
 //!   [`GenericClaims`]; shared permission shapes in [`UserPermissionLimits`];
 //! - `encode` / `decode`: signing and verification, [`decode`] for any type;
-//! - `validate`: Go's blocking validation rules as typed errors;
+//! - [`validate`](Validate): Go's `Validate` rules as typed [`ValidationError`]s and
+//!   [`ValidationWarning`]s against a given clock value, [`validate_any`] for decoded
+//!   tokens and [`validate_scoped_signer`] for users of scoped signing keys;
 //! - [`creds`](parse_creds): the `.creds` file format;
 //! - [`KeyKind`]: strict nkey kind checks;
 //! - `go_json`: Go `encoding/json` compatible output.
@@ -33,6 +35,7 @@ mod omit;
 mod operator;
 mod permissions;
 mod user;
+mod validate;
 
 pub use account::{
     Account, AccountClaims, Export, ExportType, ExternalAuthorization, Import, JetStreamLimits,
@@ -61,3 +64,7 @@ pub use permissions::{
     NO_LIMIT,
 };
 pub use user::{User, UserClaims};
+pub use validate::{
+    validate_any, validate_scoped_signer, TimeBound, Validate, ValidationError, ValidationReport,
+    ValidationWarning, MAX_INFO_LENGTH,
+};
