@@ -1,6 +1,10 @@
 //! The command line: global flags and the subcommands, each in its own file under `cli/`.
 
+pub mod bench;
 pub mod inspect;
+pub mod nats_args;
+pub mod request;
+pub mod serve;
 
 use std::process::ExitCode;
 
@@ -25,12 +29,27 @@ pub enum Command {
     /// Exits 0 when the token is valid, 1 (with the reason) when it is not. A seed in a
     /// creds file is never printed.
     Inspect(inspect::InspectArgs),
+    /// Serve credential requests over NATS.
+    ///
+    /// With only `-s URL --acc ACCOUNT.jwt --sk SIGNING.nk --creds APP.creds` it serves
+    /// the seed tutorial's `chat.req.access` for that one account in legacy mode.
+    Serve(Box<crate::config::ServeArgs>),
+    /// Ask a provisioner for credentials: makes the user key locally, proves possession
+    /// and writes a creds file (mode 0600) holding the local seed.
+    ///
+    /// Exit 0 on success, 2 when the policy denies, 1 on other errors.
+    Request(request::RequestArgs),
+    /// Load-generate credential requests and print creds/s and latency percentiles.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the chosen subcommand and maps its outcome to the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Request(args) => request::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match outcome {
         Ok(outcome) => outcome.into(),

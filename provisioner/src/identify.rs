@@ -91,7 +91,7 @@ where
         claims::UserClaims::decode(&info.jwt).map_err(|_| forged("caller JWT is invalid"))?;
     user.check_times(now)
         .map_err(|_| forged("caller JWT is expired or not yet valid"))?;
-    let issuer_ok = issuers.iter().any(|k| *k == user.iss);
+    let issuer_ok = issuers.contains(&user.iss);
     let account_ok = user.account() == info.acc;
     if !issuer_ok || !account_ok {
         return Err(forged("caller JWT was not issued by the calling account"));

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    provisioner::logging::init();
     let cli = provisioner::cli::Cli::parse();
     provisioner::cli::run(cli)
 }

@@ -25,7 +25,7 @@ pub enum NonceGuard {
     /// In this process only.
     Memory(Mutex<MemoryNonces>),
     /// In a JetStream KV bucket shared by every replica.
-    Kv(kv::Store),
+    Kv(Box<kv::Store>),
 }
 
 /// Used nonces with their expiry, pruned as they age out.

@@ -113,3 +113,18 @@ fn garbage_input_is_a_clear_error() {
             "neither a readable file nor a JWT",
         ));
 }
+
+#[test]
+fn a_token_that_fails_go_validation_exits_one() {
+    let account = KeyPair::new_account();
+    let user = KeyPair::new_user();
+    let mut c = UserClaims::new_user(user.public_key());
+    c.nats.permissions.publish.allow = vec!["foo..bar".into()];
+    let token = c.encode(&account, IAT).unwrap();
+    inspect()
+        .args(["inspect", &token])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("INVALID"))
+        .stderr(predicate::str::contains("foo..bar"));
+}

@@ -72,6 +72,8 @@ fn problems(decoded: &claims::AnyClaims, now: i64) -> Vec<String> {
     if let Err(err) = decoded.standard().check_times(now) {
         problems.push(err.to_string());
     }
+    let report = claims::validate_any(decoded, now);
+    problems.extend(report.errors.iter().map(ToString::to_string));
     problems
 }
 

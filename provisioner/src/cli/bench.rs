@@ -1,0 +1,162 @@
+//! `provisioner bench`: a load generator. N concurrent requesters send credential
+//! requests for a fixed duration; it prints creds/s, latency percentiles and errors.
+//!
+//! Every requester makes a fresh key and proof per request in the proof flow, as real
+//! clients do, so the figures include the client's own signing work.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use claims::KeyPair;
+use clap::Args;
+
+use crate::cli::nats_args::{parse_duration, NatsArgs};
+use crate::client::{read_answer, request_body, Answer, Ask};
+use crate::exit::Outcome;
+
+/// Arguments of `provisioner bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    /// Connection.
+    pub nats: NatsArgs,
+    /// Concurrent requesters.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// How long to run.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Send the seed's plain-text requests instead of proven JSON requests.
+    #[arg(long)]
+    pub legacy: bool,
+    /// Tenant to name in JSON requests.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Name prefix; each request asks for `<prefix>-<requester>-<n>`.
+    #[arg(long, default_value = "bench")]
+    pub name_prefix: String,
+}
+
+/// Runs `bench`.
+///
+/// # Errors
+/// When the connection fails.
+pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(bench(args))
+}
+
+#[derive(Default)]
+struct Tally {
+    ok: AtomicU64,
+    refused: AtomicU64,
+    failed: AtomicU64,
+}
+
+async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
+    let client = args.nats.connect().await?;
+    let tally = Arc::new(Tally::default());
+    let deadline = Instant::now() + args.duration;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(args.concurrency);
+    for worker in 0..args.concurrency.max(1) {
+        let client = client.clone();
+        let tally = Arc::clone(&tally);
+        let subject = args.nats.subject.clone();
+        let legacy = args.legacy;
+        let tenant = args.tenant.clone();
+        let prefix = args.name_prefix.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                n += 1;
+                let name = format!("{prefix}-{worker}-{n}");
+                let body = if legacy {
+                    Ok(bytes::Bytes::from(name))
+                } else {
+                    let ask = Ask {
+                        name,
+                        tenant: tenant.clone(),
+                        ..Default::default()
+                    };
+                    request_body(&KeyPair::new_user(), &ask)
+                };
+                let Ok(body) = body else {
+                    tally.failed.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
+                let sent = Instant::now();
+                match client.request(subject.clone(), body).await {
+                    Ok(reply) => {
+                        latencies.push(sent.elapsed());
+                        let refused = !legacy
+                            && matches!(read_answer(&reply), Ok(Answer::Refused { .. }) | Err(_));
+                        let refused = refused
+                            || (legacy
+                                && reply.headers.as_ref().is_some_and(|h| {
+                                    h.get(crate::wire::SERVICE_ERROR_CODE_HEADER).is_some()
+                                }));
+                        let counter = if refused { &tally.refused } else { &tally.ok };
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        tally.failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap_or_default());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let ok = tally.ok.load(Ordering::Relaxed);
+    let refused = tally.refused.load(Ordering::Relaxed);
+    let failed = tally.failed.load(Ordering::Relaxed);
+    let pct = |p: f64| -> String {
+        if latencies.is_empty() {
+            return String::from("-");
+        }
+        let max_index = latencies.len().saturating_sub(1);
+        // Nearest-rank percentile: round half up on an index that is always in range.
+        let index = ((p * max_index as f64) + 0.5) as usize;
+        let value = latencies
+            .get(index.min(max_index))
+            .copied()
+            .unwrap_or_default();
+        format!("{:.2} ms", value.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "flow {} | concurrency {} | duration {:.1} s",
+        if args.legacy {
+            "legacy (seed)"
+        } else {
+            "proof (JSON v1)"
+        },
+        args.concurrency,
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "creds {ok} | {:.0} creds/s | refused {refused} | errors {failed}",
+        ok as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "latency p50 {} | p90 {} | p99 {} | max {}",
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        pct(1.0)
+    );
+    Ok(if failed == 0 && refused == 0 {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    })
+}

@@ -1,0 +1,149 @@
+//! `provisioner request`: make a user key locally, prove possession of it, ask the
+//! provisioner for credentials and write a creds file (mode 0600) with the local seed.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use claims::KeyPair;
+use clap::Args;
+
+use crate::cli::nats_args::NatsArgs;
+use crate::client::{read_answer, request_body, Answer, Ask};
+use crate::display::format_time;
+use crate::exit::Outcome;
+
+/// Arguments of `provisioner request`.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    #[command(flatten)]
+    /// Connection.
+    pub nats: NatsArgs,
+    /// The user name to ask for.
+    #[arg(long)]
+    pub name: String,
+    /// The tenant, when your identity does not imply it.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// An invite token.
+    #[arg(long, env = "PROVISIONER_INVITE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Requested lifetime in seconds (the policy caps it).
+    #[arg(long)]
+    pub ttl: Option<u64>,
+    /// A tag to ask for (repeatable).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Where to write the creds file [default: NAME.creds].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Send the seed's plain-text request instead (the service then makes the seed).
+    #[arg(long)]
+    pub legacy: bool,
+}
+
+/// Runs `request`.
+///
+/// # Errors
+/// Connection, timeout and file errors; a policy denial is reported and exits 2.
+pub fn run(args: &RequestArgs) -> anyhow::Result<Outcome> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(request(args))
+}
+
+async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
+    let client = args.nats.connect().await?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.creds", args.name)));
+    if args.legacy {
+        let reply = client
+            .request(args.nats.subject.clone(), args.name.clone().into())
+            .await
+            .context("no reply to the credential request")?;
+        if let Ok(Answer::Refused { status, error }) = read_answer(&reply) {
+            eprintln!(
+                "refused ({status} {}): {}",
+                error.error.code, error.error.reason
+            );
+            return Ok(Outcome::Denied);
+        }
+        let text = String::from_utf8(reply.payload.to_vec()).context("reply is not text")?;
+        let creds = claims::parse_creds(&text).context("reply is not a creds file")?;
+        write_secret(&out, &text)?;
+        let user = claims::UserClaims::decode(&creds.jwt)?;
+        println!("wrote {} for `{}` ({})", out.display(), user.name, user.sub);
+        println!("account {}, expires {}", user.account(), expiry(user.exp));
+        return Ok(Outcome::Ok);
+    }
+    let user = KeyPair::new_user();
+    let ask = Ask {
+        name: args.name.clone(),
+        tenant: args.tenant.clone(),
+        token: args.token.clone(),
+        ttl: args.ttl,
+        tags: args.tags.clone(),
+    };
+    let reply = client
+        .request(args.nats.subject.clone(), request_body(&user, &ask)?)
+        .await
+        .context("no reply to the credential request")?;
+    match read_answer(&reply)? {
+        Answer::Refused { status, error } => {
+            eprintln!(
+                "refused ({status} {}): {} [request {}]",
+                error.error.code, error.error.reason, error.error.request_id
+            );
+            Ok(if status == 500 || status == 503 {
+                Outcome::Error
+            } else {
+                Outcome::Denied
+            })
+        }
+        Answer::Granted(granted) => {
+            let seed = user.seed()?;
+            write_secret(&out, &claims::format_creds(&granted.jwt, &seed))?;
+            println!("wrote {} for `{}`", out.display(), granted.name);
+            println!("user    {}", user.public_key());
+            println!("account {}", granted.account);
+            println!("expires {}", expiry(granted.expires));
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+fn expiry(exp: i64) -> String {
+    if exp == 0 {
+        String::from("never")
+    } else {
+        format_time(exp)
+    }
+}
+
+/// Writes a secret file with mode 0600 (created so, never widened).
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    Ok(())
+}

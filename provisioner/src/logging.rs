@@ -1,0 +1,24 @@
+//! Logging for the binary: `tracing` with an env filter from `PROVISIONER_LOG` (default
+//! `info`) and plain or JSON lines from `PROVISIONER_LOG_FORMAT` (`plain` default, `json`
+//! in containers). Logs go to stderr so that stdout stays for command output.
+
+use tracing_subscriber::EnvFilter;
+
+/// Variable holding the filter, in `EnvFilter` syntax.
+pub const LOG_ENV: &str = "PROVISIONER_LOG";
+/// Variable choosing `plain` or `json`.
+pub const LOG_FORMAT_ENV: &str = "PROVISIONER_LOG_FORMAT";
+
+/// Installs the subscriber; a second call does nothing.
+pub fn init() {
+    let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var(LOG_FORMAT_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

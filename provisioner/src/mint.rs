@@ -1,0 +1,40 @@
+//! Step 5 of a request: the user JWT for an Allow, signed with the tenant's signing key.
+//!
+//! The claims come from the decision as they are (a scoped key's decision carries no
+//! permissions); this module only signs and checks that the key is the tenant's.
+
+use crate::keys::TenantSigner;
+use crate::rejection::Rejection;
+
+/// A signed user JWT and its id.
+pub struct Minted {
+    /// The JWT. Secret-ish: never logged.
+    pub jwt: String,
+    /// Its `jti`, for audit.
+    pub jti: String,
+}
+
+/// Signs the user claims of `allow` with `signer` as of `now`.
+///
+/// # Errors
+/// A 500 [`Rejection`] when the signer is not the tenant's or signing fails; the detail is
+/// logged, not returned.
+pub fn mint_user(
+    allow: &policy::Allow,
+    signer: &TenantSigner,
+    now: i64,
+) -> Result<Minted, Rejection> {
+    if signer.account != allow.account {
+        tracing::error!(account = %allow.account, signer_account = %signer.account, "signer of another account");
+        return Err(Rejection::internal());
+    }
+    let mut claims = allow.user_claims();
+    let jwt = claims.encode(&signer.key, now).map_err(|err| {
+        tracing::error!(error = %err, "signing the user JWT failed");
+        Rejection::internal()
+    })?;
+    Ok(Minted {
+        jwt,
+        jti: claims.jti,
+    })
+}

@@ -1,0 +1,189 @@
+//! The NATS side of `serve`: a NATS micro service (`$SRV.PING|INFO|STATS`) with one
+//! endpoint on the request subject in a queue group, requests handled concurrently up
+//! to a bound, each within a time budget, and a drain on shutdown.
+//!
+//! Error replies are sent as ordinary replies with the micro error headers so that they
+//! can carry a JSON body; the Prometheus metrics count them (the micro stats count every
+//! request).
+
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use async_nats::service::ServiceExt as _;
+use async_nats::Client;
+use futures::StreamExt as _;
+use tokio::sync::Semaphore;
+use tracing::Instrument as _;
+
+use crate::admin::Readiness;
+use crate::audit::AuditEvent;
+use crate::handler::{handle, Context, Handled};
+use crate::metrics::{record_request, InFlight};
+use crate::rejection::{Rejection, Status};
+use crate::reply::{refused, request_id};
+use crate::wire::REQUEST_INFO_HEADER;
+
+/// The micro service's version: the crate's.
+pub const SERVICE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The endpoint name reported in `$SRV.INFO`.
+pub const REQUEST_ENDPOINT: &str = "request";
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// Micro service name.
+    pub name: String,
+    /// Request subject.
+    pub subject: String,
+    /// Queue group.
+    pub queue_group: String,
+    /// Bound on requests handled at once.
+    pub max_in_flight: usize,
+    /// Budget of one request.
+    pub request_timeout: Duration,
+    /// Time to finish in-flight requests on shutdown.
+    pub shutdown_grace: Duration,
+    /// Audit subject, if any.
+    pub audit_subject: Option<String>,
+}
+
+/// The current unix time in seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Serves requests until `shutdown` completes, then drains.
+///
+/// # Errors
+/// When the service or its endpoint cannot be registered.
+pub async fn run(
+    client: Client,
+    ctx: Arc<Context>,
+    settings: ServiceSettings,
+    readiness: Arc<Readiness>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let service = client
+        .service_builder()
+        .description("mints NATS user credentials gated by an account policy")
+        .queue_group(&settings.queue_group)
+        .start(&settings.name, SERVICE_VERSION)
+        .await
+        .map_err(|e| anyhow::anyhow!("registering the micro service: {e}"))?;
+    let mut endpoint = service
+        .endpoint_builder()
+        .name(REQUEST_ENDPOINT)
+        .add(&settings.subject)
+        .await
+        .map_err(|e| anyhow::anyhow!("subscribing to `{}`: {e}", settings.subject))?;
+    client.flush().await?;
+    readiness.subscribed.store(true, Ordering::Relaxed);
+    tracing::info!(subject = %settings.subject, queue_group = %settings.queue_group, "serving");
+
+    let permits = Arc::new(Semaphore::new(settings.max_in_flight));
+    let settings = Arc::new(settings);
+    tokio::pin!(shutdown);
+    loop {
+        let request = tokio::select! {
+            () = &mut shutdown => break,
+            request = endpoint.next() => request,
+        };
+        let Some(request) = request else { break };
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = Arc::clone(&permits).acquire_owned() => permit?,
+        };
+        let ctx = Arc::clone(&ctx);
+        let client = client.clone();
+        let settings = Arc::clone(&settings);
+        tokio::spawn(async move {
+            serve_one(&client, &ctx, &settings, request).await;
+            drop(permit);
+        });
+    }
+
+    tracing::info!("draining: no new requests");
+    readiness.subscribed.store(false, Ordering::Relaxed);
+    if let Err(err) = endpoint.stop().await {
+        tracing::warn!(error = %err, "unsubscribing the endpoint failed");
+    }
+    let all = u32::try_from(settings.max_in_flight).unwrap_or(u32::MAX);
+    match tokio::time::timeout(settings.shutdown_grace, permits.acquire_many(all)).await {
+        Ok(_) => tracing::info!("in-flight requests finished"),
+        Err(_) => {
+            tracing::warn!(grace = ?settings.shutdown_grace, "in-flight requests still running at the end of the grace period")
+        }
+    }
+    if let Err(err) = service.stop().await {
+        tracing::warn!(error = %err, "stopping the micro service failed");
+    }
+    if let Err(err) = client.flush().await {
+        tracing::warn!(error = %err, "final flush failed");
+    }
+    Ok(())
+}
+
+async fn serve_one(
+    client: &Client,
+    ctx: &Context,
+    settings: &ServiceSettings,
+    request: async_nats::service::Request,
+) {
+    let started = Instant::now();
+    let _in_flight = InFlight::start();
+    let headers = request.message.headers.as_ref();
+    let id = request_id(headers);
+    let info = headers
+        .and_then(|h| h.get(REQUEST_INFO_HEADER))
+        .map(|v| v.as_str().to_owned());
+    let now = unix_now();
+    let span = tracing::info_span!("request", request_id = %id, endpoint = REQUEST_ENDPOINT);
+    let work = handle(ctx, &request.message.payload, info.as_deref(), &id, now).instrument(span);
+    let handled = match tokio::time::timeout(settings.request_timeout, work).await {
+        Ok(handled) => handled,
+        Err(_) => {
+            let rejection = Rejection::new(
+                Status::Unavailable,
+                "timeout",
+                "the request took too long; retry",
+            );
+            let mut audit = AuditEvent::new(&id, now);
+            audit.code.clone_from(&rejection.code);
+            audit.status = rejection.status.code();
+            Handled {
+                reply: refused(&rejection, &id),
+                audit,
+            }
+        }
+    };
+    let Handled { reply, audit } = handled;
+    if let Err(err) = request
+        .respond_with_headers(Ok(reply.body), reply.headers)
+        .await
+    {
+        tracing::warn!(error = %err, "reply failed");
+    }
+    audit.log();
+    if let Some(subject) = &settings.audit_subject {
+        match serde_json::to_vec(&audit) {
+            Ok(event) => {
+                if let Err(err) = client.publish(subject.clone(), event.into()).await {
+                    tracing::warn!(error = %err, "publishing the audit event failed");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "encoding the audit event failed"),
+        }
+    }
+    record_request(
+        REQUEST_ENDPOINT,
+        audit.outcome,
+        &audit.code,
+        started.elapsed(),
+    );
+}
