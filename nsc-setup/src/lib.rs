@@ -1,2 +1,54 @@
 //! The operator estate: operator, accounts and users in nsc's store layout, the server
 //! configuration that trusts them, and pushes of account JWTs to a running resolver.
+//!
+//! `nsc-setup init` builds the topology of design §2 (an operator with a signing key;
+//! SYS; AUTH with the provisioner's user and the credential-service exports; SERVICES
+//! with `svc.>` and an agent; one account per tenant importing both with `share=true`,
+//! with a minted-users signing key, a bootstrap and an admin user) and writes it so that
+//! real `nsc` can manage it afterwards, plus `server.conf`, `provisioner.toml`,
+//! `policy.toml` and `nsc.env`.
+//!
+//! Layout (pure modules first):
+//! - [`topology`]: the names, subjects and permissions of the estate, as constants;
+//! - [`estate`]: the estate as values, built from a [`KeySource`] and a clock value
+//!   ([`Estate::build`], [`Estate::add_tenant`], [`Estate::revoke_user`]);
+//! - [`keys`]: [`RandomKeys`] for real estates, [`SequentialKeys`] for tests;
+//! - [`layout`]: every path (nsc store, key store, product files);
+//! - [`store`], [`server_config`], [`product`], [`policy_file`]: the files' contents;
+//! - [`describe`]: the estate as tables;
+//! - [`write`]: 0600/0700, all-or-nothing writes; [`load`]: reading a store back (ours or
+//!   one made by `nsc`);
+//! - [`setup`]: `init`, `tenant add` and account updates on a directory;
+//! - [`push`]: `$SYS.REQ.CLAIMS.UPDATE` as the system user, collecting every answer.
+//!
+//! The `nsc-setup` binary (`src/main.rs`, `src/cli/`) wires these to the command line.
+
+pub mod describe;
+pub mod error;
+pub mod estate;
+pub mod keys;
+pub mod layout;
+pub mod load;
+pub mod policy_file;
+pub mod product;
+pub mod push;
+pub mod server_config;
+pub mod setup;
+pub mod store;
+pub mod topology;
+pub mod write;
+
+pub use describe::describe;
+pub use error::{EstateError, PushError, StoreError};
+pub use estate::{
+    check_name, AccountEntry, Estate, EstateSpec, OperatorEntry, TenantSpec, UserEntry,
+};
+pub use keys::{KeySource, RandomKeys, SequentialKeys};
+pub use layout::{KeyStore, Layout, NscStore};
+pub use load::{load_dir, load_store, read_seed};
+pub use push::{push_accounts, push_dir, AccountPush, PushOptions, PushReport, ServerAnswer};
+pub use server_config::{ResolverKind, ServerSettings};
+pub use setup::{
+    add_tenant, add_tenant_with, estate_files, init, init_with, revoke_user, unix_now,
+    update_account, InitOptions, TenantAdded, Written,
+};

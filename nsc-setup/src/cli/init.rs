@@ -1,0 +1,92 @@
+//! `nsc-setup init`: build a new estate directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use nsc_setup::{InitOptions, Layout, ResolverKind, ServerSettings};
+
+/// The resolver choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResolverArg {
+    /// NATS-based: account JWTs in `<dir>/jwt`, updated by `push`.
+    Full,
+    /// Every account preloaded in `server.conf`.
+    Memory,
+}
+
+impl From<ResolverArg> for ResolverKind {
+    fn from(arg: ResolverArg) -> Self {
+        match arg {
+            ResolverArg::Full => ResolverKind::Full,
+            ResolverArg::Memory => ResolverKind::Memory,
+        }
+    }
+}
+
+/// `init` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The estate directory to create (refused if it exists and is not empty).
+    #[arg(long, env = "NSC_SETUP_DIR")]
+    pub dir: PathBuf,
+    /// The operator's name.
+    #[arg(long, env = "NSC_SETUP_OPERATOR", default_value = "OP")]
+    pub operator: String,
+    /// A tenant (repeat, or comma-separate in the environment variable).
+    #[arg(long = "tenant", env = "NSC_SETUP_TENANTS", value_delimiter = ',')]
+    pub tenants: Vec<String>,
+    /// The account resolver of `server.conf`.
+    #[arg(long, env = "NSC_SETUP_RESOLVER", value_enum, default_value_t = ResolverArg::Full)]
+    pub resolver: ResolverArg,
+    /// Make tenants' minted-users signing keys scoped (the server applies the template).
+    #[arg(long, env = "NSC_SETUP_SCOPED_KEYS")]
+    pub scoped_keys: bool,
+    /// Enable JetStream (store in `<dir>/js`; unlimited for AUTH and SERVICES).
+    #[arg(long, env = "NSC_SETUP_JETSTREAM")]
+    pub jetstream: bool,
+    /// The server's client listen host.
+    #[arg(long, env = "NSC_SETUP_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// The server's client listen port.
+    #[arg(long, env = "NSC_SETUP_PORT", default_value_t = 4222)]
+    pub port: u16,
+    /// Replace an existing directory.
+    #[arg(long, env = "NSC_SETUP_FORCE")]
+    pub force: bool,
+}
+
+/// Builds and writes the estate, then prints where things are.
+pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let options = InitOptions {
+        dir: args.dir.clone(),
+        operator: args.operator.clone(),
+        tenants: args.tenants.clone(),
+        scoped_keys: args.scoped_keys,
+        server: ServerSettings {
+            resolver: args.resolver.into(),
+            host: args.host.clone(),
+            port: args.port,
+            jetstream: args.jetstream,
+        },
+        force: args.force,
+    };
+    let written = nsc_setup::init(&options)
+        .with_context(|| format!("initializing `{}`", args.dir.display()))?;
+    let layout = Layout::new(&written.dir);
+    println!(
+        "wrote {} files for operator {} ({} tenants) in {}",
+        written.files.len(),
+        written.estate.operator.name,
+        written.estate.tenants().count(),
+        written.dir.display()
+    );
+    println!(
+        "  server:      nats-server -c {}",
+        layout.server_conf().display()
+    );
+    println!("  provisioner: {}", layout.provisioner_toml().display());
+    println!("  nsc:         source {}", layout.env_file().display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,533 @@
+//! Building the topology of design §2 as values: the operator with a signing key, SYS,
+//! AUTH, SERVICES and one account per tenant, each with its users, every JWT signed as of
+//! a given `now` with keys from a given [`KeySource`].
+//!
+//! Every account is signed by the operator signing key (so the operator could turn on
+//! `strict_signing_key_usage`); every user here by its account's identity key. Minted
+//! users are not made here: the provisioner signs them with the tenant's signing key.
+
+use claims::{
+    AccountClaims, Export, ExportType, Import, JetStreamLimits, KeyPair, OperatorClaims,
+    Permission, ResponsePermission, UserClaims, UserPermissionLimits, UserScope,
+};
+use nkeys::KeyPairType;
+
+use crate::error::EstateError;
+use crate::estate::{check_name, AccountEntry, Estate, OperatorEntry, UserEntry};
+use crate::keys::KeySource;
+use crate::topology::{
+    self as t, ADMIN_EXPORT_NAME, ADMIN_SUBJECT, ADMIN_TAG, AGENT_USER, AUTH_ACCOUNT,
+    BOOTSTRAP_USER, PROVISIONER_USER, REQUEST_EXPORT_NAME, REQUEST_SUBJECT, SERVICES_ACCOUNT,
+    SERVICES_EXPORT_NAME, SERVICES_SUBJECT, SYS_ACCOUNT, SYS_USER,
+};
+
+/// What to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EstateSpec {
+    /// The operator's name.
+    pub operator: String,
+    /// The tenants, one account each.
+    pub tenants: Vec<TenantSpec>,
+    /// Give AUTH and SERVICES unlimited JetStream (the provisioner's KV registry).
+    pub jetstream: bool,
+}
+
+/// One tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSpec {
+    /// The tenant's name, also its account's name.
+    pub name: String,
+    /// Whether its minted-users signing key is scoped (the server applies the template).
+    pub scoped: bool,
+}
+
+impl Estate {
+    /// Builds the whole estate of `spec` as of `now` (unix seconds).
+    ///
+    /// # Errors
+    /// [`EstateError::Name`] for a bad operator or tenant name,
+    /// [`EstateError::DuplicateAccount`] for a repeated or reserved tenant name, and key
+    /// or signing failures.
+    pub fn build(
+        spec: &EstateSpec,
+        keys: &mut impl KeySource,
+        now: i64,
+    ) -> Result<Estate, EstateError> {
+        check_name("operator", &spec.operator)?;
+        for tenant in &spec.tenants {
+            check_tenant_name(&tenant.name)?;
+        }
+        let operator_key = keys.generate(KeyPairType::Operator)?;
+        let operator_sk = keys.generate(KeyPairType::Operator)?;
+        let sys_key = keys.generate(KeyPairType::Account)?;
+
+        let mut claims = OperatorClaims::with_body(operator_key.public_key(), Default::default());
+        claims.name = spec.operator.clone();
+        claims.nats.signing_keys = vec![operator_sk.public_key()];
+        claims.nats.system_account = sys_key.public_key();
+        let jwt = sign(&mut claims, &operator_key, now, "operator")?;
+        let mut estate = Estate {
+            operator: OperatorEntry {
+                name: spec.operator.clone(),
+                claims,
+                jwt,
+                key: Some(operator_key),
+                signing_keys: vec![operator_sk],
+            },
+            accounts: Vec::new(),
+        };
+
+        let sys = AccountClaims::new_account(sys_key.public_key());
+        estate.push_account(SYS_ACCOUNT, sys, sys_key, Vec::new(), now)?;
+        let sys_user = UserClaims::new_user(String::new());
+        estate.push_user(SYS_ACCOUNT, SYS_USER, sys_user, keys, now)?;
+
+        let auth_key = keys.generate(KeyPairType::Account)?;
+        let mut auth = AccountClaims::new_account(auth_key.public_key());
+        auth.nats.exports = vec![
+            service_export(REQUEST_SUBJECT, REQUEST_EXPORT_NAME),
+            service_export(ADMIN_SUBJECT, ADMIN_EXPORT_NAME),
+        ];
+        if spec.jetstream {
+            auth.nats.limits.jetstream = unlimited_jetstream();
+        }
+        estate.push_account(AUTH_ACCOUNT, auth, auth_key, Vec::new(), now)?;
+        let provisioner = user_with(&t::PROVISIONER_PUB, &t::PROVISIONER_SUB, true);
+        estate.push_user(AUTH_ACCOUNT, PROVISIONER_USER, provisioner, keys, now)?;
+
+        let services_key = keys.generate(KeyPairType::Account)?;
+        let mut services = AccountClaims::new_account(services_key.public_key());
+        services.nats.exports = vec![service_export(SERVICES_SUBJECT, SERVICES_EXPORT_NAME)];
+        if spec.jetstream {
+            services.nats.limits.jetstream = unlimited_jetstream();
+        }
+        estate.push_account(SERVICES_ACCOUNT, services, services_key, Vec::new(), now)?;
+        let agent = user_with(&t::AGENT_PUB, &t::AGENT_SUB, true);
+        estate.push_user(SERVICES_ACCOUNT, AGENT_USER, agent, keys, now)?;
+
+        for tenant in &spec.tenants {
+            estate.add_tenant(tenant, keys, now)?;
+        }
+        Ok(estate)
+    }
+
+    /// Adds a tenant account (imports, signing key, `bootstrap` and `admin` users) to an
+    /// estate that has AUTH and SERVICES, signed with the operator's account signer.
+    ///
+    /// # Errors
+    /// [`EstateError::Name`], [`EstateError::DuplicateAccount`],
+    /// [`EstateError::NoAccount`] when AUTH or SERVICES is missing,
+    /// [`EstateError::MissingSeed`] when the operator signing key is not held, and key or
+    /// signing failures.
+    pub fn add_tenant(
+        &mut self,
+        tenant: &TenantSpec,
+        keys: &mut impl KeySource,
+        now: i64,
+    ) -> Result<&AccountEntry, EstateError> {
+        let name = tenant.name.as_str();
+        check_tenant_name(name)?;
+        if self.account(name).is_some() {
+            return Err(EstateError::DuplicateAccount {
+                name: name.to_owned(),
+            });
+        }
+        let exporter = |account: &str| {
+            self.account(account)
+                .map(|a| a.public_key().to_owned())
+                .ok_or_else(|| EstateError::NoAccount {
+                    name: account.to_owned(),
+                })
+        };
+        let auth = exporter(AUTH_ACCOUNT)?;
+        let services = exporter(SERVICES_ACCOUNT)?;
+
+        let key = keys.generate(KeyPairType::Account)?;
+        let signing_key = keys.generate(KeyPairType::Account)?;
+        let mut claims = AccountClaims::new_account(key.public_key());
+        claims.nats.tags = vec![t::tenant_tag(name)];
+        claims.nats.imports = vec![
+            shared_import(REQUEST_SUBJECT, REQUEST_EXPORT_NAME, &auth),
+            shared_import(ADMIN_SUBJECT, ADMIN_EXPORT_NAME, &auth),
+            shared_import(SERVICES_SUBJECT, SERVICES_EXPORT_NAME, &services),
+        ];
+        if tenant.scoped {
+            claims
+                .nats
+                .signing_keys
+                .add_scoped(minted_user_scope(name, &signing_key.public_key()));
+        } else {
+            claims.nats.signing_keys.add(signing_key.public_key());
+        }
+        self.push_account(name, claims, key, vec![signing_key], now)?;
+
+        let bootstrap = user_with(&t::BOOTSTRAP_PUB, &t::TENANT_TOOL_SUB, false);
+        self.push_user(name, BOOTSTRAP_USER, bootstrap, keys, now)?;
+        let mut admin = user_with(&t::ADMIN_PUB, &t::TENANT_TOOL_SUB, false);
+        admin.nats.tags = vec![ADMIN_TAG.to_owned()];
+        self.push_user(name, t::ADMIN_USER, admin, keys, now)?;
+        self.account(name).ok_or_else(|| EstateError::NoAccount {
+            name: name.to_owned(),
+        })
+    }
+
+    /// Signs `claims` as account `name` and appends it.
+    fn push_account(
+        &mut self,
+        name: &str,
+        mut claims: AccountClaims,
+        key: KeyPair,
+        signing_keys: Vec<KeyPair>,
+        now: i64,
+    ) -> Result<(), EstateError> {
+        claims.name = name.to_owned();
+        let signer = self.operator.account_signer()?;
+        let jwt = sign(&mut claims, signer, now, &format!("account {name}"))?;
+        self.accounts.push(AccountEntry {
+            name: name.to_owned(),
+            claims,
+            jwt,
+            key: Some(key),
+            signing_keys,
+            users: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Makes a user key, signs `claims` as user `name` with the account's identity key and
+    /// appends it to the account.
+    fn push_user(
+        &mut self,
+        account: &str,
+        name: &str,
+        mut claims: UserClaims,
+        keys: &mut impl KeySource,
+        now: i64,
+    ) -> Result<(), EstateError> {
+        let key = keys.generate(KeyPairType::User)?;
+        let entry = self.account_mut(account)?;
+        let signer = entry.key.clone().ok_or_else(|| EstateError::MissingSeed {
+            what: "account identity key",
+            key: entry.public_key().to_owned(),
+        })?;
+        claims.sub = key.public_key();
+        claims.name = name.to_owned();
+        let jwt = sign(&mut claims, &signer, now, &format!("user {account}/{name}"))?;
+        entry.users.push(UserEntry {
+            name: name.to_owned(),
+            claims,
+            jwt,
+            key: Some(key),
+        });
+        Ok(())
+    }
+}
+
+/// Tenant names are names that are not one of the fixed accounts (in any case).
+fn check_tenant_name(name: &str) -> Result<(), EstateError> {
+    check_name("tenant", name)?;
+    if t::RESERVED_ACCOUNTS
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(name))
+    {
+        return Err(EstateError::DuplicateAccount {
+            name: name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn sign<N: claims::ClaimBody>(
+    claims: &mut claims::Claims<N>,
+    signer: &KeyPair,
+    now: i64,
+    what: &str,
+) -> Result<String, EstateError> {
+    claims
+        .encode(signer, now)
+        .map_err(|source| EstateError::Sign {
+            what: what.to_owned(),
+            source,
+        })
+}
+
+fn strings(subjects: &[&str]) -> Vec<String> {
+    subjects.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A user (subject set later) with these allow lists and, for responders, permission to
+/// send one reply per request received.
+fn user_with(publish: &[&str], subscribe: &[&str], responder: bool) -> UserClaims {
+    let mut claims = UserClaims::new_user(String::new());
+    let permissions = &mut claims.nats.permissions;
+    permissions.publish.allow = strings(publish);
+    permissions.subscribe.allow = strings(subscribe);
+    if responder {
+        permissions.resp = Some(ResponsePermission {
+            max: t::RESPONSE_MAX,
+            ttl: 0,
+        });
+    }
+    claims
+}
+
+/// A public service export.
+fn service_export(subject: &str, name: &str) -> Export {
+    Export {
+        name: name.to_owned(),
+        subject: subject.to_owned(),
+        export_type: Some(ExportType::Service),
+        ..Export::default()
+    }
+}
+
+/// A service import sharing the requester's identity, under the same local subject.
+fn shared_import(subject: &str, name: &str, account: &str) -> Import {
+    Import {
+        name: name.to_owned(),
+        subject: subject.to_owned(),
+        account: account.to_owned(),
+        local_subject: subject.to_owned(),
+        import_type: Some(ExportType::Service),
+        share: true,
+        ..Import::default()
+    }
+}
+
+/// JetStream without limits.
+fn unlimited_jetstream() -> JetStreamLimits {
+    JetStreamLimits {
+        mem_storage: -1,
+        disk_storage: -1,
+        streams: -1,
+        consumer: -1,
+        ..JetStreamLimits::default()
+    }
+}
+
+/// The scope of a tenant's minted-users key: the tenant's per-user subjects and the
+/// services, replies through inboxes.
+fn minted_user_scope(tenant: &str, key: &str) -> UserScope {
+    let mut scope = UserScope::new(key);
+    scope.role = t::MINTED_USER_ROLE.to_owned();
+    let user_subject = t::scope_user_subject(tenant);
+    scope.template = UserPermissionLimits {
+        publish: Permission {
+            allow: vec![user_subject.clone(), SERVICES_SUBJECT.to_owned()],
+            deny: Vec::new(),
+        },
+        subscribe: Permission {
+            allow: vec![user_subject, t::INBOX.to_owned()],
+            deny: Vec::new(),
+        },
+        ..UserPermissionLimits::unlimited()
+    };
+    scope
+}
+
+#[cfg(test)]
+mod tests {
+    use claims::{SignerAuthority, Validate};
+
+    use super::*;
+    use crate::keys::SequentialKeys;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn spec(scoped: bool) -> EstateSpec {
+        EstateSpec {
+            operator: "OP".into(),
+            tenants: ["acme", "globex"]
+                .map(|name| TenantSpec {
+                    name: name.into(),
+                    scoped,
+                })
+                .to_vec(),
+            jetstream: true,
+        }
+    }
+
+    #[test]
+    fn builds_the_design_topology() {
+        let estate = Estate::build(&spec(false), &mut SequentialKeys::new(1), NOW).unwrap();
+        let names: Vec<&str> = estate.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["SYS", "AUTH", "SERVICES", "acme", "globex"]);
+        assert_eq!(estate.system_account().unwrap().name, "SYS");
+        let op_sk = estate.operator.claims.nats.signing_keys[0].clone();
+        for account in &estate.accounts {
+            assert_eq!(
+                account.claims.iss, op_sk,
+                "{} signed by the operator sk",
+                account.name
+            );
+            assert_eq!(account.claims.iat, NOW);
+            for user in &account.users {
+                assert_eq!(user.claims.iss, account.public_key());
+                assert!(user.claims.nats.issuer_account.is_empty());
+            }
+        }
+        let auth = estate.account("AUTH").unwrap();
+        assert_eq!(auth.users.len(), 1);
+        assert!(auth.claims.nats.limits.is_jetstream_enabled());
+        let acme = estate.account("acme").unwrap();
+        assert_eq!(acme.tenant(), Some("acme"));
+        assert!(acme.claims.nats.imports.iter().all(|i| i.share));
+        let request = &acme
+            .claims
+            .nats
+            .imports
+            .iter()
+            .find(|i| i.subject == REQUEST_SUBJECT);
+        assert_eq!(request.unwrap().account, auth.public_key());
+        let sk = acme.minted_user_key().unwrap().public_key();
+        assert_eq!(
+            acme.claims.signer_authority(&sk),
+            Some(SignerAuthority::Plain)
+        );
+        assert_eq!(acme.user("admin").unwrap().claims.nats.tags, ["role:admin"]);
+        let bootstrap = &acme.user("bootstrap").unwrap().claims.nats.permissions;
+        assert_eq!(bootstrap.publish.allow, ["creds.request"]);
+        assert_eq!(bootstrap.subscribe.allow, ["_INBOX.>"]);
+        assert!(!estate
+            .account("acme")
+            .unwrap()
+            .claims
+            .nats
+            .limits
+            .is_jetstream_enabled());
+    }
+
+    #[test]
+    fn every_generated_jwt_passes_go_validation() {
+        for scoped in [false, true] {
+            let estate = Estate::build(&spec(scoped), &mut SequentialKeys::new(2), NOW).unwrap();
+            let report = estate.operator.claims.validate(NOW);
+            assert!(report.errors.is_empty(), "operator: {:?}", report.errors);
+            for account in &estate.accounts {
+                let report = account.claims.validate(NOW);
+                assert!(
+                    report.errors.is_empty(),
+                    "{}: {:?}",
+                    account.name,
+                    report.errors
+                );
+                for user in &account.users {
+                    let report = user.claims.validate(NOW);
+                    assert!(
+                        report.errors.is_empty(),
+                        "{}: {:?}",
+                        user.name,
+                        report.errors
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scoped_tenants_get_the_user_template() {
+        let estate = Estate::build(&spec(true), &mut SequentialKeys::new(3), NOW).unwrap();
+        let acme = estate.account("acme").unwrap();
+        let sk = acme.minted_user_key().unwrap().public_key();
+        assert!(acme.is_scoped(&sk));
+        let Some(SignerAuthority::Scoped(scope)) = acme.claims.signer_authority(&sk) else {
+            panic!("not scoped");
+        };
+        assert_eq!(scope.role, "user");
+        assert_eq!(
+            scope.template.publish.allow,
+            ["tenant.acme.{{name()}}.>", "svc.>"]
+        );
+        assert_eq!(
+            scope.template.subscribe.allow,
+            ["tenant.acme.{{name()}}.>", "_INBOX.>"]
+        );
+        assert!(scope.template.resp.is_none());
+    }
+
+    #[test]
+    fn refuses_duplicate_reserved_and_bad_tenants() {
+        let mut estate = Estate::build(&spec(false), &mut SequentialKeys::new(4), NOW).unwrap();
+        let mut keys = SequentialKeys::new(5);
+        for (name, dup) in [
+            ("acme", true),
+            ("auth", true),
+            ("SYS", true),
+            ("a.b", false),
+        ] {
+            let err = estate
+                .add_tenant(
+                    &TenantSpec {
+                        name: name.into(),
+                        scoped: false,
+                    },
+                    &mut keys,
+                    NOW,
+                )
+                .unwrap_err();
+            if dup {
+                assert!(
+                    matches!(err, EstateError::DuplicateAccount { .. }),
+                    "{name}"
+                );
+            } else {
+                assert!(matches!(err, EstateError::Name { .. }), "{name}");
+            }
+        }
+        let added = estate
+            .add_tenant(
+                &TenantSpec {
+                    name: "initech".into(),
+                    scoped: true,
+                },
+                &mut keys,
+                NOW,
+            )
+            .unwrap();
+        assert_eq!(added.users.len(), 2);
+    }
+
+    #[test]
+    fn adding_a_tenant_needs_the_operator_signing_key() {
+        let mut estate = Estate::build(&spec(false), &mut SequentialKeys::new(6), NOW).unwrap();
+        estate.operator.signing_keys.clear();
+        estate.operator.key = None;
+        let err = estate
+            .add_tenant(
+                &TenantSpec {
+                    name: "x".into(),
+                    scoped: false,
+                },
+                &mut SequentialKeys::new(7),
+                NOW,
+            )
+            .unwrap_err();
+        assert!(matches!(err, EstateError::MissingSeed { .. }));
+    }
+
+    #[test]
+    fn revoking_resigns_with_a_later_issue_time() {
+        let mut estate = Estate::build(&spec(false), &mut SequentialKeys::new(8), NOW).unwrap();
+        let user = estate
+            .account("acme")
+            .unwrap()
+            .user("bootstrap")
+            .unwrap()
+            .clone();
+        let before = estate.account("acme").unwrap().claims.jti.clone();
+        let account = estate
+            .revoke_user("acme", user.public_key(), NOW, NOW)
+            .unwrap();
+        assert_eq!(account.claims.iat, NOW + 1);
+        assert_ne!(account.claims.jti, before);
+        assert!(account
+            .claims
+            .is_user_revoked(user.public_key(), user.claims.iat));
+        let decoded = AccountClaims::decode(&account.jwt).unwrap();
+        assert_eq!(decoded, account.claims);
+        assert!(matches!(
+            estate.revoke_user("nope", "U", NOW, NOW),
+            Err(EstateError::NoAccount { .. })
+        ));
+    }
+}

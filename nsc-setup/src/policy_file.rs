@@ -1,0 +1,149 @@
+//! `policy.toml`: one `[[tenants]]` entry per tenant account, in the policy crate's schema,
+//! checked with [`policy::Policy::from_toml_str`] before it is written.
+//!
+//! Each tenant: its account and minted-users signing key (by public key, so the
+//! provisioner finds the seed in `NKEYS_PATH`), namespace `tenant.<name>` plus the `svc`
+//! prefix, requests identified through the tenant's import with a proof of key possession,
+//! unique names, TTL 1 h (at most 1 day), and (for a plain key) the per-user permissions
+//! a scoped key's template would give.
+
+use std::fmt::Write as _;
+
+use crate::error::StoreError;
+use crate::estate::AccountEntry;
+use crate::product::toml_string;
+use crate::topology::{self as t, INBOX, SERVICES_PREFIX, SERVICES_SUBJECT};
+
+/// Default credential lifetime.
+pub const TTL_DEFAULT_SECS: u64 = 60 * 60;
+/// Longest credential lifetime.
+pub const TTL_MAX_SECS: u64 = 24 * 60 * 60;
+
+/// The file's opening lines.
+pub fn header() -> String {
+    String::from(
+        "# The provisioner's account policy, written by nsc-setup (one [[tenants]] per tenant\n\
+         # account; `nsc-setup tenant add` appends). Schema: policy/README.md.\n\
+         version = 1\n",
+    )
+}
+
+/// One tenant's `[[tenants]]` block, or `None` when the account is not a tenant or holds
+/// no minted-users signing key.
+pub fn tenant_block(account: &AccountEntry) -> Option<String> {
+    let tenant = account.tenant()?;
+    let key = account.minted_user_key()?.public_key();
+    let scoped = account.is_scoped(&key);
+    let mut out = String::new();
+    out.push_str("\n[[tenants]]\n");
+    let _ = writeln!(out, "name = {}", toml_string(tenant));
+    let _ = writeln!(out, "account = {}", toml_string(account.public_key()));
+    let _ = writeln!(
+        out,
+        "namespace = {}",
+        toml_string(&t::tenant_namespace(tenant))
+    );
+    let _ = writeln!(out, "extra_prefixes = [{}]", toml_string(SERVICES_PREFIX));
+    let _ = writeln!(
+        out,
+        "signing_key = {{ public_key = {}, scoped = {scoped} }}",
+        toml_string(&key)
+    );
+    out.push_str("identity.import.enabled = true\n");
+    out.push_str("identity.proof.required = true\n");
+    out.push_str("names.unique = true\n");
+    if !scoped {
+        let user = toml_string(&t::policy_user_subject(tenant));
+        let _ = writeln!(
+            out,
+            "permissions.pub.allow = [{user}, {}]",
+            toml_string(SERVICES_SUBJECT)
+        );
+        let _ = writeln!(
+            out,
+            "permissions.sub.allow = [{user}, {}]",
+            toml_string(INBOX)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "ttl = {{ default_secs = {TTL_DEFAULT_SECS}, max_secs = {TTL_MAX_SECS} }}"
+    );
+    Some(out)
+}
+
+/// The whole file for these accounts (non-tenants are skipped), checked.
+///
+/// # Errors
+/// [`StoreError::Policy`] when the policy crate refuses the text.
+pub fn render<'a>(accounts: impl Iterator<Item = &'a AccountEntry>) -> Result<String, StoreError> {
+    let mut text = header();
+    for block in accounts.filter_map(tenant_block) {
+        text.push_str(&block);
+    }
+    check(&text)?;
+    Ok(text)
+}
+
+/// Checks policy text with the policy crate.
+///
+/// # Errors
+/// [`StoreError::Policy`] listing the problems.
+pub fn check(text: &str) -> Result<(), StoreError> {
+    policy::Policy::from_toml_str(text)
+        .map(|_| ())
+        .map_err(|errors| StoreError::Policy {
+            reason: errors.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estate::{Estate, EstateSpec, TenantSpec};
+    use crate::keys::SequentialKeys;
+
+    fn estate() -> Estate {
+        let spec = EstateSpec {
+            operator: "OP".into(),
+            tenants: vec![
+                TenantSpec {
+                    name: "acme".into(),
+                    scoped: false,
+                },
+                TenantSpec {
+                    name: "globex".into(),
+                    scoped: true,
+                },
+            ],
+            jetstream: false,
+        };
+        Estate::build(&spec, &mut SequentialKeys::new(11), 1_800_000_000).unwrap()
+    }
+
+    #[test]
+    fn the_policy_loads_and_matches_the_estate() {
+        let estate = estate();
+        let text = render(estate.accounts.iter()).unwrap();
+        let policy = policy::Policy::from_toml_str(&text).unwrap();
+        let names: Vec<&str> = policy.tenants().iter().map(|t| t.name()).collect();
+        assert_eq!(names, ["acme", "globex"]);
+        let acme = policy.tenant("acme").unwrap();
+        assert_eq!(acme.account(), estate.account("acme").unwrap().public_key());
+        assert_eq!(acme.namespace(), "tenant.acme");
+        assert!(!acme.is_scoped());
+        assert!(policy.tenant("globex").unwrap().is_scoped());
+        assert!(text.contains("permissions.pub.allow = [\"tenant.acme.{name}.>\", \"svc.>\"]\n"));
+        assert_eq!(
+            text.matches("permissions.").count(),
+            2,
+            "only the plain tenant"
+        );
+    }
+
+    #[test]
+    fn broken_policy_text_is_refused() {
+        let err = check("version = 2\n").unwrap_err();
+        assert!(matches!(err, StoreError::Policy { .. }));
+    }
+}

@@ -1,0 +1,136 @@
+//! The product's own files next to the nsc store: `provisioner.toml` (paths relative to
+//! its directory, read by the provisioner with unknown keys refused) and `nsc.env`
+//! (exports `NSC_HOME` and `NKEYS_PATH` so `nsc` manages the estate).
+//!
+//! Not here: `policy.toml` (see [`crate::policy_file`]) and `server.conf` (see
+//! [`crate::server_config`]).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::layout::{Layout, POLICY_TOML};
+use crate::topology::{
+    AUDIT_SUBJECT, AUTH_ACCOUNT, PROVISIONER_USER, QUEUE_GROUP, REQUEST_SUBJECT,
+};
+
+/// Where the provisioner's admin HTTP endpoints (`/metrics`, `/healthz`, `/readyz`) listen.
+pub const ADMIN_ADDR: &str = "127.0.0.1:9090";
+
+/// `provisioner.toml` for an estate of `operator` whose server listens at `nats_url`.
+///
+/// # Examples
+/// ```
+/// let text = nsc_setup::product::provisioner_toml("OP", "nats://127.0.0.1:4222");
+/// assert!(text.contains("creds = \"nkeys/creds/OP/AUTH/provisioner.creds\"\n"));
+/// ```
+pub fn provisioner_toml(operator: &str, nats_url: &str) -> String {
+    let rel = Layout::new("");
+    let creds = rel
+        .key_store()
+        .creds_path(operator, AUTH_ACCOUNT, PROVISIONER_USER);
+    let store = rel.store(operator);
+    let entries = [
+        ("nats_url", nats_url.to_owned()),
+        ("creds", path_string(&creds)),
+        ("policy", POLICY_TOML.to_owned()),
+        ("nkeys_path", path_string(&rel.nkeys_path())),
+        ("nsc_store", path_string(store.dir())),
+        ("subject", REQUEST_SUBJECT.to_owned()),
+        ("queue_group", QUEUE_GROUP.to_owned()),
+        ("audit_subject", AUDIT_SUBJECT.to_owned()),
+        ("admin_addr", ADMIN_ADDR.to_owned()),
+    ];
+    let mut out = String::new();
+    for (key, value) in entries {
+        let _ = writeln!(out, "{key} = {}", toml_string(&value));
+    }
+    out
+}
+
+/// `nsc.env` for the estate in `root` (absolute): `export NSC_HOME=…` and
+/// `export NKEYS_PATH=…`, shell-quoted where needed.
+pub fn env_file(root: &Path) -> String {
+    let layout = Layout::new(root);
+    format!(
+        "export NSC_HOME={}\nexport NKEYS_PATH={}\n",
+        shell_word(&layout.nsc_home().to_string_lossy()),
+        shell_word(&layout.nkeys_path().to_string_lossy())
+    )
+}
+
+/// A relative path with `/` separators.
+fn path_string(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// A TOML basic string.
+pub(crate) fn toml_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A shell word: bare when it has only safe characters, else single-quoted.
+fn shell_word(value: &str) -> String {
+    let safe = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c));
+    if safe {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provisioner_toml_is_the_agreed_format() {
+        assert_eq!(
+            provisioner_toml("OP", "nats://127.0.0.1:4222"),
+            "nats_url = \"nats://127.0.0.1:4222\"\n\
+             creds = \"nkeys/creds/OP/AUTH/provisioner.creds\"\n\
+             policy = \"policy.toml\"\n\
+             nkeys_path = \"nkeys\"\n\
+             nsc_store = \"nsc/stores/OP\"\n\
+             subject = \"creds.request\"\n\
+             queue_group = \"provisioner\"\n\
+             audit_subject = \"creds.audit.events\"\n\
+             admin_addr = \"127.0.0.1:9090\"\n"
+        );
+    }
+
+    #[test]
+    fn env_file_exports_both_paths() {
+        assert_eq!(
+            env_file(Path::new("/srv/estate")),
+            "export NSC_HOME=/srv/estate/nsc\nexport NKEYS_PATH=/srv/estate/nkeys\n"
+        );
+        assert_eq!(
+            env_file(Path::new("/a b/it's")),
+            "export NSC_HOME='/a b/it'\\''s/nsc'\nexport NKEYS_PATH='/a b/it'\\''s/nkeys'\n"
+        );
+    }
+
+    #[test]
+    fn toml_strings_escape() {
+        assert_eq!(toml_string("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
+    }
+}

@@ -1,0 +1,115 @@
+//! The names, subjects and permissions of the estate `nsc-setup init` builds (design §2),
+//! as documented constants: the provisioner, the run script and the tests rely on them.
+//!
+//! Not here: building claims from them (see [`crate::estate`]).
+
+/// The system account.
+pub const SYS_ACCOUNT: &str = "SYS";
+/// The system account's user, used for resolver pushes and claim lookups.
+pub const SYS_USER: &str = "sys";
+/// The provisioner's home account; exports the credential service.
+pub const AUTH_ACCOUNT: &str = "AUTH";
+/// The provisioner's user in [`AUTH_ACCOUNT`].
+pub const PROVISIONER_USER: &str = "provisioner";
+/// The provisioning agents' home account; exports [`SERVICES_SUBJECT`].
+pub const SERVICES_ACCOUNT: &str = "SERVICES";
+/// The reference agent's user in [`SERVICES_ACCOUNT`].
+pub const AGENT_USER: &str = "agent";
+/// A tenant's user that may only request credentials.
+pub const BOOTSTRAP_USER: &str = "bootstrap";
+/// A tenant's administrator (tag [`ADMIN_TAG`]).
+pub const ADMIN_USER: &str = "admin";
+
+/// The names tenants may not take: the fixed accounts.
+pub const RESERVED_ACCOUNTS: [&str; 3] = [SYS_ACCOUNT, AUTH_ACCOUNT, SERVICES_ACCOUNT];
+
+/// The credential request subject, exported by AUTH and imported by every tenant.
+pub const REQUEST_SUBJECT: &str = "creds.request";
+/// The name of the credential request export and imports.
+pub const REQUEST_EXPORT_NAME: &str = "credential requests";
+/// The tenant admin endpoints, exported by AUTH and imported by every tenant.
+pub const ADMIN_SUBJECT: &str = "creds.admin.>";
+/// The name of the admin export and imports.
+pub const ADMIN_EXPORT_NAME: &str = "credential administration";
+/// The provisioning services, exported by SERVICES and imported by every tenant.
+pub const SERVICES_SUBJECT: &str = "svc.>";
+/// The first token of [`SERVICES_SUBJECT`], a policy `extra_prefixes` entry.
+pub const SERVICES_PREFIX: &str = "svc";
+/// The name of the services export and imports.
+pub const SERVICES_EXPORT_NAME: &str = "provisioning services";
+/// Audit events the provisioner publishes.
+pub const AUDIT_SUBJECT: &str = "creds.audit.events";
+/// The provisioner's queue group.
+pub const QUEUE_GROUP: &str = "provisioner";
+
+/// Reply inboxes.
+pub const INBOX: &str = "_INBOX.>";
+/// The NATS micro services API.
+pub const SRV: &str = "$SRV.>";
+
+/// What the provisioner may subscribe to.
+pub const PROVISIONER_SUB: [&str; 4] = [REQUEST_SUBJECT, ADMIN_SUBJECT, SRV, INBOX];
+/// What the provisioner may publish to (besides replies through its response permission):
+/// micro service replies, audit events, its JetStream KV registry. Never the request subject.
+pub const PROVISIONER_PUB: [&str; 5] = [SRV, "creds.audit.>", "$JS.API.>", "$KV.>", INBOX];
+/// What the agent may subscribe to.
+pub const AGENT_SUB: [&str; 3] = [SERVICES_SUBJECT, SRV, INBOX];
+/// What the agent may publish to (besides replies).
+pub const AGENT_PUB: [&str; 2] = [SRV, INBOX];
+/// What a tenant's bootstrap user may publish to.
+pub const BOOTSTRAP_PUB: [&str; 1] = [REQUEST_SUBJECT];
+/// What a tenant's admin user may publish to.
+pub const ADMIN_PUB: [&str; 2] = [REQUEST_SUBJECT, ADMIN_SUBJECT];
+/// What bootstrap and admin users may subscribe to: their reply inboxes.
+pub const TENANT_TOOL_SUB: [&str; 1] = [INBOX];
+/// Responses a responder may send per request.
+pub const RESPONSE_MAX: i64 = 1;
+
+/// The tag on an admin user.
+pub const ADMIN_TAG: &str = "role:admin";
+/// The role of a tenant's scoped signing key.
+pub const MINTED_USER_ROLE: &str = "user";
+
+/// The account tag naming a tenant, `tenant:<name>`.
+pub fn tenant_tag(tenant: &str) -> String {
+    format!("tenant:{tenant}")
+}
+
+/// A tenant's subject namespace, `tenant.<name>`.
+pub fn tenant_namespace(tenant: &str) -> String {
+    format!("tenant.{tenant}")
+}
+
+/// A minted user's subjects as a scoped key's template (`{{name()}}` is the user JWT's
+/// name), `tenant.<name>.{{name()}}.>`.
+pub fn scope_user_subject(tenant: &str) -> String {
+    format!("tenant.{tenant}.{{{{name()}}}}.>")
+}
+
+/// A minted user's subjects in the policy crate's placeholder syntax,
+/// `tenant.<name>.{name}.>`.
+pub fn policy_user_subject(tenant: &str) -> String {
+    format!("tenant.{tenant}.{{name}}.>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_templates_use_each_syntax() {
+        assert_eq!(scope_user_subject("acme"), "tenant.acme.{{name()}}.>");
+        assert_eq!(policy_user_subject("acme"), "tenant.acme.{name}.>");
+        assert_eq!(tenant_namespace("acme"), "tenant.acme");
+        assert_eq!(tenant_tag("acme"), "tenant:acme");
+    }
+
+    #[test]
+    fn no_auth_user_may_publish_the_request_subject() {
+        assert!(!PROVISIONER_PUB.contains(&REQUEST_SUBJECT));
+        assert!(PROVISIONER_PUB
+            .iter()
+            .all(|s| !s.starts_with("creds.request")));
+        assert!(PROVISIONER_PUB.iter().all(|s| *s != ">" && *s != "creds.>"));
+    }
+}
