@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use async_nats::{Client, ConnectOptions, Event};
+use async_nats::{Client, ConnectOptions, Event, Message, Subscriber};
+use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 /// Upper bound for one client step (connect, request, waiting for an event).
@@ -79,4 +80,39 @@ pub async fn connect_with_creds(url: &str, creds: &str) -> anyhow::Result<Watche
         .connect(url)
         .await?;
     Ok(WatchedClient { client, events })
+}
+
+/// How often [`publish_until_received`] publishes again.
+const REPUBLISH_EVERY: Duration = Duration::from_millis(50);
+
+/// Publishes `payload` on `subject` from `publisher` until `subscription` receives a
+/// message, and returns it.
+///
+/// A subscription registered on another connection is not guaranteed to be known to the
+/// server when `subscribe` (or even `flush`) returns, so a single publish can race it.
+///
+/// # Errors
+/// When nothing arrives within [`STEP`].
+pub async fn publish_until_received(
+    publisher: &Client,
+    subscription: &mut Subscriber,
+    subject: &str,
+    payload: &'static [u8],
+) -> anyhow::Result<Message> {
+    let deadline = tokio::time::Instant::now() + STEP;
+    loop {
+        publisher
+            .publish(subject.to_owned(), bytes::Bytes::from_static(payload))
+            .await?;
+        publisher.flush().await?;
+        let wait = tokio::time::Instant::now() + REPUBLISH_EVERY;
+        match tokio::time::timeout_at(wait.min(deadline), subscription.next()).await {
+            Ok(Some(message)) => return Ok(message),
+            Ok(None) => anyhow::bail!("subscription closed"),
+            Err(_) if tokio::time::Instant::now() >= deadline => {
+                anyhow::bail!("nothing received on `{subject}` within {STEP:?}")
+            }
+            Err(_) => {}
+        }
+    }
 }

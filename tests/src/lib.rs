@@ -6,6 +6,7 @@
 //!   binary), killed on drop.
 //! - [`config`]: operator-mode config strings (memory and full resolver).
 //! - [`client`]: async-nats clients connected with creds, with server events watched.
+//! - [`process`]: the product's binaries, built once, run as processes.
 //! - [`estate`]: a throwaway operator, accounts and users minted with `claims`.
 //!
 //! The suites themselves live in `tests/tests/e2e/` (one test binary, one module per area).
@@ -17,9 +18,11 @@
 pub mod client;
 pub mod config;
 pub mod estate;
+pub mod process;
 pub mod server;
 
-pub use client::{connect_with_creds, WatchedClient, STEP};
+pub use client::{connect_with_creds, publish_until_received, WatchedClient, STEP};
 pub use config::{operator_full_resolver, operator_memory_resolver, quote};
 pub use estate::{mint_user, unix_now, TestAccount, TestOperator, TestUser};
+pub use process::{workspace_bin, ProductProcess};
 pub use server::{free_port, NatsServer, ServerOptions};

@@ -9,4 +9,6 @@ mod harness;
 #[cfg(test)]
 mod operator_config;
 #[cfg(test)]
+mod seed;
+#[cfg(test)]
 mod user_auth;

@@ -3,8 +3,9 @@
 //! signing keys and scoped users carrying their own permissions are refused; scoped users
 //! get the scope template.
 
-use futures::StreamExt as _;
-use integration_tests::{connect_with_creds, mint_user, unix_now, NatsServer, TestOperator, STEP};
+use integration_tests::{
+    connect_with_creds, mint_user, publish_until_received, unix_now, NatsServer, TestOperator,
+};
 
 use claims::{KeyPair, UserScope};
 
@@ -29,14 +30,8 @@ async fn a_signing_key_user_connects_and_gets_exactly_its_permissions() {
         .await
         .unwrap();
     let mut sub = alice.client.subscribe("allowed.x").await.unwrap();
-    alice
-        .client
-        .publish("allowed.x", "hello".into())
+    let msg = publish_until_received(&alice.client, &mut sub, "allowed.x", b"hello")
         .await
-        .unwrap();
-    let msg = tokio::time::timeout(STEP, sub.next())
-        .await
-        .unwrap()
         .unwrap();
     assert_eq!(&msg.payload[..], b"hello");
 
@@ -109,16 +104,10 @@ async fn a_scoped_key_user_gets_exactly_the_scope_template() {
 
     let watcher = connect_with_creds(&url, &watcher.creds).await.unwrap();
     let mut seen = watcher.client.subscribe("scoped.>").await.unwrap();
-    watcher.client.flush().await.unwrap();
 
     let mut dev = connect_with_creds(&url, &device.creds).await.unwrap();
-    dev.client
-        .publish("scoped.dev1.temp", "21".into())
+    let msg = publish_until_received(&dev.client, &mut seen, "scoped.dev1.temp", b"21")
         .await
-        .unwrap();
-    let msg = tokio::time::timeout(STEP, seen.next())
-        .await
-        .unwrap()
         .unwrap();
     assert_eq!(msg.subject.as_str(), "scoped.dev1.temp");
 
