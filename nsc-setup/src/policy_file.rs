@@ -23,7 +23,7 @@ pub const TTL_MAX_SECS: u64 = 24 * 60 * 60;
 pub fn header() -> String {
     String::from(
         "# The provisioner's account policy, written by nsc-setup (one [[tenants]] per tenant\n\
-         # account; `nsc-setup tenant add` appends). Schema: policy/README.md.\n\
+         # account; `nsc-setup tenant add` appends). Schema: policy/src/schema.rs.\n\
          version = 1\n",
     )
 }

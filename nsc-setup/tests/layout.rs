@@ -1,0 +1,535 @@
+//! Pins what `init` writes: the exact set of files in nsc's store layout, their modes and
+//! formats, the product's config files, all-or-nothing behaviour, reading stores back
+//! (ours and one laid out as the KubeCon tutorial's `nsc` made it), and the CLI's exit codes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+
+use claims::{format_creds, parse_creds, AccountClaims, KeyPair, OperatorClaims, UserClaims};
+use nsc_setup::{
+    init_with, load_dir, load_store, InitOptions, KeyStore, Layout, NscStore, ResolverKind,
+    SequentialKeys, ServerSettings, StoreError, Written,
+};
+
+const NOW: i64 = 1_800_000_000;
+
+fn options(dir: &Path, resolver: ResolverKind, scoped: bool) -> InitOptions {
+    InitOptions {
+        dir: dir.to_path_buf(),
+        operator: "OP".into(),
+        tenants: vec!["acme".into(), "globex".into()],
+        scoped_keys: scoped,
+        server: ServerSettings {
+            resolver,
+            host: "127.0.0.1".into(),
+            port: 4222,
+            jetstream: true,
+        },
+        force: false,
+    }
+}
+
+fn init(dir: &Path, resolver: ResolverKind) -> Written {
+    init_with(
+        &options(dir, resolver, false),
+        &mut SequentialKeys::new(1),
+        NOW,
+    )
+    .unwrap()
+}
+
+/// Every file and directory under `root`, relative.
+fn walk(root: &Path) -> (BTreeSet<PathBuf>, BTreeSet<PathBuf>) {
+    let mut files = BTreeSet::new();
+    let mut dirs = BTreeSet::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().to_path_buf();
+            if path.is_dir() {
+                dirs.insert(rel);
+                todo.push(path);
+            } else {
+                files.insert(rel);
+            }
+        }
+    }
+    (files, dirs)
+}
+
+fn key_file(public_key: &str) -> PathBuf {
+    let kind = &public_key[..1];
+    let shard = &public_key[1..3];
+    PathBuf::from(format!("nkeys/keys/{kind}/{shard}/{public_key}.nk"))
+}
+
+#[test]
+fn init_writes_exactly_the_nsc_layout_and_product_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("estate");
+    let written = init(&dir, ResolverKind::Full);
+    let estate = &written.estate;
+
+    let mut expected: BTreeSet<PathBuf> = [
+        "nsc/nsc.json",
+        "nsc/stores/OP/.nsc",
+        "nsc/stores/OP/OP.jwt",
+        "nsc/stores/OP/accounts/SYS/SYS.jwt",
+        "nsc/stores/OP/accounts/SYS/users/sys.jwt",
+        "nsc/stores/OP/accounts/AUTH/AUTH.jwt",
+        "nsc/stores/OP/accounts/AUTH/users/provisioner.jwt",
+        "nsc/stores/OP/accounts/SERVICES/SERVICES.jwt",
+        "nsc/stores/OP/accounts/SERVICES/users/agent.jwt",
+        "nsc/stores/OP/accounts/acme/acme.jwt",
+        "nsc/stores/OP/accounts/acme/users/bootstrap.jwt",
+        "nsc/stores/OP/accounts/acme/users/admin.jwt",
+        "nsc/stores/OP/accounts/globex/globex.jwt",
+        "nsc/stores/OP/accounts/globex/users/bootstrap.jwt",
+        "nsc/stores/OP/accounts/globex/users/admin.jwt",
+        "nkeys/.gitignore",
+        "nkeys/creds/OP/SYS/sys.creds",
+        "nkeys/creds/OP/AUTH/provisioner.creds",
+        "nkeys/creds/OP/SERVICES/agent.creds",
+        "nkeys/creds/OP/acme/bootstrap.creds",
+        "nkeys/creds/OP/acme/admin.creds",
+        "nkeys/creds/OP/globex/bootstrap.creds",
+        "nkeys/creds/OP/globex/admin.creds",
+        "server.conf",
+        "provisioner.toml",
+        "policy.toml",
+        "nsc.env",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    let mut public_keys = vec![estate.operator.public_key().to_owned()];
+    public_keys.extend(estate.operator.claims.nats.signing_keys.iter().cloned());
+    for account in &estate.accounts {
+        public_keys.push(account.public_key().to_owned());
+        public_keys.extend(account.claims.nats.signing_keys.0.keys().cloned());
+        public_keys.extend(account.users.iter().map(|u| u.public_key().to_owned()));
+        expected.insert(PathBuf::from(format!("jwt/{}.jwt", account.public_key())));
+    }
+    assert_eq!(
+        public_keys.len(),
+        2 + 5 + 2 + 7,
+        "operator 2, accounts 5, tenant sks 2, users 7"
+    );
+    expected.extend(public_keys.iter().map(|k| key_file(k)));
+
+    let (files, dirs) = walk(&dir);
+    assert_eq!(files, expected);
+    assert_eq!(files.len(), 48);
+    assert_eq!(
+        written.files.iter().cloned().collect::<BTreeSet<_>>(),
+        expected
+    );
+
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    for d in &dirs {
+        assert_eq!(mode(&dir.join(d)), 0o700, "{}", d.display());
+    }
+    for f in &files {
+        assert_eq!(mode(&dir.join(f)), 0o600, "{}", f.display());
+    }
+    assert!(dirs.contains(Path::new("nsc/stores/OP/accounts")));
+    let siblings: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(
+        siblings.len(),
+        1,
+        "no temp directory left next to the estate"
+    );
+}
+
+#[test]
+fn store_files_have_nsc_formats() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("estate");
+    let written = init(&dir, ResolverKind::Full);
+    let estate = &written.estate;
+    let read = |rel: &str| fs::read_to_string(dir.join(rel)).unwrap();
+
+    assert_eq!(
+        read("nsc/stores/OP/.nsc"),
+        r#"{"managed":false,"name":"OP","kind":"operator","version":"1"}"#
+    );
+    let config: serde_json::Value = serde_json::from_str(&read("nsc/nsc.json")).unwrap();
+    assert_eq!(
+        config["store_root"],
+        dir.join("nsc/stores").to_str().unwrap()
+    );
+    assert_eq!(config["operator"], "OP");
+    assert_eq!(
+        read("nkeys/.gitignore"),
+        "# ignore all nk files \n**/*.nk\n\n# ignore all creds files\n**/*.creds\n"
+    );
+
+    let operator_jwt = read("nsc/stores/OP/OP.jwt");
+    assert!(!operator_jwt.ends_with('\n'), "bare token");
+    let operator = OperatorClaims::decode(&operator_jwt).unwrap();
+    assert_eq!(operator.name, "OP");
+    assert_eq!(operator.nats.signing_keys.len(), 1);
+    let sys = estate.account("SYS").unwrap();
+    assert_eq!(operator.nats.system_account, sys.public_key());
+
+    let acme = AccountClaims::decode(&read("nsc/stores/OP/accounts/acme/acme.jwt")).unwrap();
+    assert_eq!(
+        acme.iss, operator.nats.signing_keys[0],
+        "accounts signed by the operator sk"
+    );
+    assert_eq!(acme.nats.tags, ["tenant:acme"]);
+    let sk = acme.nats.signing_keys.0.keys().next().unwrap().clone();
+    let seed = read(key_file(&sk).to_str().unwrap());
+    assert!(
+        seed.starts_with("SA") && !seed.ends_with('\n'),
+        "bare account seed"
+    );
+    assert_eq!(KeyPair::from_seed(&seed).unwrap().public_key(), sk);
+
+    let creds_text = read("nkeys/creds/OP/acme/bootstrap.creds");
+    let creds = parse_creds(&creds_text).unwrap();
+    let jwt = read("nsc/stores/OP/accounts/acme/users/bootstrap.jwt");
+    assert_eq!(creds.jwt, jwt);
+    assert_eq!(creds_text, format_creds(&jwt, creds.seed.expose()));
+    let user = UserClaims::decode(&jwt).unwrap();
+    assert_eq!(user.name, "bootstrap");
+    assert_eq!(
+        user.iss, acme.sub,
+        "bootstrap is signed by the account identity key"
+    );
+    let user_seed = read(key_file(&user.sub).to_str().unwrap());
+    assert_eq!(user_seed, creds.seed.expose());
+
+    let resolver_jwt = read(&format!("jwt/{}.jwt", acme.sub));
+    assert_eq!(resolver_jwt, read("nsc/stores/OP/accounts/acme/acme.jwt"));
+}
+
+#[test]
+fn product_files_work_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("estate");
+    let written = init(&dir, ResolverKind::Memory);
+    let read = |rel: &str| fs::read_to_string(dir.join(rel)).unwrap();
+
+    assert_eq!(
+        read("provisioner.toml"),
+        "nats_url = \"nats://127.0.0.1:4222\"\n\
+         creds = \"nkeys/creds/OP/AUTH/provisioner.creds\"\n\
+         policy = \"policy.toml\"\n\
+         nkeys_path = \"nkeys\"\n\
+         nsc_store = \"nsc/stores/OP\"\n\
+         subject = \"creds.request\"\n\
+         queue_group = \"provisioner\"\n\
+         audit_subject = \"creds.audit.events\"\n\
+         admin_addr = \"127.0.0.1:9090\"\n"
+    );
+    let config: toml::Table = read("provisioner.toml").parse().unwrap();
+    for key in ["creds", "policy", "nkeys_path", "nsc_store"] {
+        let path = dir.join(config[key].as_str().unwrap());
+        assert!(path.exists(), "{key} = {}", path.display());
+    }
+
+    let policy = policy::Policy::from_toml_str(&read("policy.toml")).unwrap();
+    for name in ["acme", "globex"] {
+        let tenant = policy.tenant(name).unwrap();
+        let account = written.estate.account(name).unwrap();
+        assert_eq!(tenant.account(), account.public_key());
+        assert_eq!(tenant.namespace(), format!("tenant.{name}"));
+        assert!(!tenant.is_scoped());
+        let sk = account.minted_user_key().unwrap().public_key();
+        assert!(read("policy.toml").contains(&format!("public_key = \"{sk}\"")));
+        assert!(Layout::new(&dir)
+            .key_store()
+            .key_path(&sk)
+            .unwrap()
+            .is_file());
+    }
+
+    assert_eq!(
+        read("nsc.env"),
+        format!(
+            "export NSC_HOME={}/nsc\nexport NKEYS_PATH={}/nkeys\n",
+            dir.display(),
+            dir.display()
+        )
+    );
+    let server = read("server.conf");
+    assert!(server.contains("resolver: MEMORY\n"));
+    assert!(server.contains("listen: 127.0.0.1:4222\n"));
+    assert!(server.contains(&format!("store_dir: \"{}/js\"", dir.display())));
+    for account in &written.estate.accounts {
+        assert!(server.contains(&format!("  {}: {}\n", account.public_key(), account.jwt)));
+    }
+    assert!(
+        !dir.join("jwt").exists(),
+        "no resolver directory for a memory resolver"
+    );
+}
+
+#[test]
+fn scoped_keys_make_a_policy_without_permissions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("estate");
+    let opts = options(&dir, ResolverKind::Full, true);
+    init_with(&opts, &mut SequentialKeys::new(2), NOW).unwrap();
+    let text = fs::read_to_string(dir.join("policy.toml")).unwrap();
+    let policy = policy::Policy::from_toml_str(&text).unwrap();
+    assert!(policy.tenant("acme").unwrap().is_scoped());
+    assert!(!text.contains("permissions."));
+}
+
+#[test]
+fn rerunning_refuses_unless_forced_and_errors_leave_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("estate");
+    let first = init(&dir, ResolverKind::Full);
+    let before = fs::read_to_string(dir.join("nsc/stores/OP/OP.jwt")).unwrap();
+
+    let err = init_with(
+        &options(&dir, ResolverKind::Full, false),
+        &mut SequentialKeys::new(3),
+        NOW,
+    )
+    .unwrap_err();
+    assert!(matches!(err, StoreError::Exists { .. }), "{err}");
+    assert_eq!(
+        fs::read_to_string(dir.join("nsc/stores/OP/OP.jwt")).unwrap(),
+        before
+    );
+
+    let mut forced = options(&dir, ResolverKind::Memory, false);
+    forced.force = true;
+    let second = init_with(&forced, &mut SequentialKeys::new(3), NOW).unwrap();
+    assert_ne!(
+        second.estate.operator.public_key(),
+        first.estate.operator.public_key()
+    );
+    assert!(
+        !dir.join("jwt").exists(),
+        "the old estate is gone, not merged"
+    );
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+
+    let bad = tmp.path().join("bad");
+    let mut opts = options(&bad, ResolverKind::Full, false);
+    opts.tenants.push("no.dots".into());
+    let err = init_with(&opts, &mut SequentialKeys::new(4), NOW).unwrap_err();
+    assert!(matches!(err, StoreError::Estate(_)), "{err}");
+    assert!(!bad.exists());
+
+    // A parent that is a file: nothing can be created, nothing is left behind.
+    fs::write(tmp.path().join("file"), "x").unwrap();
+    let blocked = tmp.path().join("file/estate");
+    let err = init_with(
+        &options(&blocked, ResolverKind::Full, false),
+        &mut SequentialKeys::new(5),
+        NOW,
+    )
+    .unwrap_err();
+    assert!(matches!(err, StoreError::Io { .. }), "{err}");
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        2,
+        "estate and file only"
+    );
+}
+
+#[test]
+fn an_estate_reads_back_with_its_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("estate");
+    let written = init(&dir, ResolverKind::Full);
+    let loaded = load_dir(&dir).unwrap();
+    assert_eq!(loaded.operator.jwt, written.estate.operator.jwt);
+    assert_eq!(loaded.operator.signing_keys.len(), 1);
+    let names: Vec<&str> = loaded.accounts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["SYS", "AUTH", "SERVICES", "acme", "globex"]);
+    for account in &written.estate.accounts {
+        let back = loaded.account(&account.name).unwrap();
+        assert_eq!(back.jwt, account.jwt);
+        assert_eq!(
+            back.minted_user_key().map(KeyPair::public_key),
+            account.minted_user_key().map(KeyPair::public_key)
+        );
+        for user in &account.users {
+            let back_user = back.user(&user.name).unwrap();
+            assert_eq!(back_user.creds(), user.creds());
+        }
+    }
+}
+
+#[test]
+fn a_store_laid_out_by_nsc_as_in_the_tutorial_reads() {
+    // The KubeCon tutorial: NSC_HOME=nsc/accounts, the store at $NSC_HOME/nats/KO, keys and
+    // creds under NKEYS_PATH=nsc/nkeys; the provisioner's user is signed with the signing key.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = NscStore::new(tmp.path().join("nsc/accounts/nats/KO"));
+    let keys = KeyStore::new(tmp.path().join("nsc/nkeys"));
+    let write = |path: PathBuf, text: &str| {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    let operator = KeyPair::new_operator();
+    let sys = KeyPair::new_account();
+    let account = KeyPair::new_account();
+    let sk = KeyPair::new_account();
+    let user = KeyPair::new_user();
+
+    let mut op = OperatorClaims::with_body(operator.public_key(), Default::default());
+    op.name = "KO".into();
+    op.nats.system_account = sys.public_key();
+    write(
+        store.operator_jwt("KO"),
+        &op.encode(&operator, NOW).unwrap(),
+    );
+    write(
+        store.nsc_file(),
+        r#"{"managed":false,"name":"KO","kind":"operator","version":"1"}"#,
+    );
+    let mut sys_claims = AccountClaims::new_account(sys.public_key());
+    sys_claims.name = "SYS".into();
+    write(
+        store.account_jwt("SYS"),
+        &sys_claims.encode(&operator, NOW).unwrap(),
+    );
+    let mut kubecon = AccountClaims::new_account(account.public_key());
+    kubecon.name = "KUBECON".into();
+    kubecon.nats.signing_keys.add(sk.public_key());
+    write(
+        store.account_jwt("KUBECON"),
+        &kubecon.encode(&operator, NOW).unwrap(),
+    );
+    let mut access = UserClaims::new_user(user.public_key());
+    access.name = "chat-access".into();
+    access.nats.issuer_account = account.public_key();
+    let user_jwt = access.encode(&sk, NOW).unwrap();
+    write(store.user_jwt("KUBECON", "chat-access"), &user_jwt);
+    // Seeds as nsc writes them (bare), one with a trailing newline as a hand edit leaves.
+    write(
+        keys.key_path(&sk.public_key()).unwrap(),
+        &sk.seed().unwrap(),
+    );
+    write(
+        keys.key_path(&user.public_key()).unwrap(),
+        &format!("{}\n", user.seed().unwrap()),
+    );
+    let creds = format_creds(&user_jwt, &user.seed().unwrap());
+    write(keys.creds_path("KO", "KUBECON", "chat-access"), &creds);
+
+    assert!(keys.key_path(&sk.public_key()).unwrap().starts_with(
+        tmp.path()
+            .join("nsc/nkeys/keys/A")
+            .join(&sk.public_key()[1..3])
+    ));
+    let estate = load_store(&store, Some(&keys)).unwrap();
+    assert_eq!(estate.operator.name, "KO");
+    assert_eq!(estate.accounts[0].name, "SYS", "system account first");
+    let kubecon = estate.account("KUBECON").unwrap();
+    assert_eq!(
+        kubecon.minted_user_key().unwrap().public_key(),
+        sk.public_key()
+    );
+    assert!(kubecon.key.is_none(), "identity seed not in the key store");
+    let access = kubecon.user("chat-access").unwrap();
+    assert_eq!(access.creds().unwrap(), creds);
+    assert!(
+        estate.operator.account_signer().is_err(),
+        "no operator seed held"
+    );
+
+    // A seed file holding another key's seed is refused without echoing it.
+    write(
+        keys.key_path(&sk.public_key()).unwrap(),
+        &KeyPair::new_account().seed().unwrap(),
+    );
+    let err = load_store(&store, Some(&keys)).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { .. }));
+    assert!(!err.to_string().contains("SA"), "{err}");
+}
+
+mod cli {
+    use super::*;
+
+    fn nsc_setup() -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_nsc-setup"));
+        cmd.env_clear();
+        cmd
+    }
+
+    #[test]
+    fn init_refuses_to_overwrite_and_describe_shows_the_estate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("estate");
+        let dir_arg = dir.to_str().unwrap();
+        let init = [
+            "init",
+            "--dir",
+            dir_arg,
+            "--operator",
+            "OP",
+            "--tenant",
+            "acme",
+        ];
+        nsc_setup()
+            .args(init)
+            .args(["--tenant", "globex", "--scoped-keys", "--jetstream"])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("wrote 48 files"));
+        nsc_setup()
+            .args(init)
+            .assert()
+            .code(64)
+            .stderr(predicates::str::contains("already exists"));
+        nsc_setup()
+            .args(init)
+            .arg("--force")
+            .env("NSC_SETUP_RESOLVER", "memory")
+            .assert()
+            .success();
+        assert!(fs::read_to_string(dir.join("server.conf"))
+            .unwrap()
+            .contains("resolver: MEMORY"));
+        nsc_setup()
+            .args(["describe", "--dir", dir_arg])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("Operator OP"))
+            .stdout(predicates::str::contains("creds.request"))
+            .stdout(predicates::str::contains("bootstrap"));
+        nsc_setup()
+            .args(["tenant", "add", "not.valid", "--dir", dir_arg])
+            .assert()
+            .code(64)
+            .stderr(predicates::str::contains("invalid tenant name"));
+        nsc_setup()
+            .args(["tenant", "add", "initech", "--dir", dir_arg])
+            .assert()
+            .success();
+        let estate = load_dir(&dir).unwrap();
+        assert!(estate
+            .account("initech")
+            .unwrap()
+            .user("bootstrap")
+            .is_some());
+        let text = fs::read_to_string(dir.join("policy.toml")).unwrap();
+        assert!(policy::Policy::from_toml_str(&text)
+            .unwrap()
+            .tenant("initech")
+            .is_some());
+        assert!(fs::read_to_string(dir.join("server.conf"))
+            .unwrap()
+            .contains(estate.account("initech").unwrap().public_key()));
+    }
+}
