@@ -72,14 +72,22 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// 64 for bad input, 1 for the rest.
 fn exit_code(err: &anyhow::Error) -> u8 {
-    let usage = err.chain().any(|cause| {
+    let bad_input = |estate: &EstateError| {
         matches!(
-            cause.downcast_ref::<StoreError>(),
-            Some(StoreError::Exists { .. } | StoreError::Estate(_))
-        ) || matches!(
-            cause.downcast_ref::<EstateError>(),
-            Some(EstateError::Name { .. } | EstateError::DuplicateAccount { .. })
+            estate,
+            EstateError::Name { .. }
+                | EstateError::DuplicateAccount { .. }
+                | EstateError::NoAccount { .. }
+                | EstateError::NoUser { .. }
         )
+    };
+    let usage = err.chain().any(|cause| {
+        match cause.downcast_ref::<StoreError>() {
+            Some(StoreError::Exists { .. }) => return true,
+            Some(StoreError::Estate(estate)) => return bad_input(estate),
+            _ => {}
+        }
+        cause.downcast_ref::<EstateError>().is_some_and(bad_input)
     });
     if usage {
         EXIT_USAGE
