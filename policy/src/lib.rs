@@ -2,4 +2,62 @@
 //! permissions.
 //!
 //! Pure: a policy value, a request, an identity and a clock value go in; a decision comes
-//! out. No IO, no clock reads, no logging.
+//! out. No IO, no clock reads, no logging, no async; the provisioner reads the policy
+//! file, resolves signing keys, verifies proofs and counts registry entries, then asks
+//! [`evaluate`].
+//!
+//! ```
+//! use policy::{evaluate, Identity, Policy, Request, SigningKeyRef};
+//! let account = "AB3NTPZB3ZRJIZGBEJSUYRKIGD4AIPKDAAFNQZSK24FUQUYALERHCO3Y";
+//! let policy = Policy::seed_legacy(account, SigningKeyRef::Path("sk.nk".into()), "chat.KUBECON")
+//!     .unwrap();
+//! let mut request = Request::new("alice", "UCV7CR7AQFTIDLTGDYEZPGP66OGVFAWZLRIRZGDNDTTD4UG5MPVTALTI");
+//! request.legacy = true;
+//! let decision = evaluate(&policy, &request, &Identity::anonymous(), 1_700_000_000);
+//! let claims = decision.allow().unwrap().user_claims(); // sign with the tenant's key
+//! assert_eq!(claims.nats.issuer_account, account);
+//! ```
+//!
+//! Layout:
+//! - [`schema`]: the TOML file's serde types (`README.md` documents every key);
+//! - `load`: TOML text to a checked [`Policy`], problems placed by path and line;
+//! - `validate`: load-time checks (namespaces, `$SYS`, scoped keys, TTLs, duplicates…);
+//! - [`subject`]: subject and literal-token checks;
+//! - [`template`]: placeholders (`{name}`, `{tenant}`, `{public_key}`, `{account}`,
+//!   `{tag:KEY}`) and safe substitution;
+//! - [`names`]: character sets and globs for name rules;
+//! - `policy`: [`Policy`], [`Tenant`], [`SigningKeyRef`], the seed policy;
+//! - `request`: [`Request`], [`Identity`], [`InviteGrant`], [`RegistryFacts`];
+//! - `decision`: [`Decision`], [`Allow`], [`Deny`], [`DenyCode`], [`Step`];
+//! - `evaluate`: [`evaluate`] and its rules ([`rule`]);
+//! - `explain`: [`explain`], the what-if decision `provisioner policy explain` prints;
+//! - `error`: [`PolicyErrors`], [`Problem`], [`PolicyError`];
+//! - `path`: [`Path`] and [`Location`], where a problem is.
+
+#![warn(missing_docs)]
+
+mod decision;
+mod error;
+mod evaluate;
+mod explain;
+mod load;
+pub mod names;
+mod path;
+mod policy;
+mod request;
+pub mod schema;
+pub mod subject;
+pub mod template;
+mod validate;
+
+pub use decision::{Allow, Decision, Deny, DenyCode, IdentitySource, Step, StepOutcome};
+pub use error::{PolicyError, PolicyErrors, Problem};
+pub use evaluate::{evaluate, rule, MAX_ECHO_CHARS};
+pub use explain::{explain, what_if, EXPLAIN_PUBLIC_KEY};
+pub use load::MAX_UNKNOWN_KEYS;
+pub use path::{Location, Path, Segment};
+pub use policy::{Policy, SigningKeyRef, Tenant, SEED_MAX_PAYLOAD, SEED_TTL_SECS};
+pub use request::{Identity, InviteGrant, NameHolder, RegistryFacts, Request};
+pub use validate::{
+    MAX_NAME_LEN, MAX_RATE_WINDOW_SECS, MAX_TAG_LEN, MAX_TENANT_NAME_LEN, MAX_TTL_SECS,
+};

@@ -1,0 +1,412 @@
+//! The outcome of `evaluate`: Allow with the concrete user content, or Deny with a
+//! stable code; both with the explanation of which rules passed and which failed.
+//!
+//! Deny reasons are written to be shown to the caller: they name the rule and echo
+//! only what the caller sent or public facts, never secrets. Rendering
+//! (`Display`) is what `provisioner policy explain` prints.
+
+use std::fmt;
+
+use crate::policy::SigningKeyRef;
+
+/// A stable deny code, sent to callers as `error.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DenyCode {
+    /// The request is malformed (bad public key, bad tag, bad lifetime arithmetic).
+    BadRequest,
+    /// The tenant is not served by this policy.
+    UnknownTenant,
+    /// The tenant named disagrees with the caller's account or the invite.
+    TenantMismatch,
+    /// No enabled identity source vouches for the request.
+    IdentityRequired,
+    /// The caller lacks a tag the policy requires or a template uses.
+    CallerTagMissing,
+    /// A proof of key possession is required and was not verified.
+    ProofRequired,
+    /// The tenant requires an invite and the request has none.
+    InviteRequired,
+    /// The request carries an invite but the tenant does not accept invites.
+    InviteNotConfigured,
+    /// The invite does not cover this request (another tenant or name).
+    InviteMismatch,
+    /// A plain-text request where legacy mode is off.
+    LegacyDisabled,
+    /// The name breaks the tenant's name rules.
+    NameInvalid,
+    /// The name is reserved.
+    NameReserved,
+    /// The name belongs to another public key.
+    NameTaken,
+    /// A requested tag is not requestable.
+    TagNotAllowed,
+    /// The requested lifetime is invalid (zero).
+    TtlInvalid,
+    /// The tenant has as many active users as it may.
+    QuotaExceeded,
+    /// Too many issuances in the current window.
+    RateLimited,
+    /// A value would not be one literal subject token.
+    SubjectUnsafe,
+}
+
+impl DenyCode {
+    /// Every code, for documentation and tests.
+    pub const ALL: [DenyCode; 18] = [
+        DenyCode::BadRequest,
+        DenyCode::UnknownTenant,
+        DenyCode::TenantMismatch,
+        DenyCode::IdentityRequired,
+        DenyCode::CallerTagMissing,
+        DenyCode::ProofRequired,
+        DenyCode::InviteRequired,
+        DenyCode::InviteNotConfigured,
+        DenyCode::InviteMismatch,
+        DenyCode::LegacyDisabled,
+        DenyCode::NameInvalid,
+        DenyCode::NameReserved,
+        DenyCode::NameTaken,
+        DenyCode::TagNotAllowed,
+        DenyCode::TtlInvalid,
+        DenyCode::QuotaExceeded,
+        DenyCode::RateLimited,
+        DenyCode::SubjectUnsafe,
+    ];
+
+    /// The wire code, such as `name_taken`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyCode::BadRequest => "bad_request",
+            DenyCode::UnknownTenant => "unknown_tenant",
+            DenyCode::TenantMismatch => "tenant_mismatch",
+            DenyCode::IdentityRequired => "identity_required",
+            DenyCode::CallerTagMissing => "caller_tag_missing",
+            DenyCode::ProofRequired => "proof_required",
+            DenyCode::InviteRequired => "invite_required",
+            DenyCode::InviteNotConfigured => "invite_not_configured",
+            DenyCode::InviteMismatch => "invite_mismatch",
+            DenyCode::LegacyDisabled => "legacy_disabled",
+            DenyCode::NameInvalid => "name_invalid",
+            DenyCode::NameReserved => "name_reserved",
+            DenyCode::NameTaken => "name_taken",
+            DenyCode::TagNotAllowed => "tag_not_allowed",
+            DenyCode::TtlInvalid => "ttl_invalid",
+            DenyCode::QuotaExceeded => "quota_exceeded",
+            DenyCode::RateLimited => "rate_limited",
+            DenyCode::SubjectUnsafe => "subject_unsafe",
+        }
+    }
+
+    /// The code for `Nats-Service-Error-Code`: 400 bad request, 403 denied, 409 conflict,
+    /// 429 rate limited or over quota.
+    ///
+    /// # Examples
+    /// ```
+    /// use policy::DenyCode;
+    /// assert_eq!(DenyCode::NameTaken.service_error_code(), 409);
+    /// assert_eq!(DenyCode::RateLimited.service_error_code(), 429);
+    /// ```
+    pub fn service_error_code(self) -> u16 {
+        match self {
+            DenyCode::BadRequest
+            | DenyCode::NameInvalid
+            | DenyCode::TtlInvalid
+            | DenyCode::SubjectUnsafe => 400,
+            DenyCode::NameTaken => 409,
+            DenyCode::QuotaExceeded | DenyCode::RateLimited => 429,
+            DenyCode::UnknownTenant
+            | DenyCode::TenantMismatch
+            | DenyCode::IdentityRequired
+            | DenyCode::CallerTagMissing
+            | DenyCode::ProofRequired
+            | DenyCode::InviteRequired
+            | DenyCode::InviteNotConfigured
+            | DenyCode::InviteMismatch
+            | DenyCode::LegacyDisabled
+            | DenyCode::NameReserved
+            | DenyCode::TagNotAllowed => 403,
+        }
+    }
+
+    /// The code for a wire string, if it is one.
+    pub fn from_code(code: &str) -> Option<Self> {
+        DenyCode::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+}
+
+impl fmt::Display for DenyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which identity source vouched for an allowed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentitySource {
+    /// The tenant's import (`Nats-Request-Info.acc`).
+    Import,
+    /// A redeemed invite token.
+    Invite,
+    /// The seed's anonymous legacy mode.
+    Legacy,
+}
+
+impl IdentitySource {
+    /// `import`, `invite` or `legacy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentitySource::Import => "import",
+            IdentitySource::Invite => "invite",
+            IdentitySource::Legacy => "legacy",
+        }
+    }
+}
+
+/// Whether a rule passed, failed or did not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepOutcome {
+    /// The rule held.
+    Passed,
+    /// The rule failed; the decision is Deny.
+    Failed,
+    /// The rule does not apply to this request or tenant.
+    Skipped,
+}
+
+impl StepOutcome {
+    /// `pass`, `FAIL` or `skip`, for aligned output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepOutcome::Passed => "pass",
+            StepOutcome::Failed => "FAIL",
+            StepOutcome::Skipped => "skip",
+        }
+    }
+}
+
+/// One rule's verdict, for audit and `policy explain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Stable rule id, such as `names.reserved`.
+    pub rule: &'static str,
+    /// Passed, failed or skipped.
+    pub outcome: StepOutcome,
+    /// What was checked, naming the policy place (`tenants[0].names.max_len`).
+    pub note: String,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:<25} {}",
+            self.outcome.as_str(),
+            self.rule,
+            self.note
+        )
+    }
+}
+
+/// What an allowed request gets: ready for `claims::UserClaims`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    /// The tenant's name.
+    pub tenant: String,
+    /// The tenant account's public key (`issuer_account`).
+    pub account: String,
+    /// The key to sign with.
+    pub signing_key: SigningKeyRef,
+    /// Whether that key is scoped (then `permissions` is empty).
+    pub scoped: bool,
+    /// The user name (`name`).
+    pub name: String,
+    /// The user's public key (`sub`).
+    pub user_public_key: String,
+    /// Permissions and limits, subjects filled in; empty for a scoped key.
+    pub permissions: claims::UserPermissionLimits,
+    /// Tags to stamp on the user.
+    pub tags: Vec<String>,
+    /// Lifetime granted, seconds.
+    pub ttl_secs: u64,
+    /// `now + ttl_secs` (`exp`).
+    pub expires_at: i64,
+    /// Whether the JWT is a bearer token.
+    pub bearer: bool,
+    /// Which identity source vouched.
+    pub identity_source: IdentitySource,
+    /// The rules that were checked.
+    pub explanation: Vec<Step>,
+}
+
+impl Allow {
+    /// Unsigned user claims for this grant: `sub`, `name`, `exp`, `issuer_account`,
+    /// permissions and tags. The edge signs them with the signing key.
+    pub fn user_claims(&self) -> claims::UserClaims {
+        let mut user = claims::UserClaims::new_user(self.user_public_key.clone());
+        user.name = self.name.clone();
+        user.exp = self.expires_at;
+        user.nats.permissions = self.permissions.clone();
+        user.nats.issuer_account = self.account.clone();
+        user.nats.tags = self.tags.clone();
+        user
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deny {
+    /// Stable code.
+    pub code: DenyCode,
+    /// One line, safe to show the caller.
+    pub reason: String,
+    /// The rules that were checked, the failed one last.
+    pub explanation: Vec<Step>,
+}
+
+/// The decision of [`crate::evaluate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Mint these credentials.
+    Allow(Box<Allow>),
+    /// Refuse.
+    Deny(Deny),
+}
+
+impl Decision {
+    /// Whether this is an Allow.
+    pub fn is_allow(&self) -> bool {
+        matches!(self, Decision::Allow(_))
+    }
+
+    /// The Allow, if any.
+    pub fn allow(&self) -> Option<&Allow> {
+        match self {
+            Decision::Allow(allow) => Some(allow),
+            Decision::Deny(_) => None,
+        }
+    }
+
+    /// The Deny, if any.
+    pub fn deny(&self) -> Option<&Deny> {
+        match self {
+            Decision::Allow(_) => None,
+            Decision::Deny(deny) => Some(deny),
+        }
+    }
+
+    /// The deny code, if denied.
+    pub fn deny_code(&self) -> Option<DenyCode> {
+        self.deny().map(|d| d.code)
+    }
+
+    /// The rules checked, in order.
+    pub fn explanation(&self) -> &[Step] {
+        match self {
+            Decision::Allow(allow) => &allow.explanation,
+            Decision::Deny(deny) => &deny.explanation,
+        }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        String::from("-")
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Multi-line rendering for `policy explain`: the verdict, what is granted, then every
+/// rule checked.
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Allow(a) => {
+                writeln!(
+                    f,
+                    "ALLOW `{}` in tenant `{}` (account {})",
+                    a.name, a.tenant, a.account
+                )?;
+                writeln!(f, "  identified by: {}", a.identity_source.as_str())?;
+                writeln!(f, "  signing key:   {}", a.signing_key)?;
+                writeln!(
+                    f,
+                    "  ttl:           {}s (expires at {})",
+                    a.ttl_secs, a.expires_at
+                )?;
+                writeln!(f, "  tags:          {}", list(&a.tags))?;
+                if a.scoped {
+                    writeln!(f, "  permissions:   from the signing key's scope")?;
+                } else {
+                    let p = &a.permissions;
+                    writeln!(f, "  pub allow:     {}", list(&p.publish.allow))?;
+                    writeln!(f, "  pub deny:      {}", list(&p.publish.deny))?;
+                    writeln!(f, "  sub allow:     {}", list(&p.subscribe.allow))?;
+                    writeln!(f, "  sub deny:      {}", list(&p.subscribe.deny))?;
+                    if let Some(resp) = &p.resp {
+                        writeln!(f, "  resp:          max {} ttl {}ns", resp.max, resp.ttl)?;
+                    }
+                    writeln!(
+                        f,
+                        "  limits:        subs {} data {} payload {}",
+                        p.subs, p.data, p.payload
+                    )?;
+                    writeln!(f, "  bearer:        {}", a.bearer)?;
+                }
+            }
+            Decision::Deny(d) => {
+                writeln!(
+                    f,
+                    "DENY {} ({}): {}",
+                    d.code,
+                    d.code.service_error_code(),
+                    d.reason
+                )?;
+            }
+        }
+        write!(f, "rules:")?;
+        for step in self.explanation() {
+            write!(f, "\n  {step}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_mapped() {
+        let mut seen = std::collections::HashSet::new();
+        for code in DenyCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code} twice");
+            assert_eq!(DenyCode::from_code(code.as_str()), Some(code));
+            assert!([400, 403, 409, 429].contains(&code.service_error_code()));
+        }
+        assert_eq!(DenyCode::from_code("nope"), None);
+        assert_eq!(DenyCode::BadRequest.service_error_code(), 400);
+        assert_eq!(DenyCode::UnknownTenant.service_error_code(), 403);
+        assert_eq!(DenyCode::QuotaExceeded.service_error_code(), 429);
+    }
+
+    #[test]
+    fn deny_renders_code_reason_and_rules() {
+        let d = Decision::Deny(Deny {
+            code: DenyCode::NameTaken,
+            reason: "name `bob` is held by another public key".into(),
+            explanation: vec![Step {
+                rule: "names.unique",
+                outcome: StepOutcome::Failed,
+                note: "tenants[0].names.unique".into(),
+            }],
+        });
+        assert_eq!(
+            d.to_string(),
+            "DENY name_taken (409): name `bob` is held by another public key\nrules:\n  \
+             FAIL names.unique              tenants[0].names.unique"
+        );
+        assert_eq!(d.deny_code(), Some(DenyCode::NameTaken));
+        assert!(!d.is_allow() && d.allow().is_none());
+    }
+}
