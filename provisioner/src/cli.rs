@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod inspect;
 pub mod nats_args;
+pub mod policy;
 pub mod request;
 pub mod serve;
 
@@ -39,6 +40,8 @@ pub enum Command {
     ///
     /// Exit 0 on success, 2 when the policy denies, 1 on other errors.
     Request(request::RequestArgs),
+    /// Check a policy file or explain its decision for a request.
+    Policy(policy::PolicyArgs),
     /// Load-generate credential requests and print creds/s and latency percentiles.
     Bench(bench::BenchArgs),
 }
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Request(args) => request::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Policy(args) => policy::run(&args),
     };
     match outcome {
         Ok(outcome) => outcome.into(),
