@@ -138,11 +138,13 @@ pub(super) fn identify(
     } else if identity.caller_account.as_deref() != Some(tenant.account()) {
         ImportVerdict::NotApplicable(String::from("not through the tenant's import"))
     } else {
-        let missing = cfg
-            .import
-            .require_caller_tags
-            .iter()
-            .find(|want| !identity.caller_tags.iter().any(|have| have == *want));
+        let missing = cfg.import.require_caller_tags.iter().find(|want| {
+            // NATS tooling has lowercased tags in some versions; compare as NATS does.
+            !identity
+                .caller_tags
+                .iter()
+                .any(|have| have.eq_ignore_ascii_case(want))
+        });
         match missing {
             Some(tag) => ImportVerdict::MissingTag(tag.clone()),
             None => ImportVerdict::Vouches,

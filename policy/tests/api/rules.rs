@@ -96,6 +96,8 @@ fn cases() -> Vec<Case> {
             identity: anonymous, want: X(D::BadRequest, rule::IDENTITY_LEGACY) },
         Case { name: "caller lacks the required tag", tenant: keep, request: keep,
             identity: |i| i.caller_tags = vec!["role:viewer".into()], want: X(D::CallerTagMissing, rule::IDENTITY) },
+        Case { name: "required tag in another case", tenant: keep, request: keep,
+            identity: |i| i.caller_tags = vec!["Role:Enroller".into()], want: A(any) },
         Case { name: "import vouches", tenant: keep, request: keep, identity: keep,
             want: A(|a| a.identity_source == policy::IdentitySource::Import) },
         Case { name: "import disabled, no invite", tenant: |t| { t.identity.import = Default::default() }, request: keep,
