@@ -63,12 +63,13 @@ pub async fn handle(
     ctx: &Context,
     payload: &[u8],
     request_info: Option<&str>,
+    reply_subject: Option<&str>,
     request_id: &str,
     now: i64,
 ) -> Handled {
     let mut audit = AuditEvent::new(request_id, now);
-    let reply = match decide_and_mint(ctx, payload, request_info, request_id, now, &mut audit).await
-    {
+    let headers = (request_info, reply_subject);
+    let reply = match decide_and_mint(ctx, payload, headers, request_id, now, &mut audit).await {
         Ok(reply) => {
             audit.outcome = "allow";
             audit.code = String::from("ok");
@@ -92,7 +93,7 @@ pub async fn handle(
 async fn decide_and_mint(
     ctx: &Context,
     payload: &[u8],
-    request_info: Option<&str>,
+    (request_info, reply_subject): (Option<&str>, Option<&str>),
     request_id: &str,
     now: i64,
     audit: &mut AuditEvent,
@@ -101,6 +102,7 @@ async fn decide_and_mint(
     let runtime = ctx.runtime();
     let caller = identify_caller(
         request_info,
+        reply_subject,
         &ctx.own_account,
         |acc| runtime.issuers_of(acc),
         now,

@@ -3,11 +3,15 @@
 //! The server sets the header on every request that crosses a service import and replaces
 //! one a client forged on the first hop. A request published inside the provisioner's own
 //! account crosses no import, so any header on it was written by the client: it is never
-//! trusted. For a tenant account named in the policy, the header must also carry (imports
-//! with `share=true`) the caller's user JWT, which must verify and be issued by that
-//! account's identity key or a key the policy lists for it; otherwise the request is
-//! refused as forged. Tags come from that verified JWT. Proof of key possession is
-//! separate (`proof`).
+//! trusted. For a tenant account named in the policy, three more things must hold, or
+//! the request is refused as forged:
+//! - the reply subject is one the server made for the import's response (`_R_.…`), which
+//!   a client inside the provisioner's account does not produce;
+//! - the header carries (imports with `share=true`) the caller's user JWT;
+//! - that JWT verifies and was issued by the account's identity key or one of the
+//!   signing keys in its account JWT.
+//!
+//! Tags come from that verified JWT. Proof of key possession is separate (`proof`).
 
 use serde::Deserialize;
 
@@ -27,6 +31,9 @@ pub struct RequestInfo {
     #[serde(default)]
     pub jwt: String,
 }
+
+/// The prefix of reply subjects the server makes for responses through a service import.
+pub const IMPORT_REPLY_PREFIX: &str = "_R_.";
 
 /// A caller whose account and tags the provisioner trusts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +60,7 @@ pub struct Caller {
 /// missing, invalid, expired or issued by a key that account does not use.
 pub fn identify_caller<F>(
     header: Option<&str>,
+    reply: Option<&str>,
     own_account: &str,
     issuers_of: F,
     now: i64,
@@ -82,6 +90,11 @@ where
             format!("caller identity could not be verified: {why}"),
         )
     };
+    if !reply.is_some_and(|r| r.starts_with(IMPORT_REPLY_PREFIX)) {
+        return Err(forged(
+            "the request did not arrive through the tenant's import",
+        ));
+    }
     if info.jwt.is_empty() {
         return Err(forged(
             "the import does not share the caller's JWT (share=true)",
@@ -111,6 +124,8 @@ where
 mod tests {
     use super::*;
     use claims::{KeyPair, UserClaims};
+
+    const R: Option<&str> = Some("_R_.abc.xyz");
 
     struct Tenant {
         account: KeyPair,
@@ -150,7 +165,7 @@ mod tests {
         let t = tenant();
         let (jwt, user) = user_jwt(&t, &t.signing, &["role:enroller"]);
         let h = header(&t.account.public_key(), &user, &jwt);
-        let caller = identify_caller(Some(&h), "AOWN", issuers(&t), 1000)
+        let caller = identify_caller(Some(&h), R, "AOWN", issuers(&t), 1000)
             .unwrap()
             .unwrap();
         assert_eq!(caller.account, t.account.public_key());
@@ -162,16 +177,16 @@ mod tests {
         let t = tenant();
         let own = header("AOWN", "U", "x");
         assert_eq!(
-            identify_caller(Some(&own), "AOWN", issuers(&t), 1000).unwrap(),
+            identify_caller(Some(&own), R, "AOWN", issuers(&t), 1000).unwrap(),
             None
         );
         let unknown = header("AUNKNOWN", "U", "x");
         assert_eq!(
-            identify_caller(Some(&unknown), "AOWN", issuers(&t), 1000).unwrap(),
+            identify_caller(Some(&unknown), R, "AOWN", issuers(&t), 1000).unwrap(),
             None
         );
         assert_eq!(
-            identify_caller(None, "AOWN", issuers(&t), 1000).unwrap(),
+            identify_caller(None, R, "AOWN", issuers(&t), 1000).unwrap(),
             None
         );
     }
@@ -182,7 +197,7 @@ mod tests {
         let acc = t.account.public_key();
         let no_jwt = header(&acc, "U", "");
         assert_eq!(
-            identify_caller(Some(&no_jwt), "AOWN", issuers(&t), 1000)
+            identify_caller(Some(&no_jwt), R, "AOWN", issuers(&t), 1000)
                 .unwrap_err()
                 .code,
             "identity_unverified"
@@ -191,16 +206,24 @@ mod tests {
         let (jwt, user) = user_jwt(&t, &stranger, &[]);
         let h = header(&acc, &user, &jwt);
         assert_eq!(
-            identify_caller(Some(&h), "AOWN", issuers(&t), 1000)
+            identify_caller(Some(&h), R, "AOWN", issuers(&t), 1000)
                 .unwrap_err()
                 .code,
             "identity_unverified"
         );
-        let (jwt, _) = user_jwt(&t, &t.signing, &[]);
-        let h = header(&acc, "USOMEONEELSE", &jwt);
-        assert!(identify_caller(Some(&h), "AOWN", issuers(&t), 1000).is_err());
+        let (jwt, user) = user_jwt(&t, &t.signing, &[]);
+        let h = header(&acc, &user, &jwt);
+        let inbox = Some("_INBOX.abc");
         assert_eq!(
-            identify_caller(Some("not json"), "AOWN", issuers(&t), 1000)
+            identify_caller(Some(&h), inbox, "AOWN", issuers(&t), 1000)
+                .unwrap_err()
+                .code,
+            "identity_unverified"
+        );
+        let h = header(&acc, "USOMEONEELSE", &jwt);
+        assert!(identify_caller(Some(&h), R, "AOWN", issuers(&t), 1000).is_err());
+        assert_eq!(
+            identify_caller(Some("not json"), R, "AOWN", issuers(&t), 1000)
                 .unwrap_err()
                 .code,
             "request_info_invalid"

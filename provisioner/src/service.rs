@@ -144,7 +144,20 @@ async fn serve_one(
         .map(|v| v.as_str().to_owned());
     let now = unix_now();
     let span = tracing::info_span!("request", request_id = %id, endpoint = REQUEST_ENDPOINT);
-    let work = handle(ctx, &request.message.payload, info.as_deref(), &id, now).instrument(span);
+    let reply_subject = request
+        .message
+        .reply
+        .as_ref()
+        .map(|r| r.as_str().to_owned());
+    let work = handle(
+        ctx,
+        &request.message.payload,
+        info.as_deref(),
+        reply_subject.as_deref(),
+        &id,
+        now,
+    )
+    .instrument(span);
     let handled = match tokio::time::timeout(settings.request_timeout, work).await {
         Ok(handled) => handled,
         Err(_) => {
