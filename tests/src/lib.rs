@@ -6,6 +6,7 @@
 //!   binary), killed on drop.
 //! - [`config`]: operator-mode config strings (memory and full resolver).
 //! - [`client`]: async-nats clients connected with creds, with server events watched.
+//! - [`product`]: an `nsc-setup` estate with its server, and `provisioner serve` on it.
 //! - [`process`]: the product's binaries, built once, run as processes.
 //! - [`estate`]: a throwaway operator, accounts and users minted with `claims`.
 //!
@@ -19,10 +20,12 @@ pub mod client;
 pub mod config;
 pub mod estate;
 pub mod process;
+pub mod product;
 pub mod server;
 
 pub use client::{connect_with_creds, publish_until_received, WatchedClient, STEP};
 pub use config::{operator_full_resolver, operator_memory_resolver, quote};
 pub use estate::{mint_user, unix_now, TestAccount, TestOperator, TestUser};
 pub use process::{workspace_bin, ProductProcess};
+pub use product::{admin_addr, http_get, ProductEstate, OPERATOR};
 pub use server::{free_port, NatsServer, ServerOptions};

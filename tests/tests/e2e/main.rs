@@ -9,6 +9,8 @@ mod harness;
 #[cfg(test)]
 mod operator_config;
 #[cfg(test)]
+mod provision;
+#[cfg(test)]
 mod seed;
 #[cfg(test)]
 mod user_auth;
