@@ -7,6 +7,8 @@
 #[cfg(test)]
 mod harness;
 #[cfg(test)]
+mod lifecycle;
+#[cfg(test)]
 mod operator_config;
 #[cfg(test)]
 mod provision;
