@@ -149,15 +149,18 @@ pub enum IdentitySource {
     Invite,
     /// The seed's anonymous legacy mode.
     Legacy,
+    /// The user itself, renewing the name it holds (`identity.renewal`).
+    Renewal,
 }
 
 impl IdentitySource {
-    /// `import`, `invite` or `legacy`.
+    /// `import`, `invite`, `legacy` or `renewal`.
     pub fn as_str(self) -> &'static str {
         match self {
             IdentitySource::Import => "import",
             IdentitySource::Invite => "invite",
             IdentitySource::Legacy => "legacy",
+            IdentitySource::Renewal => "renewal",
         }
     }
 }

@@ -28,6 +28,8 @@ pub mod rule {
     pub const IDENTITY_IMPORT: &str = "identity.import";
     /// A redeemed invite vouches for the request.
     pub const IDENTITY_INVITE: &str = "identity.invite";
+    /// The user itself renews the name its key holds.
+    pub const IDENTITY_RENEWAL: &str = "identity.renewal";
     /// Some enabled identity source vouched.
     pub const IDENTITY: &str = "identity";
     /// Proof of key possession.

@@ -89,6 +89,21 @@ impl Tenant {
         self.config.identity.legacy.enabled
     }
 
+    /// The tag a caller must carry to use the tenant admin endpoints.
+    pub fn admin_tag(&self) -> &str {
+        &self.config.identity.admin_tag
+    }
+
+    /// Whether a user may renew its own credentials (`identity.renewal.enabled`).
+    pub fn renewal_enabled(&self) -> bool {
+        self.config.identity.renewal.enabled
+    }
+
+    /// The longest lifetime this tenant grants, legacy included, seconds.
+    pub fn max_ttl_secs(&self) -> u64 {
+        self.config.ttl.max_secs.max(self.legacy_ttl().max_secs)
+    }
+
     /// The rate-limit window the edge counts issuances in, seconds.
     pub fn rate_window_secs(&self) -> u64 {
         self.config.rate_limits.window_secs
@@ -246,6 +261,7 @@ impl Policy {
                     ttl: None,
                     rate_limits: None,
                 },
+                ..IdentityConfig::default()
             },
             names: NamesConfig {
                 unique: false,

@@ -90,7 +90,7 @@ pub struct SigningKeyConfig {
 }
 
 /// Identity sources of a tenant; each is off unless enabled.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityConfig {
     /// Requests arriving through the tenant's import (`Nats-Request-Info.acc`).
@@ -105,6 +105,40 @@ pub struct IdentityConfig {
     /// The seed's anonymous plain-text requests.
     #[serde(default)]
     pub legacy: LegacyConfig,
+    /// A user renewing its own credentials.
+    #[serde(default)]
+    pub renewal: RenewalConfig,
+    /// The tag a caller of the tenant's account must carry to use the tenant admin
+    /// endpoints (`creds.admin.>`). Default [`DEFAULT_ADMIN_TAG`].
+    #[serde(default = "default_admin_tag")]
+    pub admin_tag: String,
+}
+
+/// The admin tag when a tenant does not configure one.
+pub const DEFAULT_ADMIN_TAG: &str = "role:admin";
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        IdentityConfig {
+            import: ImportConfig::default(),
+            proof: ProofConfig::default(),
+            invite: InviteConfig::default(),
+            legacy: LegacyConfig::default(),
+            renewal: RenewalConfig::default(),
+            admin_tag: default_admin_tag(),
+        }
+    }
+}
+
+/// Renewal: a user that comes through the tenant's import with its own, still valid
+/// credentials asks for the name it holds, for the same public key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenewalConfig {
+    /// Whether such a user is vouched for (even without the import's required tags or
+    /// an invite). Default `false`.
+    #[serde(default)]
+    pub enabled: bool,
 }
 
 /// Requests through the tenant's import.
@@ -385,6 +419,10 @@ fn default_min_len() -> usize {
 
 fn default_max_len() -> usize {
     DEFAULT_NAME_MAX_LEN
+}
+
+fn default_admin_tag() -> String {
+    DEFAULT_ADMIN_TAG.to_owned()
 }
 
 fn default_window() -> u64 {

@@ -227,6 +227,10 @@ fn identity(config: &IdentityConfig, at: &Path, problems: &mut Problems) {
         let at = at.key("invite").key("required");
         problems.push(at, PolicyError::NeedsEnabled { needs });
     }
+    if let Err(reason) = check_tag(&config.admin_tag) {
+        let tag = config.admin_tag.clone();
+        problems.push(at.key("admin_tag"), PolicyError::Tag { tag, reason });
+    }
     let legacy = &config.legacy;
     if !legacy.enabled && (legacy.ttl.is_some() || legacy.rate_limits.is_some()) {
         let needs = "identity.legacy.enabled";

@@ -10,7 +10,7 @@ use super::{quote, rule, Refusal, Trail};
 use crate::decision::{Deny, DenyCode, IdentitySource};
 use crate::names::glob_match;
 use crate::policy::{Policy, Tenant};
-use crate::request::{Identity, Request};
+use crate::request::{Identity, NameHolder, Request};
 
 impl Policy {
     /// The tenant `request` is for, as `evaluate` resolves it; the edge uses it to look
@@ -163,7 +163,20 @@ pub(super) fn identify(
         }
     }
 
+    let renewal = renewal(tenant, request, identity);
+    match &renewal {
+        Ok(()) => {
+            let note = format!("the caller is the user holding the name ({at}.renewal.enabled)");
+            trail.pass(rule::IDENTITY_RENEWAL, note);
+        }
+        Err(why) => trail.skip(rule::IDENTITY_RENEWAL, why.clone()),
+    }
+
     let invite_vouches = match &request.invite {
+        None if renewal.is_ok() => {
+            trail.skip(rule::IDENTITY_INVITE, "no invite: a renewal needs none");
+            false
+        }
         None if cfg.invite.required => {
             let reason = String::from("this tenant requires an invite");
             let note = format!("{at}.invite.required");
@@ -224,6 +237,10 @@ pub(super) fn identify(
             trail.pass(rule::IDENTITY, "vouched for by the invite");
             Ok(IdentitySource::Invite)
         }
+        _ if renewal.is_ok() => {
+            trail.pass(rule::IDENTITY, "vouched for as a renewal");
+            Ok(IdentitySource::Renewal)
+        }
         ImportVerdict::MissingTag(tag) => {
             let reason = format!("the caller lacks the required tag `{tag}`");
             let note = format!("{at}.import.require_caller_tags");
@@ -235,6 +252,30 @@ pub(super) fn identify(
             Err(trail.fail(rule::IDENTITY, note, DenyCode::IdentityRequired, reason))
         }
     }
+}
+
+/// Whether the caller is the user renewing the name its key holds: renewal is on, the
+/// request came through the tenant's import from that very user (its own JWT, so still
+/// valid), for the name in that JWT, and the registry says the key holds the name.
+fn renewal(tenant: &Tenant, request: &Request, identity: &Identity) -> Result<(), String> {
+    let at = format!("{}.identity.renewal", tenant.place());
+    if !tenant.renewal_enabled() {
+        return Err(format!("{at}.enabled = false"));
+    }
+    if identity.caller_account.as_deref() != Some(tenant.account()) {
+        return Err(String::from("not through the tenant's import"));
+    }
+    if identity.caller_user.as_deref() != Some(request.public_key.as_str())
+        || identity.caller_name.as_deref() != Some(request.name.as_str())
+    {
+        return Err(String::from(
+            "the caller is not the user with this name and key",
+        ));
+    }
+    if request.facts.name_holder != NameHolder::SameKey {
+        return Err(String::from("the key does not hold the name"));
+    }
+    Ok(())
 }
 
 pub(super) fn proof(tenant: &Tenant, request: &Request, trail: &mut Trail) -> Result<(), Refusal> {

@@ -128,6 +128,8 @@ fn cases() -> Vec<Case> {
             want: |e| matches!(e, E::Template { .. }) },
         Case { name: "stamp tag with a space", edit: |t| t.tags.stamp = vec!["a b".into()], path: "tenants[0].tags.stamp[0]",
             want: |e| matches!(e, E::Tag { .. }) },
+        Case { name: "empty admin tag", edit: |t| t.identity.admin_tag = String::new(), path: "tenants[0].identity.admin_tag",
+            want: |e| matches!(e, E::Tag { .. }) },
         Case { name: "empty requestable glob", edit: |t| t.tags.requestable = vec![String::new()], path: "tenants[0].tags.requestable[0]",
             want: |e| matches!(e, E::Tag { .. }) },
     ]
@@ -154,6 +156,20 @@ fn every_dangerous_or_impossible_setting_is_refused_at_its_place() {
 #[test]
 fn the_base_fixture_is_valid() {
     assert!(Policy::from_file(file(vec![acme(), other()])).is_ok());
+}
+
+#[test]
+fn the_admin_tag_defaults_to_role_admin_and_renewal_to_off() {
+    let policy = Policy::from_file(file(vec![acme()])).unwrap();
+    let tenant = &policy.tenants()[0];
+    assert_eq!(tenant.admin_tag(), policy::schema::DEFAULT_ADMIN_TAG);
+    assert!(!tenant.renewal_enabled());
+    let mut t = acme();
+    t.identity.admin_tag = "ops:tenant-admin".into();
+    t.identity.renewal.enabled = true;
+    let policy = Policy::from_file(file(vec![t])).unwrap();
+    assert_eq!(policy.tenants()[0].admin_tag(), "ops:tenant-admin");
+    assert!(policy.tenants()[0].renewal_enabled());
 }
 
 #[test]

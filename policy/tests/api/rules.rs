@@ -45,6 +45,22 @@ fn legacy(r: &mut Request) {
     r.proof_verified = false;
 }
 
+fn renewal_on(t: &mut TenantConfig) {
+    t.identity.renewal.enabled = true;
+}
+
+/// A request for `alice` by the key that holds the name.
+fn renewing(r: &mut Request) {
+    r.facts.name_holder = NameHolder::SameKey;
+}
+
+/// The caller is `alice` herself, through the import, without the enroller tag.
+fn the_user(i: &mut Identity) {
+    i.caller_tags.clear();
+    i.caller_user = Some(ALICE.into());
+    i.caller_name = Some("alice".into());
+}
+
 fn any(_: &Allow) -> bool {
     true
 }
@@ -126,6 +142,19 @@ fn cases() -> Vec<Case> {
         Case { name: "invite with an invalid tag", tenant: keep,
             request: |r| { invite(r); if let Some(i) = &mut r.invite { i.tags = vec![String::new()] } },
             identity: anonymous, want: X(D::BadRequest, rule::IDENTITY_INVITE) },
+        // renewal
+        Case { name: "renewal by the user holding the name", tenant: renewal_on, request: renewing,
+            identity: the_user, want: A(|a| a.identity_source == policy::IdentitySource::Renewal) },
+        Case { name: "renewal when renewal is off", tenant: |t| { renewal_on(t); t.identity.renewal.enabled = false },
+            request: renewing, identity: the_user, want: X(D::CallerTagMissing, rule::IDENTITY) },
+        Case { name: "renewal of a name the key does not hold", tenant: renewal_on,
+            request: |r| { renewing(r); r.facts.name_holder = NameHolder::Free }, identity: the_user,
+            want: X(D::CallerTagMissing, rule::IDENTITY) },
+        Case { name: "renewal by another user", tenant: renewal_on, request: |r| { renewing(r); r.public_key = BOB.into() },
+            identity: the_user, want: X(D::CallerTagMissing, rule::IDENTITY) },
+        Case { name: "renewal needs no invite where invites are required",
+            tenant: |t| { renewal_on(t); t.identity.invite.required = true }, request: renewing, identity: the_user,
+            want: A(|a| a.identity_source == policy::IdentitySource::Renewal) },
         // proof
         Case { name: "proof missing", tenant: keep, request: |r| r.proof_verified = false, identity: keep,
             want: X(D::ProofRequired, rule::PROOF) },
