@@ -1,2 +1,44 @@
-//! The provisioning-service side of the product: a service behind an account export learns,
-//! from the server-set `Nats-Request-Info` header, which tenant is calling.
+//! The provisioning-service side of the product: a service behind an account export
+//! learns, from the server-set `Nats-Request-Info` header, which tenant is calling, and
+//! answers a small versioned contract (allocate, deallocate, list) per site.
+//!
+//! Layout (pure modules first):
+//! - [`request_info`]: [`RequestInfo`], the header's JSON (unknown fields tolerated, wrong
+//!   types refused);
+//! - [`caller`]: [`trusted_caller`], the rule for when the header can be believed, and
+//!   why a client cannot forge it;
+//! - [`tenants`]: [`TenantMap`], account → tenant from configuration or `tenant:<name>`
+//!   account tags;
+//! - [`subjects`]: subjects, queue groups, bucket names and the name checks;
+//! - [`contract`]: the V1 messages and their error codes;
+//! - [`config`]: the agent's flags and TOML file;
+//! - [`store`]: one site's resources and per-tenant quota in JetStream KV;
+//! - [`handler`]: one request, start to end;
+//! - [`service`]: the subscriptions, concurrency and drain;
+//! - [`client`]: allocate, deallocate and scatter-gather list for clients.
+//!
+//! The `agent` binary (`src/main.rs`) is the reference agent built from these.
+//! The wire format is described for other languages in the crate's `README.md`.
+
+pub mod caller;
+pub mod client;
+pub mod config;
+pub mod contract;
+pub mod handler;
+pub mod request_info;
+pub mod service;
+pub mod store;
+pub mod subjects;
+pub mod tenants;
+
+pub use caller::{trusted_caller, Caller, CallerError, IMPORT_REPLY_PREFIX};
+pub use client::{ClientError, Gathered};
+pub use config::{AgentArgs, AgentConfig, ConfigError};
+pub use contract::{
+    ErrorType, ErrorV1, PingV1, PongV1, ResourceAllocateV1, ResourceCreatedV1,
+    ResourceDeallocateV1, ResourceDeallocatedV1, ResourceListV1, ResourceV1, ResourcesV1,
+};
+pub use handler::{Agent, Operation, Quotas};
+pub use request_info::{RequestInfo, RequestInfoError, REQUEST_INFO_HEADER};
+pub use store::{ResourceStore, StoreError};
+pub use tenants::{TenantError, TenantMap};

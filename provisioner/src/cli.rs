@@ -6,6 +6,7 @@ pub mod nats_args;
 pub mod policy;
 pub mod request;
 pub mod serve;
+pub mod svc;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Policy(policy::PolicyArgs),
     /// Load-generate credential requests and print creds/s and latency percentiles.
     Bench(bench::BenchArgs),
+    /// Call a tenant-scoped provisioning service: allocate, list (every site), deallocate.
+    Svc(svc::SvcArgs),
 }
 
 /// Runs the chosen subcommand and maps its outcome to the process exit code.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Request(args) => request::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Svc(args) => svc::run(&args),
     };
     match outcome {
         Ok(outcome) => outcome.into(),

@@ -1,0 +1,399 @@
+//! The agent's configuration: command-line flags (each with an `AGENT_*` variable) and an
+//! optional TOML file, merged (flags win; tenants from both), checked before anything
+//! connects.
+//!
+//! ```toml
+//! server = "nats://127.0.0.1:4222"
+//! creds = "agent.creds"            # relative paths are relative to this file
+//! service = "storage"
+//! site = "sto1"
+//! quota = 10                       # resources per tenant at this site
+//! account_jwts = ["jwt"]           # files or directories of account JWTs (tenant:<name> tags)
+//! [tenants]
+//! acme = "A…"                      # tenant = account public key
+//! [quotas]
+//! acme = 25                        # per-tenant override
+//! ```
+//!
+//! Not here: connecting (the binary) or serving (see [`crate::service`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::handler::Quotas;
+use crate::subjects::{check_service, check_token, NameError};
+use crate::tenants::{TenantError, TenantMap};
+
+/// Resources per tenant at one site unless configured.
+pub const DEFAULT_QUOTA: u64 = 100;
+/// The default server.
+pub const DEFAULT_SERVER: &str = "nats://127.0.0.1:4222";
+
+/// The flags of the `agent` binary.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AgentArgs {
+    /// NATS server URL [default: nats://127.0.0.1:4222].
+    #[arg(short = 's', long = "server", env = "AGENT_NATS_URL")]
+    pub server: Option<String>,
+    /// Creds file of the agent's user (in the services account).
+    #[arg(long, env = "AGENT_CREDS", value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+    /// This agent's site (a single subject token, e.g. `sto1`).
+    #[arg(long, env = "AGENT_SITE")]
+    pub site: Option<String>,
+    /// The service name (letters, digits and `-`, e.g. `storage`).
+    #[arg(long, env = "AGENT_SERVICE")]
+    pub service: Option<String>,
+    /// A tenant as NAME=ACCOUNT (repeatable).
+    #[arg(
+        long = "tenant",
+        env = "AGENT_TENANTS",
+        value_delimiter = ',',
+        value_name = "NAME=ACCOUNT"
+    )]
+    pub tenants: Vec<String>,
+    /// An account JWT file, or a directory of them; accounts tagged `tenant:<name>` become
+    /// tenants (repeatable).
+    #[arg(
+        long = "account-jwt",
+        env = "AGENT_ACCOUNT_JWTS",
+        value_delimiter = ',',
+        value_name = "PATH"
+    )]
+    pub account_jwts: Vec<PathBuf>,
+    /// Resources per tenant at this site [default: 100].
+    #[arg(long, env = "AGENT_QUOTA")]
+    pub quota: Option<u64>,
+    /// The agent's own account public key [default: from the creds file's JWT].
+    #[arg(long, env = "AGENT_ACCOUNT", value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// A TOML configuration file.
+    #[arg(long, env = "AGENT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// NATS server URL.
+    pub server: Option<String>,
+    /// Creds file.
+    pub creds: Option<PathBuf>,
+    /// Service name.
+    pub service: Option<String>,
+    /// Site name.
+    pub site: Option<String>,
+    /// Default quota.
+    pub quota: Option<u64>,
+    /// Account JWT files or directories.
+    #[serde(default)]
+    pub account_jwts: Vec<PathBuf>,
+    /// Tenant name → account public key.
+    #[serde(default)]
+    pub tenants: BTreeMap<String, String>,
+    /// Tenant name → quota.
+    #[serde(default)]
+    pub quotas: BTreeMap<String, u64>,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("reading `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML file is not valid.
+    #[error("config `{path}`: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        reason: String,
+    },
+    /// A required setting is missing.
+    #[error("missing --{0} (or `{0}` in the config file)")]
+    Missing(&'static str),
+    /// A name is not a single token.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A tenant is not usable.
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    /// The creds file is not a creds file.
+    #[error("creds `{path}`: {reason}")]
+    Creds {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Neither a creds file nor `--account` tells the agent's own account.
+    #[error("cannot tell the agent's own account: give --creds or --account")]
+    NoOwnAccount,
+    /// No tenant is configured.
+    #[error("no tenants: give --tenant NAME=ACCOUNT, --account-jwt or [tenants]")]
+    NoTenants,
+}
+
+/// The checked configuration.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// NATS server URL.
+    pub server: String,
+    /// Creds file.
+    pub creds: Option<PathBuf>,
+    /// Service name.
+    pub service: String,
+    /// Site name.
+    pub site: String,
+    /// The agent's own account.
+    pub own_account: String,
+    /// Tenants.
+    pub tenants: TenantMap,
+    /// Quotas.
+    pub quotas: Quotas,
+}
+
+impl AgentConfig {
+    /// Merges the flags and the file they name, reads the creds file and account JWTs,
+    /// and checks everything.
+    ///
+    /// # Errors
+    /// [`ConfigError`].
+    pub fn resolve(args: &AgentArgs) -> Result<Self, ConfigError> {
+        let (file, base) = match &args.config {
+            Some(path) => {
+                let text = read(path)?;
+                let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::File {
+                    path: path.clone(),
+                    reason: e.message().to_owned(),
+                })?;
+                let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                (file, base)
+            }
+            None => (FileConfig::default(), PathBuf::new()),
+        };
+        let service = args
+            .service
+            .clone()
+            .or(file.service)
+            .ok_or(ConfigError::Missing("service"))?;
+        check_service(&service)?;
+        let site = args
+            .site
+            .clone()
+            .or(file.site)
+            .ok_or(ConfigError::Missing("site"))?;
+        check_token("site", &site)?;
+        let creds = args.creds.clone().or(file.creds.map(|p| base.join(p)));
+        let own_account = match (&args.account, &creds) {
+            (Some(account), _) => account.clone(),
+            (None, Some(path)) => own_account(path)?,
+            (None, None) => return Err(ConfigError::NoOwnAccount),
+        };
+        let mut tenants = TenantMap::new();
+        for (name, account) in &file.tenants {
+            tenants.insert(name, account)?;
+        }
+        for pair in &args.tenants {
+            tenants.insert_pair(pair)?;
+        }
+        let jwt_paths = file.account_jwts.iter().map(|p| base.join(p));
+        for path in jwt_paths.chain(args.account_jwts.iter().cloned()) {
+            for file in jwt_files(&path)? {
+                let text = read(&file)?;
+                tenants.insert_account_jwt(&file.display().to_string(), &text)?;
+            }
+        }
+        if tenants.is_empty() {
+            return Err(ConfigError::NoTenants);
+        }
+        for name in file.quotas.keys() {
+            check_token("tenant", name)?;
+        }
+        Ok(AgentConfig {
+            server: args
+                .server
+                .clone()
+                .or(file.server)
+                .unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
+            creds,
+            service,
+            site,
+            own_account,
+            tenants,
+            quotas: Quotas {
+                default: args.quota.or(file.quota).unwrap_or(DEFAULT_QUOTA),
+                per_tenant: file.quotas,
+            },
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// `path` itself, or the `*.jwt` files directly inside it when it is a directory, sorted.
+fn jwt_files(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let err = |source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(err)? {
+        let file = entry.map_err(err)?.path();
+        if file.is_file() && file.extension().is_some_and(|e| e == "jwt") {
+            files.push(file);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The account of the user in creds file `path`.
+///
+/// # Errors
+/// [`ConfigError::Read`], [`ConfigError::Creds`].
+pub fn own_account(path: &Path) -> Result<String, ConfigError> {
+    let text = read(path)?;
+    let bad = |reason: String| ConfigError::Creds {
+        path: path.to_owned(),
+        reason,
+    };
+    let creds = claims::parse_creds(&text).map_err(|e| bad(e.to_string()))?;
+    let user = claims::UserClaims::decode(&creds.jwt).map_err(|e| bad(e.to_string()))?;
+    Ok(user.account().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use claims::{AccountClaims, KeyPair, UserClaims};
+
+    fn args() -> AgentArgs {
+        AgentArgs {
+            service: Some("storage".into()),
+            site: Some("sto1".into()),
+            account: Some("AOWN".into()),
+            ..AgentArgs::default()
+        }
+    }
+
+    #[test]
+    fn flags_file_and_account_jwts_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let operator = KeyPair::new_operator();
+        let globex = KeyPair::new_account();
+        let mut claims = AccountClaims::new_account(globex.public_key());
+        claims.nats.tags = vec!["tenant:globex".into()];
+        let jwts = dir.path().join("jwt");
+        std::fs::create_dir(&jwts).unwrap();
+        std::fs::write(jwts.join("g.jwt"), claims.encode(&operator, 1).unwrap()).unwrap();
+        std::fs::write(jwts.join("ignored.txt"), "x").unwrap();
+        let acme = KeyPair::new_account().public_key();
+        let file = dir.path().join("agent.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "site = \"osl1\"\nquota = 4\naccount_jwts = [\"jwt\"]\n[tenants]\nacme = \"{acme}\"\n[quotas]\nacme = 9\n"
+            ),
+        )
+        .unwrap();
+        let config = AgentConfig::resolve(&AgentArgs {
+            config: Some(file),
+            ..args()
+        })
+        .unwrap();
+        assert_eq!(config.site, "sto1", "flags win");
+        assert_eq!(config.tenants.tenant_of(&acme), Some("acme"));
+        assert_eq!(
+            config.tenants.tenant_of(&globex.public_key()),
+            Some("globex")
+        );
+        assert_eq!(
+            (config.quotas.of("acme"), config.quotas.of("globex")),
+            (9, 4)
+        );
+        assert_eq!(config.server, DEFAULT_SERVER);
+    }
+
+    #[test]
+    fn own_account_comes_from_the_creds() {
+        let dir = tempfile::tempdir().unwrap();
+        let account = KeyPair::new_account();
+        let user = KeyPair::new_user();
+        let mut claims = UserClaims::new_user(user.public_key());
+        let jwt = claims.encode(&account, 1).unwrap();
+        let path = dir.path().join("agent.creds");
+        std::fs::write(&path, claims::format_creds(&jwt, &user.seed().unwrap())).unwrap();
+        assert_eq!(own_account(&path).unwrap(), account.public_key());
+        std::fs::write(&path, "nope").unwrap();
+        assert!(matches!(own_account(&path), Err(ConfigError::Creds { .. })));
+    }
+
+    #[test]
+    fn bad_configurations_are_refused() {
+        let acme = KeyPair::new_account().public_key();
+        let pair = format!("acme={acme}");
+        let with = |f: fn(&mut AgentArgs)| {
+            let mut a = AgentArgs {
+                tenants: vec![pair.clone()],
+                ..args()
+            };
+            f(&mut a);
+            AgentConfig::resolve(&a)
+        };
+        assert!(with(|_| {}).is_ok());
+        assert!(matches!(
+            with(|a| a.site = None),
+            Err(ConfigError::Missing("site"))
+        ));
+        assert!(matches!(
+            with(|a| a.site = Some("a.b".into())),
+            Err(ConfigError::Name(_))
+        ));
+        assert!(matches!(
+            with(|a| a.service = Some("a_b".into())),
+            Err(ConfigError::Name(_))
+        ));
+        assert!(matches!(
+            with(|a| a.account = None),
+            Err(ConfigError::NoOwnAccount)
+        ));
+        assert!(matches!(
+            with(|a| a.tenants.clear()),
+            Err(ConfigError::NoTenants)
+        ));
+        assert!(matches!(
+            with(|a| a.tenants = vec!["acme".into()]),
+            Err(ConfigError::Tenant(TenantError::Pair { .. }))
+        ));
+        assert!(matches!(
+            with(|a| a.config = Some("/nonexistent/agent.toml".into())),
+            Err(ConfigError::Read { .. })
+        ));
+        assert_eq!(
+            ConfigError::Missing("site").to_string(),
+            "missing --site (or `site` in the config file)"
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! The service contract (v1), JSON and versioned like the Helmholtz Cloud Agent's messages:
+//! a client sends [`ResourceAllocateV1`], [`ResourceDeallocateV1`], [`ResourceListV1`] or
+//! [`PingV1`]; an agent answers [`ResourceCreatedV1`], [`ResourceDeallocatedV1`],
+//! [`ResourcesV1`], [`PongV1`] or [`ErrorV1`].
+//!
+//! Every message may carry the header [`MESSAGE_TYPE_HEADER`] with its type name
+//! (`ResourceAllocateV1`, …); replies always do, so a client tells an answer from an error
+//! without guessing. A request's header, when present, must name the type its subject
+//! expects; a later `…V2` is then refused with `unsupported_message` by a v1 agent.
+//! Request bodies refuse unknown fields; replies are read tolerantly (a newer agent may
+//! add fields). Pure: no IO.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::subjects::MAX_NAME_LEN;
+
+/// The header naming a message's type.
+pub const MESSAGE_TYPE_HEADER: &str = "Message-Type";
+/// The NATS micro header carrying an error's numeric code on [`ErrorV1`] replies.
+pub const SERVICE_ERROR_CODE_HEADER: &str = "Nats-Service-Error-Code";
+/// The NATS micro header carrying an error's short text on [`ErrorV1`] replies.
+pub const SERVICE_ERROR_HEADER: &str = "Nats-Service-Error";
+/// The largest request body read; larger ones are refused unread.
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024;
+/// The largest `specification`, as compact JSON.
+pub const MAX_SPECIFICATION_BYTES: usize = 4 * 1024;
+/// The longest `target_entity`.
+pub const MAX_TARGET_ENTITY_LEN: usize = 256;
+
+/// A message type of the contract.
+pub trait Message: Serialize + DeserializeOwned {
+    /// Its name in [`MESSAGE_TYPE_HEADER`].
+    const TYPE: &'static str;
+}
+
+/// Allocate a resource of `type` for `target_entity`, described by `specification`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceAllocateV1 {
+    /// The resource type, e.g. `GroupStorageResourceSpecV1`: 1–64 of `A-Za-z0-9_.-`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Who or what the resource is for (a user, a group, a VO): 1–256 printable characters.
+    pub target_entity: String,
+    /// Type-specific parameters: a JSON object (default `{}`).
+    #[serde(default = "empty_object")]
+    pub specification: serde_json::Value,
+}
+
+/// Release resource `id` of the calling tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceDeallocateV1 {
+    /// The id [`ResourceCreatedV1`] returned.
+    pub id: String,
+}
+
+/// List the calling tenant's resources (every site answers). The body is `{}` or empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceListV1 {}
+
+/// Is anyone there (every site answers)? The body is `{}` or empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PingV1 {}
+
+/// The resource was created at `site` with `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceCreatedV1 {
+    /// Unique at the site; only the tenant that allocated it can use it.
+    pub id: String,
+    /// The site that holds it.
+    pub site: String,
+}
+
+/// The resource `id` was released at `site`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceDeallocatedV1 {
+    /// The id.
+    pub id: String,
+    /// The site.
+    pub site: String,
+}
+
+/// One resource as stored and listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceV1 {
+    /// The id.
+    pub id: String,
+    /// The resource type.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Who or what it is for.
+    pub target_entity: String,
+    /// Its parameters.
+    pub specification: serde_json::Value,
+    /// Unix seconds of its allocation.
+    pub created: i64,
+}
+
+/// One site's answer to [`ResourceListV1`]: the calling tenant's resources there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourcesV1 {
+    /// The answering site.
+    pub site: String,
+    /// The calling tenant's resources at that site.
+    pub resources: Vec<ResourceV1>,
+    /// Every site of this service the answering agent knows of (those with a bucket), so
+    /// that a client can name the sites that did not answer.
+    #[serde(default)]
+    pub sites: Vec<String>,
+}
+
+/// One site's answer to [`PingV1`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PongV1 {
+    /// The answering site.
+    pub site: String,
+    /// The service name.
+    pub service: String,
+    /// The agent's version.
+    pub version: String,
+}
+
+/// A refusal: `type` is one of [`ErrorType`]'s codes, `message` is safe to show the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorV1 {
+    /// The error code (see [`ErrorType`]).
+    #[serde(rename = "type")]
+    pub error_type: String,
+    /// What went wrong, for a person; never holds secrets or internal details.
+    pub message: String,
+    /// The answering site.
+    #[serde(default)]
+    pub site: String,
+}
+
+/// The error codes of [`ErrorV1`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorType {
+    /// The body is not the message the subject expects, or a field is invalid.
+    BadRequest,
+    /// The `Message-Type` header names a message this agent does not speak.
+    UnsupportedMessage,
+    /// The request did not come through a tenant's import.
+    UntrustedCaller,
+    /// The calling account is not a tenant of this service.
+    UnknownTenant,
+    /// No such resource for the calling tenant (also for another tenant's id).
+    NotFound,
+    /// The tenant has as many resources at this site as its quota allows.
+    QuotaExceeded,
+    /// The agent failed; the details are in its log.
+    Internal,
+}
+
+impl ErrorType {
+    /// The code in [`ErrorV1::error_type`].
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorType::BadRequest => "bad_request",
+            ErrorType::UnsupportedMessage => "unsupported_message",
+            ErrorType::UntrustedCaller => "untrusted_caller",
+            ErrorType::UnknownTenant => "unknown_tenant",
+            ErrorType::NotFound => "not_found",
+            ErrorType::QuotaExceeded => "quota_exceeded",
+            ErrorType::Internal => "internal",
+        }
+    }
+
+    /// The status in [`SERVICE_ERROR_CODE_HEADER`], as the NATS micro protocol uses them.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorType::BadRequest | ErrorType::UnsupportedMessage => 400,
+            ErrorType::UntrustedCaller | ErrorType::UnknownTenant => 403,
+            ErrorType::NotFound => 404,
+            ErrorType::QuotaExceeded => 429,
+            ErrorType::Internal => 500,
+        }
+    }
+
+    /// The error reply with this type.
+    pub fn reply(self, message: impl Into<String>, site: &str) -> ErrorV1 {
+        ErrorV1 {
+            error_type: self.code().to_owned(),
+            message: message.into(),
+            site: site.to_owned(),
+        }
+    }
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+macro_rules! message {
+    ($($t:ident),*) => {$(
+        impl Message for $t {
+            const TYPE: &'static str = stringify!($t);
+        }
+    )*};
+}
+message!(
+    ResourceAllocateV1,
+    ResourceDeallocateV1,
+    ResourceListV1,
+    PingV1,
+    ResourceCreatedV1,
+    ResourceDeallocatedV1,
+    ResourcesV1,
+    PongV1,
+    ErrorV1
+);
+
+/// Why a request body is refused; the text is safe to show the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ContractError {
+    /// The header names another message type.
+    #[error("message type `{got}` is not supported here (expected `{expected}`)")]
+    UnsupportedMessage {
+        /// The header's value (shortened).
+        got: String,
+        /// The type the subject expects.
+        expected: &'static str,
+    },
+    /// The body is larger than [`MAX_REQUEST_BYTES`].
+    #[error("the request is larger than {MAX_REQUEST_BYTES} bytes")]
+    TooLarge,
+    /// The body is not the expected JSON.
+    #[error("the request is not a valid {expected}: {reason}")]
+    Malformed {
+        /// The expected type.
+        expected: &'static str,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// A field is out of bounds.
+    #[error("invalid `{field}`: {reason}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+impl ContractError {
+    /// The [`ErrorType`] to answer with.
+    pub fn error_type(&self) -> ErrorType {
+        match self {
+            ContractError::UnsupportedMessage { .. } => ErrorType::UnsupportedMessage,
+            _ => ErrorType::BadRequest,
+        }
+    }
+}
+
+/// Decodes a request body of type `T` carrying header value `message_type` (if any).
+/// An empty body reads as `{}`.
+///
+/// # Errors
+/// [`ContractError`].
+pub fn decode_request<T: Message>(
+    message_type: Option<&str>,
+    body: &[u8],
+) -> Result<T, ContractError> {
+    if let Some(got) = message_type {
+        if got != T::TYPE {
+            return Err(ContractError::UnsupportedMessage {
+                got: shorten(got),
+                expected: T::TYPE,
+            });
+        }
+    }
+    if body.len() > MAX_REQUEST_BYTES {
+        return Err(ContractError::TooLarge);
+    }
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|err| ContractError::Malformed {
+        expected: T::TYPE,
+        reason: shorten(&err.to_string()),
+    })
+}
+
+impl ResourceAllocateV1 {
+    /// Checks the fields' bounds.
+    ///
+    /// # Errors
+    /// [`ContractError::Field`].
+    pub fn validate(&self) -> Result<(), ContractError> {
+        let field = |field, reason| Err(ContractError::Field { field, reason });
+        let t = &self.resource_type;
+        if t.is_empty() || t.len() > MAX_NAME_LEN {
+            return field("type", "it must be 1 to 64 characters");
+        }
+        if !t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            return field("type", "only letters, digits, `_`, `.` and `-` are allowed");
+        }
+        let e = &self.target_entity;
+        if e.trim().is_empty() || e.chars().count() > MAX_TARGET_ENTITY_LEN {
+            return field("target_entity", "it must be 1 to 256 characters");
+        }
+        if e.chars().any(char::is_control) {
+            return field("target_entity", "control characters are not allowed");
+        }
+        if !self.specification.is_object() {
+            return field("specification", "it must be a JSON object");
+        }
+        if self.specification.to_string().len() > MAX_SPECIFICATION_BYTES {
+            return field("specification", "it is larger than 4096 bytes");
+        }
+        Ok(())
+    }
+}
+
+/// At most 200 characters of `text`, without control characters.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 200;
+    let mut out: String = text.chars().filter(|c| !c.is_control()).take(MAX).collect();
+    if text.chars().count() > MAX {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allocate(json: &str) -> Result<ResourceAllocateV1, ContractError> {
+        let a: ResourceAllocateV1 = decode_request(Some("ResourceAllocateV1"), json.as_bytes())?;
+        a.validate()?;
+        Ok(a)
+    }
+
+    #[test]
+    fn an_allocation_decodes_with_a_default_specification() {
+        let a =
+            allocate(r#"{"type":"GroupStorageResourceSpecV1","target_entity":"vo-x"}"#).unwrap();
+        assert_eq!(a.resource_type, "GroupStorageResourceSpecV1");
+        assert_eq!(a.specification, serde_json::json!({}));
+        let a = allocate(r#"{"type":"t","target_entity":"e","specification":{"gb":5}}"#).unwrap();
+        assert_eq!(a.specification["gb"], 5);
+    }
+
+    #[test]
+    fn bad_allocations_are_refused_with_safe_messages() {
+        for bad in [
+            r#"{"type":"t","target_entity":"e","extra":1}"#,
+            r#"{"type":5,"target_entity":"e"}"#,
+            r#"{"target_entity":"e"}"#,
+            "not json",
+        ] {
+            assert!(
+                matches!(allocate(bad), Err(ContractError::Malformed { .. })),
+                "{bad}"
+            );
+        }
+        for bad in [
+            r#"{"type":"","target_entity":"e"}"#,
+            r#"{"type":"a b","target_entity":"e"}"#,
+            r#"{"type":"t","target_entity":" "}"#,
+            r#"{"type":"t","target_entity":"a\nb"}"#,
+            r#"{"type":"t","target_entity":"e","specification":[1]}"#,
+        ] {
+            assert!(
+                matches!(allocate(bad), Err(ContractError::Field { .. })),
+                "{bad}"
+            );
+        }
+        let big = format!(
+            r#"{{"type":"t","target_entity":"e","specification":{{"x":"{}"}}}}"#,
+            "y".repeat(MAX_SPECIFICATION_BYTES)
+        );
+        assert!(matches!(
+            allocate(&big),
+            Err(ContractError::Field {
+                field: "specification",
+                ..
+            })
+        ));
+        let huge = "x".repeat(MAX_REQUEST_BYTES + 1);
+        assert_eq!(allocate(&huge), Err(ContractError::TooLarge));
+    }
+
+    #[test]
+    fn the_message_type_header_must_match_the_subject() {
+        let err = decode_request::<ResourceListV1>(Some("ResourceListV2"), b"{}").unwrap_err();
+        assert_eq!(err.error_type(), ErrorType::UnsupportedMessage);
+        assert_eq!(
+            err.to_string(),
+            "message type `ResourceListV2` is not supported here (expected `ResourceListV1`)"
+        );
+        assert!(decode_request::<ResourceListV1>(None, b"").is_ok());
+        assert!(decode_request::<PingV1>(Some("PingV1"), b" ").is_ok());
+        assert!(decode_request::<ResourceListV1>(None, br#"{"tenant":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn replies_round_trip_with_their_wire_names() {
+        let e = ErrorType::NotFound.reply("no resource `X` at site `sto1`", "sto1");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type":"not_found","message":"no resource `X` at site `sto1`","site":"sto1"})
+        );
+        let r = ResourceV1 {
+            id: "X".into(),
+            resource_type: "t".into(),
+            target_entity: "e".into(),
+            specification: serde_json::json!({}),
+            created: 5,
+        };
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"id":"X","type":"t","target_entity":"e","specification":{},"created":5}"#
+        );
+        assert_eq!(ResourcesV1::TYPE, "ResourcesV1");
+        assert_eq!(ErrorV1::TYPE, "ErrorV1");
+    }
+
+    #[test]
+    fn every_error_type_has_a_code_and_status() {
+        let all = [
+            (ErrorType::BadRequest, "bad_request", 400),
+            (ErrorType::UnsupportedMessage, "unsupported_message", 400),
+            (ErrorType::UntrustedCaller, "untrusted_caller", 403),
+            (ErrorType::UnknownTenant, "unknown_tenant", 403),
+            (ErrorType::NotFound, "not_found", 404),
+            (ErrorType::QuotaExceeded, "quota_exceeded", 429),
+            (ErrorType::Internal, "internal", 500),
+        ];
+        for (t, code, status) in all {
+            assert_eq!((t.code(), t.status()), (code, status));
+        }
+    }
+}

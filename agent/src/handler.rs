@@ -1,0 +1,311 @@
+//! One request, start to end: who calls ([`crate::caller`]), what they ask
+//! ([`crate::contract`]), what the store says ([`crate::store`]), and the reply.
+//!
+//! Every failure becomes an [`ErrorV1`] whose message is safe to show the caller; store
+//! and NATS errors are logged here and answered as `internal`. Not here: subscriptions and
+//! concurrency (see [`crate::service`]).
+
+use std::collections::BTreeMap;
+
+use async_nats::jetstream;
+use bytes::Bytes;
+
+use crate::caller::{trusted_caller, Caller, CallerError};
+use crate::contract::{
+    decode_request, ContractError, ErrorType, ErrorV1, Message, PingV1, PongV1, ResourceAllocateV1,
+    ResourceCreatedV1, ResourceDeallocateV1, ResourceDeallocatedV1, ResourceListV1, ResourceV1,
+    ResourcesV1, MESSAGE_TYPE_HEADER,
+};
+use crate::request_info::REQUEST_INFO_HEADER;
+use crate::store::{known_sites, ResourceStore, StoreError};
+use crate::subjects::check_id;
+use crate::tenants::TenantMap;
+
+/// The agent's version, reported by ping.
+pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What a request asks, from the subject it arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `svc.<service>.<site>.allocate` or `svc.<service>.allocate`.
+    Allocate,
+    /// `svc.<service>.<site>.deallocate`.
+    Deallocate,
+    /// `svc.<service>.list`.
+    List,
+    /// `svc.<service>.ping`.
+    Ping,
+}
+
+impl Operation {
+    /// Its name in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Allocate => "allocate",
+            Operation::Deallocate => "deallocate",
+            Operation::List => "list",
+            Operation::Ping => "ping",
+        }
+    }
+}
+
+/// Per-tenant quotas: a default and overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quotas {
+    /// Resources per tenant at this site unless overridden.
+    pub default: u64,
+    /// Overrides by tenant name.
+    pub per_tenant: BTreeMap<String, u64>,
+}
+
+impl Quotas {
+    /// The quota of `tenant`.
+    pub fn of(&self, tenant: &str) -> u64 {
+        self.per_tenant.get(tenant).copied().unwrap_or(self.default)
+    }
+}
+
+/// Everything a request needs.
+#[derive(Debug)]
+pub struct Agent {
+    /// The service name.
+    pub service: String,
+    /// This agent's site.
+    pub site: String,
+    /// The account the agent runs in (see [`crate::caller`]).
+    pub own_account: String,
+    /// Which accounts are which tenants.
+    pub tenants: TenantMap,
+    /// Quotas.
+    pub quotas: Quotas,
+    /// The site's resources.
+    pub store: ResourceStore,
+    /// For listing the known sites.
+    pub js: jetstream::Context,
+}
+
+/// A reply ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// Its [`MESSAGE_TYPE_HEADER`].
+    pub message_type: &'static str,
+    /// Its JSON body.
+    pub body: Bytes,
+    /// The error it reports, if any.
+    pub error: Option<ErrorType>,
+}
+
+impl Reply {
+    fn ok<T: Message>(message: &T) -> Reply {
+        match serde_json::to_vec(message) {
+            Ok(body) => Reply {
+                message_type: T::TYPE,
+                body: body.into(),
+                error: None,
+            },
+            Err(err) => {
+                tracing::error!(error = %err, "encoding a reply failed");
+                Reply::error(&ErrorType::Internal.reply(INTERNAL, ""))
+            }
+        }
+    }
+
+    fn error(error: &ErrorV1) -> Reply {
+        let kind = ERROR_TYPES
+            .into_iter()
+            .find(|t| t.code() == error.error_type)
+            .unwrap_or(ErrorType::Internal);
+        Reply {
+            message_type: ErrorV1::TYPE,
+            body: serde_json::to_vec(error).unwrap_or_default().into(),
+            error: Some(kind),
+        }
+    }
+}
+
+const ERROR_TYPES: [ErrorType; 7] = [
+    ErrorType::BadRequest,
+    ErrorType::UnsupportedMessage,
+    ErrorType::UntrustedCaller,
+    ErrorType::UnknownTenant,
+    ErrorType::NotFound,
+    ErrorType::QuotaExceeded,
+    ErrorType::Internal,
+];
+
+/// The message of every `internal` error.
+const INTERNAL: &str = "the agent could not complete the request; try again later";
+
+/// Handles one request.
+pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::Message) -> Reply {
+    let header = |name: &str| {
+        message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(name))
+            .map(|v| v.as_str().to_owned())
+    };
+    let message_type = header(MESSAGE_TYPE_HEADER);
+    let info = header(REQUEST_INFO_HEADER);
+    let reply = message.reply.as_ref().map(|r| r.as_str());
+    let site = agent.site.as_str();
+    let fail = |t: ErrorType, text: String| Reply::error(&t.reply(text, site));
+    let bad = |err: ContractError| fail(err.error_type(), err.to_string());
+
+    if operation == Operation::Ping {
+        return match decode_request::<PingV1>(message_type.as_deref(), &message.payload) {
+            Ok(_) => Reply::ok(&PongV1 {
+                site: agent.site.clone(),
+                service: agent.service.clone(),
+                version: AGENT_VERSION.to_owned(),
+            }),
+            Err(err) => bad(err),
+        };
+    }
+    let caller = match trusted_caller(info.as_deref(), reply, &agent.own_account, &agent.tenants) {
+        Ok(caller) => caller,
+        Err(err) => {
+            tracing::info!(refused = %err, "caller not trusted");
+            let kind = match err {
+                CallerError::UnknownTenant { .. } => ErrorType::UnknownTenant,
+                _ => ErrorType::UntrustedCaller,
+            };
+            return fail(kind, err.to_string());
+        }
+    };
+    tracing::Span::current().record("tenant", caller.tenant.as_str());
+    let result = match operation {
+        Operation::Allocate => {
+            match decode_request::<ResourceAllocateV1>(message_type.as_deref(), &message.payload)
+                .and_then(|a| a.validate().map(|()| a))
+            {
+                Ok(request) => allocate(agent, &caller, request).await,
+                Err(err) => return bad(err),
+            }
+        }
+        Operation::Deallocate => {
+            match decode_request::<ResourceDeallocateV1>(message_type.as_deref(), &message.payload)
+            {
+                Ok(request) if check_id(&request.id).is_err() => {
+                    return fail(ErrorType::BadRequest, String::from("invalid `id`"))
+                }
+                Ok(request) => deallocate(agent, &caller, &request.id).await,
+                Err(err) => return bad(err),
+            }
+        }
+        Operation::List => {
+            match decode_request::<ResourceListV1>(message_type.as_deref(), &message.payload) {
+                Ok(_) => list(agent, &caller).await,
+                Err(err) => return bad(err),
+            }
+        }
+        Operation::Ping => return fail(ErrorType::Internal, INTERNAL.to_owned()),
+    };
+    match result {
+        Ok(reply) => reply,
+        Err(StoreError::QuotaExceeded { quota }) => fail(
+            ErrorType::QuotaExceeded,
+            format!(
+                "tenant `{}` has reached its quota of {quota} resources at site `{site}`",
+                caller.tenant
+            ),
+        ),
+        Err(err) => {
+            tracing::error!(error = %err, "store failed");
+            fail(ErrorType::Internal, INTERNAL.to_owned())
+        }
+    }
+}
+
+async fn allocate(
+    agent: &Agent,
+    caller: &Caller,
+    request: ResourceAllocateV1,
+) -> Result<Reply, StoreError> {
+    let id = nuid::next().to_string();
+    let resource = ResourceV1 {
+        id: id.clone(),
+        resource_type: request.resource_type,
+        target_entity: request.target_entity,
+        specification: request.specification,
+        created: unix_now(),
+    };
+    let quota = agent.quotas.of(&caller.tenant);
+    agent
+        .store
+        .allocate(&caller.tenant, quota, resource)
+        .await?;
+    tracing::info!(id = %id, user = ?caller.user, "allocated");
+    Ok(Reply::ok(&ResourceCreatedV1 {
+        id,
+        site: agent.site.clone(),
+    }))
+}
+
+async fn deallocate(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, StoreError> {
+    if agent.store.deallocate(&caller.tenant, id).await? {
+        tracing::info!(id = %id, user = ?caller.user, "deallocated");
+        Ok(Reply::ok(&ResourceDeallocatedV1 {
+            id: id.to_owned(),
+            site: agent.site.clone(),
+        }))
+    } else {
+        Ok(Reply::error(&ErrorType::NotFound.reply(
+            format!("no resource `{id}` at site `{}`", agent.site),
+            &agent.site,
+        )))
+    }
+}
+
+async fn list(agent: &Agent, caller: &Caller) -> Result<Reply, StoreError> {
+    let resources = agent.store.list(&caller.tenant).await?;
+    let sites = match known_sites(&agent.js, &agent.service).await {
+        Ok(sites) => sites,
+        Err(err) => {
+            tracing::warn!(error = %err, "listing the known sites failed");
+            vec![agent.site.clone()]
+        }
+    };
+    Ok(Reply::ok(&ResourcesV1 {
+        site: agent.site.clone(),
+        resources,
+        sites,
+    }))
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotas_default_and_override() {
+        let quotas = Quotas {
+            default: 3,
+            per_tenant: BTreeMap::from([("acme".to_owned(), 1)]),
+        };
+        assert_eq!(quotas.of("acme"), 1);
+        assert_eq!(quotas.of("globex"), 3);
+    }
+
+    #[test]
+    fn error_replies_carry_their_type() {
+        let reply = Reply::error(&ErrorType::NotFound.reply("no resource `X`", "sto1"));
+        assert_eq!(reply.message_type, "ErrorV1");
+        assert_eq!(reply.error, Some(ErrorType::NotFound));
+        let body: ErrorV1 = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(body.error_type, "not_found");
+        let ok = Reply::ok(&PongV1 {
+            site: "s".into(),
+            service: "v".into(),
+            version: "1".into(),
+        });
+        assert_eq!((ok.message_type, ok.error), ("PongV1", None));
+    }
+}

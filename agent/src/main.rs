@@ -1,0 +1,119 @@
+//! `agent`: the reference provisioning agent of one site. `main` parses the flags, checks
+//! the configuration (bad configuration: one stderr line, exit 64), connects, opens the
+//! site's KV bucket and serves until SIGTERM or SIGINT, then drains.
+//!
+//! Logs go to stderr: `AGENT_LOG` (EnvFilter syntax, default `info`), `AGENT_LOG_FORMAT`
+//! `plain` (default) or `json`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use agent::{Agent, AgentArgs, AgentConfig, ResourceStore};
+use anyhow::Context as _;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// Exit code for bad configuration (sysexits `EX_USAGE`).
+const EXIT_BAD_CONFIG: u8 = 64;
+
+/// The reference provisioning agent of one site.
+#[derive(Debug, Parser)]
+#[command(author, version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    args: AgentArgs,
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let config = match AgentConfig::resolve(&cli.args) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("agent: {err}");
+            return ExitCode::from(EXIT_BAD_CONFIG);
+        }
+    };
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")
+        .and_then(|rt| rt.block_on(run(config)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "agent failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("AGENT_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn run(config: AgentConfig) -> anyhow::Result<()> {
+    tracing::info!(
+        service = %config.service,
+        site = %config.site,
+        own_account = %config.own_account,
+        tenants = config.tenants.len(),
+        "configuration loaded"
+    );
+    let options = match &config.creds {
+        Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
+            .await
+            .with_context(|| format!("reading creds `{}`", path.display()))?,
+        None => async_nats::ConnectOptions::new(),
+    };
+    let client = options
+        .name(format!("agent {} {}", config.service, config.site))
+        .event_callback(|event| async move {
+            match event {
+                async_nats::Event::Connected => tracing::info!("connected"),
+                async_nats::Event::Disconnected => tracing::warn!("disconnected; reconnecting"),
+                other => tracing::warn!(event = %other, "nats event"),
+            }
+        })
+        .connect(config.server.as_str())
+        .await
+        .with_context(|| format!("connecting to `{}`", config.server))?;
+    let js = async_nats::jetstream::new(client.clone());
+    let bucket = agent::subjects::bucket(&config.service, &config.site);
+    let store = ResourceStore::open(&js, &bucket)
+        .await
+        .with_context(|| format!("opening bucket `{bucket}`"))?;
+    let agent = Arc::new(Agent {
+        service: config.service,
+        site: config.site,
+        own_account: config.own_account,
+        tenants: config.tenants,
+        quotas: config.quotas,
+        store,
+        js,
+    });
+    agent::service::run(client, agent, shutdown_signal()?).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+        }
+    })
+}

@@ -1,0 +1,346 @@
+//! One site's resources in a JetStream KV bucket (`agent_<service>_<site>`, file storage,
+//! so they survive agent and server restarts).
+//!
+//! Keys:
+//! - `<tenant>.<id>`: one resource, JSON `{"tenant": …, "resource": ResourceV1}`. The
+//!   tenant is part of the key, so a lookup on behalf of one tenant cannot find another
+//!   tenant's resource; the stored tenant is checked again on read.
+//! - `<tenant>`: the tenant's resource count at this site, a decimal number.
+//!
+//! The quota is enforced with compare-and-set on the count: an allocation first raises the
+//! count (only if it is below the quota, and only if nobody changed it since it was read),
+//! then creates the resource; a deallocation purges the resource, then lowers the count.
+//! Replicas of a site therefore never exceed a quota together. If an agent dies between
+//! the two steps, the count stays one too high (never too low): the tenant loses one slot
+//! until an operator corrects the key. Ids are random nuids, created with `create` (fails
+//! if the key exists), so they are unique per site.
+//!
+//! Not here: who may call (see [`crate::caller`]) or the wire format.
+
+use async_nats::jetstream::{self, kv};
+use futures::TryStreamExt as _;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::contract::ResourceV1;
+use crate::subjects::site_of_bucket;
+
+/// How often a compare-and-set on a count is retried before giving up.
+pub const MAX_CAS_ATTEMPTS: usize = 32;
+
+/// A store operation that failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The tenant is at its quota.
+    #[error("quota of {quota} resources reached")]
+    QuotaExceeded {
+        /// The quota.
+        quota: u64,
+    },
+    /// A KV call failed.
+    #[error("{op}: {reason}")]
+    Kv {
+        /// What was being done.
+        op: &'static str,
+        /// The client's error.
+        reason: String,
+    },
+    /// The count kept changing under us.
+    #[error("{op}: too many concurrent changes of the count of tenant `{tenant}`")]
+    Contended {
+        /// What was being done.
+        op: &'static str,
+        /// The tenant.
+        tenant: String,
+    },
+    /// A stored value is not what this agent writes.
+    #[error("value of key `{key}` is not valid")]
+    Corrupt {
+        /// The key.
+        key: String,
+    },
+}
+
+fn kv_error(op: &'static str) -> impl FnOnce(&dyn std::fmt::Display) -> StoreError {
+    move |err| StoreError::Kv {
+        op,
+        reason: err.to_string(),
+    }
+}
+
+/// A resource as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Stored {
+    tenant: String,
+    resource: ResourceV1,
+}
+
+/// One site's bucket.
+#[derive(Debug, Clone)]
+pub struct ResourceStore {
+    kv: kv::Store,
+}
+
+impl ResourceStore {
+    /// Opens bucket `bucket`, creating it (history 1, file storage) if missing.
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`] when it neither exists nor can be created.
+    pub async fn open(js: &jetstream::Context, bucket: &str) -> Result<Self, StoreError> {
+        let kv = match js.get_key_value(bucket).await {
+            Ok(kv) => kv,
+            Err(_) => js
+                .create_key_value(kv::Config {
+                    bucket: bucket.to_owned(),
+                    description: String::from("resources of one provisioning-service site"),
+                    history: 1,
+                    storage: jetstream::stream::StorageType::File,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| kv_error("creating the bucket")(&e))?,
+        };
+        Ok(Self { kv })
+    }
+
+    /// Stores `resource` for `tenant` if the tenant has fewer than `quota` resources here.
+    ///
+    /// # Errors
+    /// [`StoreError::QuotaExceeded`], [`StoreError::Contended`], [`StoreError::Kv`].
+    pub async fn allocate(
+        &self,
+        tenant: &str,
+        quota: u64,
+        resource: ResourceV1,
+    ) -> Result<(), StoreError> {
+        self.change_count(tenant, |n| {
+            if n >= quota {
+                Err(StoreError::QuotaExceeded { quota })
+            } else {
+                Ok(n.saturating_add(1))
+            }
+        })
+        .await?;
+        let key = resource_key(tenant, &resource.id);
+        let value = serde_json::to_vec(&Stored {
+            tenant: tenant.to_owned(),
+            resource,
+        })
+        .map_err(|e| kv_error("encoding the resource")(&e))?;
+        if let Err(err) = self.kv.create(&key, value.into()).await {
+            if let Err(undo) = self.release(tenant).await {
+                tracing::warn!(tenant, error = %undo, "the count stays one too high");
+            }
+            return Err(kv_error("storing the resource")(&err));
+        }
+        Ok(())
+    }
+
+    /// `tenant`'s resource `id`, if it has one.
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`], [`StoreError::Corrupt`].
+    pub async fn get(&self, tenant: &str, id: &str) -> Result<Option<ResourceV1>, StoreError> {
+        Ok(self
+            .entry(tenant, id)
+            .await?
+            .map(|(stored, _)| stored.resource))
+    }
+
+    async fn entry(&self, tenant: &str, id: &str) -> Result<Option<(Stored, u64)>, StoreError> {
+        let key = resource_key(tenant, id);
+        let Some(entry) = self
+            .kv
+            .entry(key.clone())
+            .await
+            .map_err(|e| kv_error("reading a resource")(&e))?
+        else {
+            return Ok(None);
+        };
+        if entry.operation != kv::Operation::Put {
+            return Ok(None);
+        }
+        let stored: Stored =
+            serde_json::from_slice(&entry.value).map_err(|_| StoreError::Corrupt { key })?;
+        // INVARIANT: the key already scopes by tenant; this guards against a hand edit.
+        Ok((stored.tenant == tenant && stored.resource.id == id)
+            .then_some((stored, entry.revision)))
+    }
+
+    /// `tenant`'s resources here, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`], [`StoreError::Corrupt`].
+    pub async fn list(&self, tenant: &str) -> Result<Vec<ResourceV1>, StoreError> {
+        let prefix = format!("{tenant}.");
+        let keys: Vec<String> = self
+            .kv
+            .keys()
+            .await
+            .map_err(|e| kv_error("listing keys")(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| kv_error("listing keys")(&e))?;
+        let mut out = Vec::new();
+        for id in keys.iter().filter_map(|k| k.strip_prefix(&prefix)) {
+            // A resource deallocated meanwhile is simply not listed.
+            if let Some(resource) = self.get(tenant, id).await? {
+                out.push(resource);
+            }
+        }
+        out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        Ok(out)
+    }
+
+    /// Removes `tenant`'s resource `id`; `false` when it has none by that id (also when
+    /// the id is another tenant's).
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`], [`StoreError::Corrupt`], [`StoreError::Contended`].
+    pub async fn deallocate(&self, tenant: &str, id: &str) -> Result<bool, StoreError> {
+        let Some((_, revision)) = self.entry(tenant, id).await? else {
+            return Ok(false);
+        };
+        match self
+            .kv
+            .purge_expect_revision(resource_key(tenant, id), Some(revision))
+            .await
+        {
+            Ok(()) => {}
+            // Someone else removed it first: for this caller it does not exist.
+            Err(err) if self.entry(tenant, id).await?.is_none() => {
+                tracing::debug!(error = %err, "resource removed concurrently");
+                return Ok(false);
+            }
+            Err(err) => return Err(kv_error("removing the resource")(&err)),
+        }
+        self.release(tenant).await?;
+        Ok(true)
+    }
+
+    /// `tenant`'s resource count as stored.
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`], [`StoreError::Corrupt`].
+    pub async fn count(&self, tenant: &str) -> Result<u64, StoreError> {
+        Ok(self.read_count(tenant).await?.0)
+    }
+
+    async fn release(&self, tenant: &str) -> Result<(), StoreError> {
+        self.change_count(tenant, |n| Ok(n.saturating_sub(1)))
+            .await
+            .map(|_| ())
+    }
+
+    /// The count and the revision to compare against (`None`: the key was never written).
+    async fn read_count(&self, tenant: &str) -> Result<(u64, Option<u64>), StoreError> {
+        let entry = self
+            .kv
+            .entry(tenant)
+            .await
+            .map_err(|e| kv_error("reading the count")(&e))?;
+        match entry {
+            None => Ok((0, None)),
+            Some(e) if e.operation != kv::Operation::Put => Ok((0, Some(e.revision))),
+            Some(e) => {
+                let n = std::str::from_utf8(&e.value)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .ok_or_else(|| StoreError::Corrupt {
+                        key: tenant.to_owned(),
+                    })?;
+                Ok((n, Some(e.revision)))
+            }
+        }
+    }
+
+    /// Replaces the count `n` of `tenant` by `change(n)` with compare-and-set, retrying
+    /// when another replica changed it meanwhile.
+    async fn change_count(
+        &self,
+        tenant: &str,
+        change: impl Fn(u64) -> Result<u64, StoreError>,
+    ) -> Result<u64, StoreError> {
+        const OP: &str = "updating the count";
+        for _ in 0..MAX_CAS_ATTEMPTS {
+            let (n, revision) = self.read_count(tenant).await?;
+            let next = change(n)?;
+            let value = bytes::Bytes::from(next.to_string());
+            let written = match revision {
+                None => self.kv.create(tenant, value).await.map_err(|e| {
+                    (e.kind() == kv::CreateErrorKind::AlreadyExists)
+                        .then_some(())
+                        .ok_or_else(|| kv_error(OP)(&e))
+                }),
+                Some(rev) => self.kv.update(tenant, value, rev).await.map_err(|e| {
+                    (e.kind() == kv::UpdateErrorKind::WrongLastRevision)
+                        .then_some(())
+                        .ok_or_else(|| kv_error(OP)(&e))
+                }),
+            };
+            match written {
+                Ok(_) => return Ok(next),
+                // Lost the race: read again.
+                Err(Ok(())) => continue,
+                Err(Err(err)) => return Err(err),
+            }
+        }
+        Err(StoreError::Contended {
+            op: OP,
+            tenant: tenant.to_owned(),
+        })
+    }
+}
+
+/// The key of `tenant`'s resource `id`.
+pub fn resource_key(tenant: &str, id: &str) -> String {
+    format!("{tenant}.{id}")
+}
+
+/// The sites of `service` that have a bucket in this account, sorted.
+///
+/// # Errors
+/// [`StoreError::Kv`] when the stream names cannot be listed.
+pub async fn known_sites(
+    js: &jetstream::Context,
+    service: &str,
+) -> Result<Vec<String>, StoreError> {
+    let names: Vec<String> = js
+        .stream_names()
+        .try_collect()
+        .await
+        .map_err(|e| kv_error("listing buckets")(&e))?;
+    let mut sites: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix("KV_"))
+        .filter_map(|b| site_of_bucket(service, b))
+        .map(str::to_owned)
+        .collect();
+    sites.sort();
+    sites.dedup();
+    Ok(sites)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_scope_resources_by_tenant() {
+        assert_eq!(resource_key("acme", "ABC"), "acme.ABC");
+        assert_ne!(resource_key("acme", "ABC"), resource_key("globex", "ABC"));
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(
+            StoreError::QuotaExceeded { quota: 3 }.to_string(),
+            "quota of 3 resources reached"
+        );
+        assert_eq!(
+            StoreError::Corrupt { key: "acme".into() }.to_string(),
+            "value of key `acme` is not valid"
+        );
+    }
+}

@@ -1,0 +1,339 @@
+//! `provisioner svc allocate|list|deallocate`: call a tenant-scoped provisioning service
+//! (an `agent`) through the tenant's `svc.>` import, with a minted user's creds.
+//!
+//! The contract and the scatter-gather live in the `agent` crate; this file only parses
+//! flags and prints. Exit codes: 0 ok; 2 the agent refused (`ErrorV1`, other than
+//! `internal`); 1 other failures, and for `list` when an expected site did not answer.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use agent::client::{self, Answer, Gathered};
+use agent::{ErrorType, ErrorV1, ResourceAllocateV1, ResourcesV1};
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+
+use crate::cli::nats_args::parse_duration;
+use crate::exit::Outcome;
+
+/// Arguments of `provisioner svc`.
+#[derive(Debug, Args)]
+pub struct SvcArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SvcCommand,
+}
+
+/// The `svc` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SvcCommand {
+    /// Allocate a resource at a named site, or at whichever site answers first.
+    Allocate(AllocateArgs),
+    /// List your tenant's resources at every site (scatter-gather).
+    List(ListArgs),
+    /// Release one of your tenant's resources at a site.
+    Deallocate(DeallocateArgs),
+}
+
+/// Connection and output flags shared by the `svc` subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct SvcConnection {
+    /// NATS server URL.
+    #[arg(
+        short = 's',
+        long = "server",
+        env = "PROVISIONER_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// Creds file to connect with (a minted user of your tenant).
+    #[arg(long, env = "PROVISIONER_CLIENT_CREDS", value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+    /// The service name.
+    #[arg(long)]
+    pub service: String,
+    /// Print the answers as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `svc allocate`.
+#[derive(Debug, Args)]
+pub struct AllocateArgs {
+    #[command(flatten)]
+    /// Connection.
+    pub conn: SvcConnection,
+    /// The site; without it the service's queue group picks one.
+    #[arg(long)]
+    pub site: Option<String>,
+    /// The resource type.
+    #[arg(long = "type")]
+    pub resource_type: String,
+    /// Who or what the resource is for.
+    #[arg(long)]
+    pub target_entity: String,
+    /// The specification, a JSON object.
+    #[arg(long, default_value = "{}")]
+    pub spec: String,
+    /// How long to wait for the answer.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// Arguments of `svc list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    /// Connection.
+    pub conn: SvcConnection,
+    /// A site expected to answer (repeatable); the agents also report the sites they know.
+    #[arg(long = "site")]
+    pub sites: Vec<String>,
+    /// Stop after this many sites answered.
+    #[arg(long)]
+    pub expect: Option<usize>,
+    /// How long to gather answers.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub deadline: Duration,
+}
+
+/// Arguments of `svc deallocate`.
+#[derive(Debug, Args)]
+pub struct DeallocateArgs {
+    #[command(flatten)]
+    /// Connection.
+    pub conn: SvcConnection,
+    /// The site holding the resource.
+    #[arg(long)]
+    pub site: String,
+    /// The resource id.
+    #[arg(long)]
+    pub id: String,
+    /// How long to wait for the answer.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// Runs `svc`.
+///
+/// # Errors
+/// Connection and usage errors; refusals are reported and mapped to exit codes.
+pub fn run(args: &SvcArgs) -> anyhow::Result<Outcome> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        match &args.command {
+            SvcCommand::Allocate(a) => allocate(a).await,
+            SvcCommand::List(a) => list(a).await,
+            SvcCommand::Deallocate(a) => deallocate(a).await,
+        }
+    })
+}
+
+async fn connect(conn: &SvcConnection) -> anyhow::Result<async_nats::Client> {
+    let options = match &conn.creds {
+        Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
+            .await
+            .with_context(|| format!("reading creds `{}`", path.display()))?,
+        None => async_nats::ConnectOptions::new(),
+    };
+    options
+        .connect(conn.nats_url.as_str())
+        .await
+        .with_context(|| format!("connecting to `{}`", conn.nats_url))
+}
+
+async fn allocate(args: &AllocateArgs) -> anyhow::Result<Outcome> {
+    let specification: serde_json::Value =
+        serde_json::from_str(&args.spec).context("--spec is not JSON")?;
+    let request = ResourceAllocateV1 {
+        resource_type: args.resource_type.clone(),
+        target_entity: args.target_entity.clone(),
+        specification,
+    };
+    let client = connect(&args.conn).await?;
+    let answer = client::allocate(
+        &client,
+        &args.conn.service,
+        args.site.as_deref(),
+        &request,
+        args.timeout,
+    )
+    .await?;
+    Ok(report(answer, args.conn.json, |created| {
+        format!("allocated {} at site {}", created.id, created.site)
+    }))
+}
+
+async fn deallocate(args: &DeallocateArgs) -> anyhow::Result<Outcome> {
+    let client = connect(&args.conn).await?;
+    let answer = client::deallocate(
+        &client,
+        &args.conn.service,
+        &args.site,
+        &args.id,
+        args.timeout,
+    )
+    .await?;
+    Ok(report(answer, args.conn.json, |gone| {
+        format!("deallocated {} at site {}", gone.id, gone.site)
+    }))
+}
+
+fn report<T: serde::Serialize>(
+    answer: Answer<T>,
+    json: bool,
+    text: impl Fn(&T) -> String,
+) -> Outcome {
+    match answer {
+        Ok(ok) => {
+            if json {
+                println!("{}", serde_json::to_string(&ok).unwrap_or_default());
+            } else {
+                println!("{}", text(&ok));
+            }
+            Outcome::Ok
+        }
+        Err(error) => {
+            if json {
+                println!("{}", serde_json::to_string(&error).unwrap_or_default());
+            }
+            eprintln!("{}", refusal(&error));
+            refused_outcome(&error)
+        }
+    }
+}
+
+fn refusal(error: &ErrorV1) -> String {
+    format!(
+        "refused by site {} ({}): {}",
+        error.site, error.error_type, error.message
+    )
+}
+
+fn refused_outcome(error: &ErrorV1) -> Outcome {
+    if error.error_type == ErrorType::Internal.code() {
+        Outcome::Error
+    } else {
+        Outcome::Denied
+    }
+}
+
+async fn list(args: &ListArgs) -> anyhow::Result<Outcome> {
+    let client = connect(&args.conn).await?;
+    let gathered = client::list(
+        &client,
+        &args.conn.service,
+        &args.sites,
+        args.expect,
+        args.deadline,
+    )
+    .await?;
+    if args.conn.json {
+        println!("{}", list_json(&gathered));
+    } else {
+        print!("{}", list_text(&gathered));
+    }
+    Ok(
+        if gathered.answers.is_empty() || !gathered.missing.is_empty() {
+            Outcome::Error
+        } else {
+            Outcome::Ok
+        },
+    )
+}
+
+fn list_json(gathered: &Gathered<ResourcesV1>) -> serde_json::Value {
+    let answers: serde_json::Map<String, serde_json::Value> = gathered
+        .answers
+        .iter()
+        .map(|(site, answer)| {
+            let value = match answer {
+                Ok(resources) => serde_json::to_value(resources),
+                Err(error) => serde_json::to_value(error).map(|e| serde_json::json!({"error": e})),
+            };
+            (site.clone(), value.unwrap_or_default())
+        })
+        .collect();
+    serde_json::json!({
+        "answered": gathered.answers.keys().collect::<Vec<_>>(),
+        "missing": gathered.missing,
+        "complete": gathered.complete,
+        "answers": answers,
+    })
+}
+
+fn list_text(gathered: &Gathered<ResourcesV1>) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (site, answer) in &gathered.answers {
+        match answer {
+            Ok(r) => {
+                let _ = writeln!(out, "site {site}: {} resources", r.resources.len());
+                for resource in &r.resources {
+                    let _ = writeln!(
+                        out,
+                        "  {}  {}  {}  {}",
+                        resource.id,
+                        resource.resource_type,
+                        resource.target_entity,
+                        resource.specification
+                    );
+                }
+            }
+            Err(error) => {
+                let _ = writeln!(out, "site {site}: {}", refusal(error));
+            }
+        }
+    }
+    let names = |sites: Vec<&String>| {
+        if sites.is_empty() {
+            String::from("none")
+        } else {
+            sites
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let _ = writeln!(
+        out,
+        "answered: {}",
+        names(gathered.answers.keys().collect())
+    );
+    let _ = writeln!(out, "missing: {}", names(gathered.missing.iter().collect()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn list_text_names_answered_and_missing_sites() {
+        let mut answers = BTreeMap::new();
+        answers.insert(
+            "sto1".to_owned(),
+            Ok(ResourcesV1 {
+                site: "sto1".into(),
+                resources: vec![],
+                sites: vec!["osl1".into(), "sto1".into()],
+            }),
+        );
+        let gathered = Gathered {
+            answers,
+            missing: vec!["osl1".into()],
+            complete: false,
+        };
+        let text = list_text(&gathered);
+        assert!(text.contains("site sto1: 0 resources"), "{text}");
+        assert!(text.contains("answered: sto1\n"), "{text}");
+        assert!(text.contains("missing: osl1\n"), "{text}");
+        let json = list_json(&gathered);
+        assert_eq!(json["missing"], serde_json::json!(["osl1"]));
+        assert_eq!(json["answered"], serde_json::json!(["sto1"]));
+    }
+}
