@@ -3,10 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::account::ExportType;
-use crate::any::AnyClaims;
-use crate::claims_data::{ClaimBody, Claims, LIB_VERSION};
-use crate::error::ClaimsError;
-use crate::nkey_kind::KeyKind;
+use crate::claims_data::Claims;
 use crate::omit;
 
 /// The `nats` body of an activation JWT.
@@ -35,20 +32,10 @@ pub struct Activation {
 /// An activation JWT's claims.
 pub type ActivationClaims = Claims<Activation>;
 
-impl ClaimBody for Activation {
-    const TYPE: &'static str = "activation";
-    const ISSUERS: &'static [KeyKind] = &[KeyKind::Account, KeyKind::Operator];
-    const SUBJECT: Option<KeyKind> = Some(KeyKind::Account);
-
-    fn prepare_for_encoding(&mut self) {
-        self.claim_type = Self::TYPE.to_owned();
-        self.version = LIB_VERSION;
-    }
-
-    fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError> {
-        match any {
-            AnyClaims::Activation(c) => Ok(c),
-            other => Err(other.wrong_type(Self::TYPE)),
-        }
-    }
-}
+crate::claims_data::claim_body!(
+    Activation,
+    Activation,
+    "activation",
+    [Account, Operator],
+    Some(crate::KeyKind::Account)
+);

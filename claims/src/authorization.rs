@@ -3,10 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::any::AnyClaims;
-use crate::claims_data::{ClaimBody, Claims, LIB_VERSION};
-use crate::error::ClaimsError;
-use crate::nkey_kind::KeyKind;
+use crate::claims_data::Claims;
 use crate::omit;
 
 /// The audience of every authorization request.
@@ -178,23 +175,13 @@ pub struct AuthorizationRequest {
 /// An authorization request JWT's claims.
 pub type AuthorizationRequestClaims = Claims<AuthorizationRequest>;
 
-impl ClaimBody for AuthorizationRequest {
-    const TYPE: &'static str = "authorization_request";
-    const ISSUERS: &'static [KeyKind] = &[KeyKind::Server];
-    const SUBJECT: Option<KeyKind> = None;
-
-    fn prepare_for_encoding(&mut self) {
-        self.claim_type = Self::TYPE.to_owned();
-        self.version = LIB_VERSION;
-    }
-
-    fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError> {
-        match any {
-            AnyClaims::AuthorizationRequest(c) => Ok(c),
-            other => Err(other.wrong_type(Self::TYPE)),
-        }
-    }
-}
+crate::claims_data::claim_body!(
+    AuthorizationRequest,
+    AuthorizationRequest,
+    "authorization_request",
+    [Server],
+    None
+);
 
 /// The `nats` body of an authorization response: a user JWT or an error, never both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,20 +209,10 @@ pub struct AuthorizationResponse {
 /// An authorization response JWT's claims.
 pub type AuthorizationResponseClaims = Claims<AuthorizationResponse>;
 
-impl ClaimBody for AuthorizationResponse {
-    const TYPE: &'static str = "authorization_response";
-    const ISSUERS: &'static [KeyKind] = &[KeyKind::Account];
-    const SUBJECT: Option<KeyKind> = None;
-
-    fn prepare_for_encoding(&mut self) {
-        self.claim_type = Self::TYPE.to_owned();
-        self.version = LIB_VERSION;
-    }
-
-    fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError> {
-        match any {
-            AnyClaims::AuthorizationResponse(c) => Ok(c),
-            other => Err(other.wrong_type(Self::TYPE)),
-        }
-    }
-}
+crate::claims_data::claim_body!(
+    AuthorizationResponse,
+    AuthorizationResponse,
+    "authorization_response",
+    [Account],
+    None
+);

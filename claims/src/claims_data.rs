@@ -35,6 +35,32 @@ pub trait ClaimBody:
     fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError>;
 }
 
+/// Implements [`ClaimBody`] for a body whose encoding only sets `type` and `version`.
+macro_rules! claim_body {
+    ($body:ident, $variant:ident, $type:literal, [$($issuer:ident),+], $subject:expr) => {
+        impl $crate::claims_data::ClaimBody for $body {
+            const TYPE: &'static str = $type;
+            const ISSUERS: &'static [$crate::KeyKind] = &[$($crate::KeyKind::$issuer),+];
+            const SUBJECT: Option<$crate::KeyKind> = $subject;
+
+            fn prepare_for_encoding(&mut self) {
+                self.claim_type = Self::TYPE.to_owned();
+                self.version = $crate::claims_data::LIB_VERSION;
+            }
+
+            fn from_any(
+                any: $crate::AnyClaims,
+            ) -> Result<$crate::Claims<Self>, $crate::ClaimsError> {
+                match any {
+                    $crate::AnyClaims::$variant(c) => Ok(c),
+                    other => Err(other.wrong_type(Self::TYPE)),
+                }
+            }
+        }
+    };
+}
+pub(crate) use claim_body;
+
 /// A decoded or to-be-encoded JWT: the standard fields and the type-specific body.
 ///
 /// The fields are in Go's `ClaimsData` order; `nats` comes last.

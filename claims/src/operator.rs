@@ -2,10 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::any::AnyClaims;
-use crate::claims_data::{ClaimBody, Claims, LIB_VERSION};
-use crate::error::ClaimsError;
-use crate::nkey_kind::KeyKind;
+use crate::claims_data::Claims;
 use crate::omit;
 
 /// The `nats` body of an operator JWT.
@@ -43,23 +40,13 @@ pub struct Operator {
 /// An operator JWT's claims.
 pub type OperatorClaims = Claims<Operator>;
 
-impl ClaimBody for Operator {
-    const TYPE: &'static str = "operator";
-    const ISSUERS: &'static [KeyKind] = &[KeyKind::Operator];
-    const SUBJECT: Option<KeyKind> = Some(KeyKind::Operator);
-
-    fn prepare_for_encoding(&mut self) {
-        self.claim_type = Self::TYPE.to_owned();
-        self.version = LIB_VERSION;
-    }
-
-    fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError> {
-        match any {
-            AnyClaims::Operator(c) => Ok(c),
-            other => Err(other.wrong_type(Self::TYPE)),
-        }
-    }
-}
+crate::claims_data::claim_body!(
+    Operator,
+    Operator,
+    "operator",
+    [Operator],
+    Some(crate::KeyKind::Operator)
+);
 
 impl OperatorClaims {
     /// Whether `key` is the operator's identity key or one of its signing keys.

@@ -2,10 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::any::AnyClaims;
-use crate::claims_data::{ClaimBody, Claims, LIB_VERSION};
-use crate::error::ClaimsError;
-use crate::nkey_kind::KeyKind;
+use crate::claims_data::Claims;
 use crate::omit;
 use crate::permissions::UserPermissionLimits;
 
@@ -32,23 +29,7 @@ pub struct User {
 /// A user JWT's claims.
 pub type UserClaims = Claims<User>;
 
-impl ClaimBody for User {
-    const TYPE: &'static str = "user";
-    const ISSUERS: &'static [KeyKind] = &[KeyKind::Account];
-    const SUBJECT: Option<KeyKind> = Some(KeyKind::User);
-
-    fn prepare_for_encoding(&mut self) {
-        self.claim_type = Self::TYPE.to_owned();
-        self.version = LIB_VERSION;
-    }
-
-    fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError> {
-        match any {
-            AnyClaims::User(c) => Ok(c),
-            other => Err(other.wrong_type(Self::TYPE)),
-        }
-    }
-}
+crate::claims_data::claim_body!(User, User, "user", [Account], Some(crate::KeyKind::User));
 
 impl User {
     /// What Go's `NewUserClaims` starts with: no permissions, unlimited subs/data/payload.
