@@ -115,13 +115,14 @@ pub fn read_file(path: &Path) -> Result<String, KeyError> {
     })
 }
 
-/// Whether a secret file can be read by group or others (Unix mode bits).
+/// Whether a secret file is open to others (Unix mode bits `o+rwx`). Group access is
+/// left alone: Kubernetes mounts Secrets group-readable for the pod's own group.
 pub fn readable_by_others(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::metadata(path)
-            .map(|m| m.permissions().mode() & 0o077 != 0)
+            .map(|m| m.permissions().mode() & 0o007 != 0)
             .unwrap_or(false)
     }
     #[cfg(not(unix))]
@@ -150,7 +151,7 @@ pub fn nsc_key_path(nkeys_path: &Path, public_key: &str) -> PathBuf {
 pub fn load_account_seed(path: &Path) -> Result<KeyPair, KeyError> {
     let text = read_file(path)?;
     if readable_by_others(path) {
-        tracing::warn!(path = %path.display(), "seed file is readable by group or others; chmod 600 it");
+        tracing::warn!(path = %path.display(), "seed file is readable by others; chmod 600 it");
     }
     // nsc writes the bare seed; a file may also hold other lines, so take the seed line.
     let seed = text
