@@ -76,7 +76,7 @@ wait_for_line "$local_dir/provisioner.log" "serving" 20
 if [[ -x "$bin/agent" ]]; then
   say "starting the reference agent (service demo, site sto1)"
   "$bin/agent" -s "nats://127.0.0.1:$port" --creds "$estate/nkeys/creds/OP/SERVICES/agent.creds" \
-    --site sto1 --service demo >"$local_dir/agent.log" 2>&1 &
+    --account-jwt "$estate/jwt" --site sto1 --service demo >"$local_dir/agent.log" 2>&1 &
   pids+=($!)
   agent_started=1
   wait_for_line "$local_dir/agent.log" "serving" 20
