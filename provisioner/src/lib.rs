@@ -31,6 +31,7 @@ pub mod mint;
 pub mod nonce;
 pub mod parse;
 pub mod proof;
+pub mod registry;
 pub mod rejection;
 pub mod reply;
 pub mod service;

@@ -1,0 +1,340 @@
+//! Steps 4 and 6 of a request with a registry: read the facts `evaluate` needs, and after
+//! an Allow reserve everything the decision relied on with compare-and-set writes at the
+//! revisions read, recording the minted JWT in the same write as the name.
+//!
+//! The writes go in this order, each conditional on the revision the facts came from:
+//! the invite (one use more), the user entry (the name; it records the JWT's id and
+//! expiry), the tenant's active set (the quota), the rate counters. If any write finds
+//! its key moved on, the earlier ones are rolled back and the caller reads and decides
+//! again; so of two replicas racing for one name, one invite use or the last quota slot,
+//! exactly one wins. A write whose outcome is unknown (a lost acknowledgement) is not
+//! rolled back: every record is keyed by name and public key, so the client's retry
+//! finds its own reservation and re-issues (a renewal), never a duplicate.
+
+use policy::Tenant;
+
+use super::entry::{
+    self, facts, quota_key, rate_key, rate_window, user_key, user_slot, ActiveSet, Counter,
+    Issuance, UserEntry,
+};
+use super::invite::{InviteEntry, InviteState};
+use super::kv::{Slot, Versioned, WriteError};
+use super::{Registry, RegistryError};
+
+/// What the registry held when a request was decided.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The tenant's name.
+    pub tenant: String,
+    /// The user's slot in the tenant.
+    pub slot: String,
+    /// The slot's user entry.
+    pub user: Slot<UserEntry>,
+    /// The tenant's active set, when the tenant has a quota.
+    pub active: Option<Versioned<ActiveSet>>,
+    /// The quota, when the tenant has one.
+    pub max_active: Option<u64>,
+    /// The redeemed invite: its id and entry.
+    pub invite: Option<(String, Versioned<InviteEntry>)>,
+    /// Rate counters to increment: key, current slot, limit.
+    pub rates: Vec<(String, Slot<Counter>)>,
+    /// The facts `evaluate` reads.
+    pub facts: policy::RegistryFacts,
+}
+
+impl Snapshot {
+    /// The slot's entry, if any.
+    pub fn entry(&self) -> Option<&UserEntry> {
+        self.user.value()
+    }
+}
+
+/// Who asked, for rate limits and the snapshot.
+#[derive(Debug, Clone)]
+pub struct Asking<'a> {
+    /// The name asked for.
+    pub name: &'a str,
+    /// The user's public key.
+    pub public_key: &'a str,
+    /// Who is counted for `rate_limits.per_requester`: the calling user, or the invite,
+    /// or the key.
+    pub requester: &'a str,
+    /// Whether this is a legacy request (legacy rate limits apply).
+    pub legacy: bool,
+}
+
+/// Why a reservation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ReserveError {
+    /// Something changed since the snapshot: read and decide again.
+    #[error("the registry changed since it was read")]
+    Conflict,
+    /// The tenant is at its quota (a re-issue of an expired user found no free slot).
+    #[error("the tenant has as many active users as it may")]
+    QuotaExceeded,
+    /// The registry failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+impl From<WriteError> for ReserveError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::Conflict => ReserveError::Conflict,
+            WriteError::Failed(e) => ReserveError::Registry(e),
+        }
+    }
+}
+
+impl Registry {
+    /// Reads what `evaluate` needs for `asking` in `tenant`; `invite` is the id and entry
+    /// of a token the request carried.
+    ///
+    /// # Errors
+    /// [`RegistryError`] when a read fails.
+    pub async fn snapshot(
+        &self,
+        tenant: &Tenant,
+        asking: &Asking<'_>,
+        invite: Option<(String, Versioned<InviteEntry>)>,
+        now: i64,
+    ) -> Result<Snapshot, RegistryError> {
+        let config = tenant.config();
+        let unique = config.names.unique;
+        let slot = user_slot(asking.name, asking.public_key, unique);
+        let user = self.users.read(&user_key(tenant.name(), &slot)).await?;
+        let max_active = config.quotas.max_active_users;
+        let active = match max_active {
+            Some(_) => match self.active_set(tenant.name(), unique, now).await? {
+                Slot::Present(set) => Some(set),
+                Slot::Missing { .. } => None,
+            },
+            None => None,
+        };
+        let limits = if asking.legacy {
+            config
+                .identity
+                .legacy
+                .rate_limits
+                .as_ref()
+                .unwrap_or(&config.rate_limits)
+        } else {
+            &config.rate_limits
+        };
+        let window = rate_window(now, limits.window_secs);
+        let mut rates = Vec::new();
+        let mut counts = [0u64; 2];
+        let wanted = [
+            (limits.per_requester, Some(asking.requester)),
+            (limits.per_tenant, None),
+        ];
+        for (i, (limit, requester)) in wanted.into_iter().enumerate() {
+            if limit.is_none() {
+                continue;
+            }
+            let key = rate_key(tenant.name(), window, requester);
+            let counter = self.rates.read::<Counter>(&key).await?;
+            if let (Some(count), Some(c)) = (counts.get_mut(i), counter.value()) {
+                *count = c.count;
+            }
+            rates.push((key, counter));
+        }
+        let [by_requester, by_tenant] = counts;
+        let facts = facts(
+            user.value(),
+            asking.public_key,
+            active.as_ref().map(|a| &a.value),
+            by_requester,
+            by_tenant,
+            now,
+        );
+        Ok(Snapshot {
+            tenant: tenant.name().to_owned(),
+            slot,
+            user,
+            active,
+            max_active,
+            invite,
+            rates,
+            facts,
+        })
+    }
+
+    /// Reserves what an Allow for `issued` relied on, at the snapshot's revisions, and
+    /// records the minted JWT; see the module docs for the order and the rollbacks.
+    ///
+    /// # Errors
+    /// [`ReserveError::Conflict`] when something moved on (read and decide again),
+    /// [`ReserveError::QuotaExceeded`], or [`ReserveError::Registry`].
+    pub async fn reserve(
+        &self,
+        snapshot: &Snapshot,
+        issued: &Issuance,
+        now: i64,
+    ) -> Result<(), ReserveError> {
+        let mut done = Done::default();
+        let result = self.reserve_steps(snapshot, issued, now, &mut done).await;
+        if matches!(
+            result,
+            Err(ReserveError::Conflict | ReserveError::QuotaExceeded)
+        ) {
+            self.roll_back(snapshot, issued, &done).await;
+        }
+        result
+    }
+
+    async fn reserve_steps(
+        &self,
+        snapshot: &Snapshot,
+        issued: &Issuance,
+        now: i64,
+        done: &mut Done,
+    ) -> Result<(), ReserveError> {
+        if let Some((id, invite)) = &snapshot.invite {
+            match invite.value.state(&issued.public_key, &issued.name, now) {
+                InviteState::AlreadyRedeemed => {}
+                InviteState::Spent => return Err(ReserveError::Conflict),
+                InviteState::Usable => {
+                    let next = invite.value.redeemed(&issued.public_key, &issued.name, now);
+                    self.invites.write(id, &next, invite.revision).await?;
+                    done.invite = true;
+                }
+            }
+        }
+
+        let key = user_key(&snapshot.tenant, &snapshot.slot);
+        let next = match snapshot.entry() {
+            Some(old) if old.public_key == issued.public_key => old.reissued(issued),
+            _ => issued.first_entry(),
+        };
+        let revision = self
+            .users
+            .write(&key, &next, snapshot.user.revision())
+            .await?;
+        done.user = Some(revision);
+
+        if let (Some(set), Some(max)) = (&snapshot.active, snapshot.max_active) {
+            let mut next = set.value.clone();
+            if !next.holds(&snapshot.slot, now) && next.count(now) >= max {
+                return Err(ReserveError::QuotaExceeded);
+            }
+            next.prune(now);
+            next.active.insert(snapshot.slot.clone(), issued.exp);
+            self.quota
+                .write(&quota_key(&snapshot.tenant), &next, set.revision)
+                .await?;
+            done.quota = true;
+        }
+
+        for (key, counter) in &snapshot.rates {
+            let count = counter.value().map(|c| c.count).unwrap_or(0);
+            let next = Counter {
+                count: count.saturating_add(1),
+            };
+            self.rates.write(key, &next, counter.revision()).await?;
+            done.rates.push(key.clone());
+        }
+        Ok(())
+    }
+
+    /// Undoes the writes of a reservation that lost a race. Each undo is itself a
+    /// compare-and-set; one that fails is logged and leaves the safe side (a name held,
+    /// a slot or an issuance counted, an invite use spent) until it expires.
+    async fn roll_back(&self, snapshot: &Snapshot, issued: &Issuance, done: &Done) {
+        for key in &done.rates {
+            self.undo_count(key).await;
+        }
+        if done.quota {
+            if let Err(err) = self.undo_slot(snapshot).await {
+                tracing::warn!(error = %err, "rolling back a quota slot failed");
+            }
+        }
+        if let Some(revision) = done.user {
+            let key = user_key(&snapshot.tenant, &snapshot.slot);
+            let undo = match &snapshot.user {
+                Slot::Present(old) => self.users.write(&key, &old.value, revision).await.map(drop),
+                Slot::Missing { .. } => self.users.remove(&key, revision).await,
+            };
+            if let Err(err) = undo {
+                tracing::warn!(error = %err, "rolling back a user entry failed");
+            }
+        }
+        if done.invite {
+            if let Some((id, _)) = &snapshot.invite {
+                self.give_back_invite(id, &issued.public_key, &issued.name)
+                    .await;
+            }
+        }
+    }
+
+    async fn undo_slot(&self, snapshot: &Snapshot) -> Result<(), RegistryError> {
+        let previous = snapshot
+            .active
+            .as_ref()
+            .and_then(|set| set.value.active.get(&snapshot.slot).copied());
+        let key = quota_key(&snapshot.tenant);
+        for _ in 0..super::MAX_ATTEMPTS {
+            let Slot::Present(mut set) = self.quota.read::<ActiveSet>(&key).await? else {
+                return Ok(());
+            };
+            match previous {
+                Some(exp) => set.value.active.insert(snapshot.slot.clone(), exp),
+                None => set.value.active.remove(&snapshot.slot),
+            };
+            match self.quota.write(&key, &set.value, set.revision).await {
+                Ok(_) => return Ok(()),
+                Err(WriteError::Conflict) => continue,
+                Err(WriteError::Failed(e)) => return Err(e),
+            }
+        }
+        Err(RegistryError::contended(&self.quota, &key))
+    }
+
+    async fn undo_count(&self, key: &str) {
+        for _ in 0..super::MAX_ATTEMPTS {
+            let counter = match self.rates.read::<Counter>(key).await {
+                Ok(Slot::Present(c)) => c,
+                Ok(Slot::Missing { .. }) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "rolling back a rate counter failed");
+                    return;
+                }
+            };
+            let next = Counter {
+                count: counter.value.count.saturating_sub(1),
+            };
+            match self.rates.write(key, &next, counter.revision).await {
+                Ok(_) => return,
+                Err(WriteError::Conflict) => continue,
+                Err(WriteError::Failed(err)) => {
+                    tracing::warn!(error = %err, "rolling back a rate counter failed");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The writes a reservation made so far.
+#[derive(Debug, Default)]
+struct Done {
+    invite: bool,
+    user: Option<u64>,
+    quota: bool,
+    rates: Vec<String>,
+}
+
+/// The requester counted for `rate_limits.per_requester`: the calling user when the
+/// request came through an import, else the invite, else the requested key.
+pub fn requester<'a>(
+    caller_user: Option<&'a str>,
+    invite_id: Option<&'a str>,
+    public_key: &'a str,
+) -> &'a str {
+    caller_user.or(invite_id).unwrap_or(public_key)
+}
+
+/// The slot a user entry occupies.
+pub fn slot_of(entry: &UserEntry, unique: bool) -> String {
+    entry::user_slot(&entry.name, &entry.public_key, unique)
+}
