@@ -30,6 +30,9 @@ pub enum DenyCode {
     InviteNotConfigured,
     /// The invite does not cover this request (another tenant or name).
     InviteMismatch,
+    /// A verified credential (callout user or token, ID token) names another user, or
+    /// the tenant does not accept it.
+    CredentialMismatch,
     /// A plain-text request where legacy mode is off.
     LegacyDisabled,
     /// The name breaks the tenant's name rules.
@@ -52,7 +55,7 @@ pub enum DenyCode {
 
 impl DenyCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [DenyCode; 18] = [
+    pub const ALL: [DenyCode; 19] = [
         DenyCode::BadRequest,
         DenyCode::UnknownTenant,
         DenyCode::TenantMismatch,
@@ -62,6 +65,7 @@ impl DenyCode {
         DenyCode::InviteRequired,
         DenyCode::InviteNotConfigured,
         DenyCode::InviteMismatch,
+        DenyCode::CredentialMismatch,
         DenyCode::LegacyDisabled,
         DenyCode::NameInvalid,
         DenyCode::NameReserved,
@@ -85,6 +89,7 @@ impl DenyCode {
             DenyCode::InviteRequired => "invite_required",
             DenyCode::InviteNotConfigured => "invite_not_configured",
             DenyCode::InviteMismatch => "invite_mismatch",
+            DenyCode::CredentialMismatch => "credential_mismatch",
             DenyCode::LegacyDisabled => "legacy_disabled",
             DenyCode::NameInvalid => "name_invalid",
             DenyCode::NameReserved => "name_reserved",
@@ -122,6 +127,7 @@ impl DenyCode {
             | DenyCode::InviteRequired
             | DenyCode::InviteNotConfigured
             | DenyCode::InviteMismatch
+            | DenyCode::CredentialMismatch
             | DenyCode::LegacyDisabled
             | DenyCode::NameReserved
             | DenyCode::TagNotAllowed => 403,
@@ -151,16 +157,22 @@ pub enum IdentitySource {
     Legacy,
     /// The user itself, renewing the name it holds (`identity.renewal`).
     Renewal,
+    /// A user or token from the tenant's callout credentials (`identity.callout`).
+    Callout,
+    /// An OpenID Connect ID token (`identity.oidc`), in a request or through callout.
+    Oidc,
 }
 
 impl IdentitySource {
-    /// `import`, `invite`, `legacy` or `renewal`.
+    /// `import`, `invite`, `legacy`, `renewal`, `callout` or `oidc`.
     pub fn as_str(self) -> &'static str {
         match self {
             IdentitySource::Import => "import",
             IdentitySource::Invite => "invite",
             IdentitySource::Legacy => "legacy",
             IdentitySource::Renewal => "renewal",
+            IdentitySource::Callout => "callout",
+            IdentitySource::Oidc => "oidc",
         }
     }
 }

@@ -1,11 +1,12 @@
 //! `evaluate`: the pure decision for one credential request.
 //!
 //! Rules run in a fixed order and each records a [`Step`]; the first failure denies:
-//! request shape → tenant → identity source → proof → rate limits → name rules → name
+//! request shape → tenant → identity source (import, verified credential, renewal, invite) → proof → rate limits → name rules → name
 //! uniqueness → requested tags → TTL → active-user quota → permissions and tags. No IO,
 //! no clock (`now` is an argument), no panics: every input, however hostile, yields a
 //! [`Decision`].
 
+mod credential;
 mod grant;
 mod identify;
 
@@ -30,6 +31,8 @@ pub mod rule {
     pub const IDENTITY_INVITE: &str = "identity.invite";
     /// The user itself renews the name its key holds.
     pub const IDENTITY_RENEWAL: &str = "identity.renewal";
+    /// A credential the edge verified (callout user or token, ID token) vouches.
+    pub const IDENTITY_CREDENTIAL: &str = "identity.credential";
     /// Some enabled identity source vouched.
     pub const IDENTITY: &str = "identity";
     /// Proof of key possession.

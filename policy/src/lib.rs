@@ -27,7 +27,8 @@
 //!   `{tag:KEY}`) and safe substitution;
 //! - [`names`]: character sets and globs for name rules;
 //! - `policy`: [`Policy`], [`Tenant`], [`SigningKeyRef`], the seed policy;
-//! - `request`: [`Request`], [`Identity`], [`InviteGrant`], [`RegistryFacts`];
+//! - `request`: [`Request`], [`Identity`], [`InviteGrant`], [`VerifiedCredential`],
+//!   [`RegistryFacts`];
 //! - `decision`: [`Decision`], [`Allow`], [`Deny`], [`DenyCode`], [`Step`];
 //! - `evaluate`: [`evaluate`] and its rules ([`rule`]);
 //! - `explain`: [`explain`], the what-if decision `provisioner policy explain` prints;
@@ -57,7 +58,10 @@ pub use explain::{explain, what_if, EXPLAIN_PUBLIC_KEY};
 pub use load::MAX_UNKNOWN_KEYS;
 pub use path::{Location, Path, Segment};
 pub use policy::{Policy, SigningKeyRef, Tenant, SEED_MAX_PAYLOAD, SEED_TTL_SECS};
-pub use request::{Identity, InviteGrant, NameHolder, RegistryFacts, Request};
+pub use request::{
+    CredentialKind, Identity, InviteGrant, NameHolder, RegistryFacts, Request, VerifiedCredential,
+};
 pub use validate::{
-    MAX_NAME_LEN, MAX_RATE_WINDOW_SECS, MAX_TAG_LEN, MAX_TENANT_NAME_LEN, MAX_TTL_SECS,
+    MAX_NAME_LEN, MAX_OIDC_LEEWAY_SECS, MAX_RATE_WINDOW_SECS, MAX_TAG_LEN, MAX_TENANT_NAME_LEN,
+    MAX_TTL_SECS,
 };

@@ -26,6 +26,8 @@ pub struct Request {
     pub legacy: bool,
     /// The redeemed invite, when the request carried a token the edge validated.
     pub invite: Option<InviteGrant>,
+    /// A credential the edge verified: a callout user or token, or an ID token.
+    pub credential: Option<VerifiedCredential>,
     /// What the edge read from its registry for this tenant, name and requester.
     pub facts: RegistryFacts,
 }
@@ -57,6 +59,36 @@ pub struct InviteGrant {
     pub name_pattern: String,
     /// Tags to stamp on the user in addition to the tenant's.
     pub tags: Vec<String>,
+}
+
+/// What kind of credential the edge verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CredentialKind {
+    /// A user name and password from a tenant's callout credentials file.
+    Password,
+    /// A token from a tenant's callout credentials file.
+    Token,
+    /// An OpenID Connect ID token verified against the tenant's `identity.oidc`.
+    IdToken,
+}
+
+/// A credential the edge verified, and what it says about the user. The secret itself
+/// never reaches this crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedCredential {
+    /// What was verified.
+    pub kind: CredentialKind,
+    /// Whether it arrived in a CONNECT through auth callout (else in a request).
+    pub via_callout: bool,
+    /// The tenant the credential belongs to.
+    pub tenant: String,
+    /// The user name the credential vouches for.
+    pub name: String,
+    /// Tags to stamp on the user in addition to the tenant's.
+    pub tags: Vec<String>,
+    /// Unix time after which the credential is no longer valid (an ID token's `exp`);
+    /// minted credentials never outlive it.
+    pub not_after: Option<i64>,
 }
 
 /// Who holds the requested name in the tenant, as the registry says.

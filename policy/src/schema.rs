@@ -108,6 +108,12 @@ pub struct IdentityConfig {
     /// A user renewing its own credentials.
     #[serde(default)]
     pub renewal: RenewalConfig,
+    /// Connections the server hands to the provisioner through auth callout.
+    #[serde(default)]
+    pub callout: CalloutConfig,
+    /// OpenID Connect ID tokens; on when the table is present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<OidcConfig>,
     /// The tag a caller of the tenant's account must carry to use the tenant admin
     /// endpoints (`creds.admin.>`). Default [`DEFAULT_ADMIN_TAG`].
     #[serde(default = "default_admin_tag")]
@@ -125,9 +131,56 @@ impl Default for IdentityConfig {
             invite: InviteConfig::default(),
             legacy: LegacyConfig::default(),
             renewal: RenewalConfig::default(),
+            callout: CalloutConfig::default(),
+            oidc: None,
             admin_tag: default_admin_tag(),
         }
     }
+}
+
+/// Auth callout: the server asks the provisioner to authorize a connection, and the
+/// CONNECT credentials (a user and password, a token or an ID token) identify it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalloutConfig {
+    /// Whether connections authorized through auth callout may be placed in this tenant.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Path of the tenant's callout credentials file (users with salted password
+    /// hashes, tokens), read by the provisioner, never by this crate. Optional: a tenant
+    /// may accept only ID tokens through the callout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
+}
+
+/// The clock skew accepted on an ID token's `exp`, `nbf` and `iat` by default.
+pub const DEFAULT_OIDC_LEEWAY_SECS: u64 = 60;
+/// The claim that names the user by default.
+pub const DEFAULT_OIDC_NAME_CLAIM: &str = "sub";
+
+/// OpenID Connect ID tokens, verified by the provisioner against a JWKS file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The token's `iss` must equal this.
+    pub issuer: String,
+    /// The token's `aud` must contain this (the client id).
+    pub audience: String,
+    /// Path of the issuer's JWKS (JSON Web Key Set) file; resolved by the provisioner.
+    pub jwks_file: String,
+    /// Accepted clock skew in seconds. Default [`DEFAULT_OIDC_LEEWAY_SECS`].
+    #[serde(default = "default_oidc_leeway")]
+    pub leeway_secs: u64,
+    /// The claim holding the user name. Default [`DEFAULT_OIDC_NAME_CLAIM`].
+    #[serde(default = "default_oidc_name_claim")]
+    pub name_claim: String,
+    /// A claim holding tags (a string or an array of strings) to stamp on the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags_claim: Option<String>,
+    /// A claim (a string or an array of strings) that must hold this tenant's name; lets
+    /// tenants share one issuer and audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_claim: Option<String>,
 }
 
 /// Renewal: a user that comes through the tenant's import with its own, still valid
@@ -423,6 +476,14 @@ fn default_max_len() -> usize {
 
 fn default_admin_tag() -> String {
     DEFAULT_ADMIN_TAG.to_owned()
+}
+
+fn default_oidc_leeway() -> u64 {
+    DEFAULT_OIDC_LEEWAY_SECS
+}
+
+fn default_oidc_name_claim() -> String {
+    DEFAULT_OIDC_NAME_CLAIM.to_owned()
 }
 
 fn default_window() -> u64 {

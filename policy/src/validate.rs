@@ -16,8 +16,8 @@ use crate::names::{escape, Charset, CharsetError};
 use crate::path::Path;
 use crate::policy::{Policy, SigningKeyRef, Tenant};
 use crate::schema::{
-    IdentityConfig, NamesConfig, PolicyFile, RateLimitsConfig, SigningKeyConfig, TenantConfig,
-    TtlConfig, SCHEMA_VERSION,
+    IdentityConfig, NamesConfig, OidcConfig, PolicyFile, RateLimitsConfig, SigningKeyConfig,
+    TenantConfig, TtlConfig, SCHEMA_VERSION,
 };
 use crate::subject;
 
@@ -199,8 +199,21 @@ fn signing_key(
 }
 
 fn identity(config: &IdentityConfig, at: &Path, problems: &mut Problems) {
-    if !config.import.enabled && !config.invite.enabled && !config.legacy.enabled {
+    if !config.import.enabled
+        && !config.invite.enabled
+        && !config.legacy.enabled
+        && !config.callout.enabled
+        && config.oidc.is_none()
+    {
         problems.push(at.clone(), PolicyError::NoIdentitySource);
+    }
+    if config.callout.credentials.is_some() && !config.callout.enabled {
+        let needs = "identity.callout.enabled";
+        let at = at.key("callout").key("credentials");
+        problems.push(at, PolicyError::NeedsEnabled { needs });
+    }
+    if let Some(oidc) = &config.oidc {
+        oidc_config(oidc, &at.key("oidc"), problems);
     }
     let import = at.key("import");
     if !config.import.require_caller_tags.is_empty() && !config.import.enabled {
@@ -235,6 +248,35 @@ fn identity(config: &IdentityConfig, at: &Path, problems: &mut Problems) {
     if !legacy.enabled && (legacy.ttl.is_some() || legacy.rate_limits.is_some()) {
         let needs = "identity.legacy.enabled";
         problems.push(at.key("legacy"), PolicyError::NeedsEnabled { needs });
+    }
+}
+
+/// The largest clock skew an `identity.oidc.leeway_secs` may accept.
+pub const MAX_OIDC_LEEWAY_SECS: u64 = 600;
+
+fn oidc_config(config: &OidcConfig, at: &Path, problems: &mut Problems) {
+    let required = [
+        ("issuer", &config.issuer),
+        ("audience", &config.audience),
+        ("jwks_file", &config.jwks_file),
+        ("name_claim", &config.name_claim),
+    ];
+    for (key, value) in required {
+        if value.trim().is_empty() {
+            problems.push(at.key(key), PolicyError::Empty);
+        }
+    }
+    for (key, value) in [
+        ("tags_claim", &config.tags_claim),
+        ("tenant_claim", &config.tenant_claim),
+    ] {
+        if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
+            problems.push(at.key(key), PolicyError::Empty);
+        }
+    }
+    if config.leeway_secs > MAX_OIDC_LEEWAY_SECS {
+        let message = format!("the clock skew is at most {MAX_OIDC_LEEWAY_SECS} seconds");
+        problems.push(at.key("leeway_secs"), PolicyError::InvalidValue { message });
     }
 }
 

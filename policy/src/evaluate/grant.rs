@@ -252,8 +252,24 @@ fn ttl(
         Some(_) => String::from("as requested"),
         None => format!("{at}.default_secs"),
     };
-    trail.pass(rule::TTL, format!("{ttl}s, {how}"));
-    Ok((ttl, expires_at))
+    // Credentials never outlive the credential that vouched for them (an ID token).
+    match request.credential.as_ref().and_then(|c| c.not_after) {
+        Some(limit) if limit <= now => {
+            let reason = String::from("the credential has expired");
+            let note = "the verified credential's expiry";
+            Err(trail.fail(rule::TTL, note, DenyCode::TtlInvalid, reason))
+        }
+        Some(limit) if limit < expires_at => {
+            let capped = u64::try_from(limit - now).unwrap_or(ttl);
+            let note = format!("{capped}s, {how}, capped at the verified credential's expiry");
+            trail.pass(rule::TTL, note);
+            Ok((capped, limit))
+        }
+        _ => {
+            trail.pass(rule::TTL, format!("{ttl}s, {how}"));
+            Ok((ttl, expires_at))
+        }
+    }
 }
 
 fn quota(tenant: &Tenant, request: &Request, trail: &mut Trail) -> Result<(), Refusal> {
@@ -389,15 +405,30 @@ fn tags(
             out.push(tag);
         }
     }
+    let credential_tags = request.credential.iter().flat_map(|c| c.tags.iter());
+    if let Some(bad) = credential_tags
+        .clone()
+        .find(|t| crate::validate::check_tag(t).is_err())
+    {
+        let reason = format!("the credential carries an invalid tag {}", quote(bad));
+        let note = "the verified credential's tags";
+        return Err(trail.fail(rule::TAGS_STAMP, note, DenyCode::BadRequest, reason));
+    }
     let invite_tags = request.invite.iter().flat_map(|i| i.tags.iter());
-    for tag in invite_tags.chain(request.tags.iter()) {
+    for tag in invite_tags
+        .chain(credential_tags)
+        .chain(request.tags.iter())
+    {
         if !out.contains(tag) {
             out.push(tag.clone());
         }
     }
     trail.pass(
         rule::TAGS_STAMP,
-        format!("{} tag(s) from {at}, the invite and the request", out.len()),
+        format!(
+            "{} tag(s) from {at}, the invite, the credential and the request",
+            out.len()
+        ),
     );
     Ok(out)
 }

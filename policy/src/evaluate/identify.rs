@@ -66,6 +66,22 @@ pub(super) fn resolve_tenant<'p>(
         trail.pass(rule::TENANT, note);
         return Ok(tenant);
     }
+    if let Some(credential) = &request.credential {
+        if let Some(name) = request
+            .tenant
+            .as_deref()
+            .filter(|n| *n != credential.tenant)
+        {
+            let reason = format!(
+                "the request names tenant {} but its credential is for tenant {}",
+                quote(name),
+                quote(&credential.tenant)
+            );
+            let note = "the verified credential";
+            return Err(trail.fail(rule::TENANT, note, DenyCode::TenantMismatch, reason));
+        }
+        return named(&credential.tenant, "the verified credential", trail);
+    }
     if let Some(name) = &request.tenant {
         return named(name, "the request", trail);
     }
@@ -163,6 +179,8 @@ pub(super) fn identify(
         }
     }
 
+    let credential = super::credential::judge(tenant, request, trail)?;
+
     let renewal = renewal(tenant, request, identity);
     match &renewal {
         Ok(()) => {
@@ -228,6 +246,10 @@ pub(super) fn identify(
         }
     };
 
+    if let (false, Some(source)) = (matches!(import, ImportVerdict::Vouches), credential) {
+        trail.pass(rule::IDENTITY, "vouched for by the verified credential");
+        return Ok(source);
+    }
     match import {
         ImportVerdict::Vouches => {
             trail.pass(rule::IDENTITY, "vouched for by the import");

@@ -206,6 +206,7 @@ fn no_input_escapes_the_namespace() {
                 name_pattern: "*".into(),
                 tags: Vec::new(),
             }),
+            credential: None,
             facts: Default::default(),
         };
         let decision = evaluate(&policy, &request, &identity, now);

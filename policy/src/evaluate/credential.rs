@@ -1,0 +1,219 @@
+//! Whether a credential the edge verified vouches for a request: a user or token from the
+//! tenant's callout credentials (`identity.callout`), or an ID token (`identity.oidc`).
+//!
+//! The edge checked the secret (password hash, token, ID token signature, issuer,
+//! audience, expiry) and says which tenant and name the credential stands for; this
+//! module only decides whether the tenant accepts that kind of credential and whether it
+//! covers the request. It never sees the secret.
+
+use super::{quote, rule, Refusal, Trail};
+use crate::decision::{DenyCode, IdentitySource};
+use crate::policy::Tenant;
+use crate::request::{CredentialKind, Request};
+
+/// The source a verified credential vouches as, `Ok(None)` when the request carries
+/// none, or the refusal when it carries one the tenant does not accept.
+pub(super) fn judge(
+    tenant: &Tenant,
+    request: &Request,
+    trail: &mut Trail,
+) -> Result<Option<IdentitySource>, Refusal> {
+    let Some(credential) = &request.credential else {
+        trail.skip(rule::IDENTITY_CREDENTIAL, "no verified credential");
+        return Ok(None);
+    };
+    let cfg = &tenant.config.identity;
+    let at = format!("{}.identity", tenant.place());
+    let id = rule::IDENTITY_CREDENTIAL;
+    let refuse = |trail: &mut Trail, note: String, reason: &str| {
+        Err(trail.fail(id, note, DenyCode::CredentialMismatch, reason.to_owned()))
+    };
+    if credential.tenant != tenant.name() {
+        let note = format!("credential of tenant {}", quote(&credential.tenant));
+        return refuse(trail, note, "the credential belongs to another tenant");
+    }
+    if credential.via_callout && !cfg.callout.enabled {
+        let note = format!("{at}.callout.enabled = false");
+        return refuse(
+            trail,
+            note,
+            "this tenant does not accept connections through auth callout",
+        );
+    }
+    let source = match credential.kind {
+        CredentialKind::IdToken if cfg.oidc.is_none() => {
+            let note = format!("{at}.oidc not set");
+            return refuse(trail, note, "this tenant does not accept ID tokens");
+        }
+        CredentialKind::IdToken => IdentitySource::Oidc,
+        CredentialKind::Password | CredentialKind::Token if !credential.via_callout => {
+            let note = String::from("a callout credential outside the callout");
+            return refuse(trail, note, "this credential is accepted only at connect");
+        }
+        CredentialKind::Password | CredentialKind::Token => IdentitySource::Callout,
+    };
+    if credential.name != request.name {
+        let reason = format!(
+            "the credential does not cover name {}",
+            quote(&request.name)
+        );
+        let note = format!("credential name {}", quote(&credential.name));
+        return Err(trail.fail(id, note, DenyCode::CredentialMismatch, reason));
+    }
+    let note = match source {
+        IdentitySource::Oidc => format!("ID token for the name ({at}.oidc)"),
+        _ => format!("callout credential for the name ({at}.callout.enabled)"),
+    };
+    trail.pass(id, note);
+    Ok(Some(source))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::evaluate;
+    use crate::request::{Identity, VerifiedCredential};
+    use crate::{DenyCode, Policy};
+
+    const ACCOUNT: &str = "AB3NTPZB3ZRJIZGBEJSUYRKIGD4AIPKDAAFNQZSK24FUQUYALERHCO3Y";
+    const USER: &str = "UCV7CR7AQFTIDLTGDYEZPGP66OGVFAWZLRIRZGDNDTTD4UG5MPVTALTI";
+    const NOW: i64 = 1_700_000_000;
+
+    fn policy(identity: &str) -> Policy {
+        Policy::from_toml_str(&format!(
+            r#"
+            version = 1
+            [[tenants]]
+            name = "acme"
+            account = "{ACCOUNT}"
+            namespace = "tenant.acme"
+            signing_key.path = "acme.nk"
+            {identity}
+            permissions.pub.allow = ["tenant.acme.{{name}}.>"]
+            permissions.sub.allow = ["tenant.acme.{{name}}.>", "_INBOX.>"]
+            "#
+        ))
+        .unwrap()
+    }
+
+    fn request(kind: CredentialKind, via_callout: bool, not_after: Option<i64>) -> Request {
+        let mut request = Request::new("alice", USER);
+        request.proof_verified = true;
+        request.credential = Some(VerifiedCredential {
+            kind,
+            via_callout,
+            tenant: String::from("acme"),
+            name: String::from("alice"),
+            tags: vec![String::from("idp:yes")],
+            not_after,
+        });
+        request
+    }
+
+    const CALLOUT: &str = "identity.callout.enabled = true";
+    const OIDC: &str =
+        r#"identity.oidc = { issuer = "https://idp", audience = "nats", jwks_file = "jwks.json" }"#;
+
+    #[test]
+    fn a_callout_password_vouches_and_stamps_its_tags() {
+        let policy = policy(CALLOUT);
+        let r = request(CredentialKind::Password, true, None);
+        let decision = evaluate(&policy, &r, &Identity::anonymous(), NOW);
+        let allow = decision.allow().unwrap();
+        assert_eq!(allow.identity_source, IdentitySource::Callout);
+        assert_eq!(allow.tenant, "acme");
+        assert!(allow.tags.contains(&String::from("idp:yes")));
+    }
+
+    #[test]
+    fn an_id_token_caps_the_lifetime() {
+        let both = format!("{CALLOUT}\n{OIDC}");
+        let policy = policy(&both);
+        let r = request(CredentialKind::IdToken, true, Some(NOW + 120));
+        let decision = evaluate(&policy, &r, &Identity::anonymous(), NOW);
+        let allow = decision.allow().unwrap();
+        assert_eq!(allow.identity_source, IdentitySource::Oidc);
+        assert_eq!(allow.expires_at, NOW + 120);
+        assert_eq!(allow.ttl_secs, 120);
+        let expired = request(CredentialKind::IdToken, true, Some(NOW));
+        let decision = evaluate(&policy, &expired, &Identity::anonymous(), NOW);
+        assert_eq!(decision.deny_code(), Some(DenyCode::TtlInvalid));
+    }
+
+    #[test]
+    fn credentials_the_tenant_does_not_accept_are_refused() {
+        let oidc_only = policy(OIDC);
+        let deny =
+            |p: &Policy, r: &Request| evaluate(p, r, &Identity::anonymous(), NOW).deny_code();
+        let callout = request(CredentialKind::Password, true, None);
+        assert_eq!(
+            deny(&oidc_only, &callout),
+            Some(DenyCode::CredentialMismatch)
+        );
+        // An ID token through the callout needs the callout too.
+        let via_callout = request(CredentialKind::IdToken, true, None);
+        assert_eq!(
+            deny(&oidc_only, &via_callout),
+            Some(DenyCode::CredentialMismatch)
+        );
+        let in_request = request(CredentialKind::IdToken, false, None);
+        assert_eq!(deny(&oidc_only, &in_request), None);
+        let callout_only = policy(CALLOUT);
+        assert_eq!(
+            deny(&callout_only, &via_callout),
+            Some(DenyCode::CredentialMismatch)
+        );
+        let token_in_request = request(CredentialKind::Token, false, None);
+        assert_eq!(
+            deny(&callout_only, &token_in_request),
+            Some(DenyCode::CredentialMismatch)
+        );
+    }
+
+    #[test]
+    fn bad_callout_and_oidc_tables_are_placed() {
+        let text = |identity: &str| {
+            format!(
+                "version = 1\n[[tenants]]\nname = \"acme\"\naccount = \"{ACCOUNT}\"\n\
+                 namespace = \"tenant.acme\"\nsigning_key.path = \"k\"\n{identity}\n\
+                 permissions.pub.allow = [\"tenant.acme.x\"]\n\
+                 permissions.sub.allow = [\"tenant.acme.x\"]\n"
+            )
+        };
+        let problems = |identity: &str| -> Vec<String> {
+            Policy::from_toml_str(&text(identity))
+                .unwrap_err()
+                .problems()
+                .iter()
+                .map(|p| p.path.to_string())
+                .collect()
+        };
+        let got = problems(
+            "identity.oidc = { issuer = \"\", audience = \"nats\", jwks_file = \"j\", \
+             leeway_secs = 9999, tags_claim = \"\" }\nidentity.callout.credentials = \"c\"",
+        );
+        for want in [
+            "tenants[0].identity.oidc.issuer",
+            "tenants[0].identity.oidc.leeway_secs",
+            "tenants[0].identity.oidc.tags_claim",
+            "tenants[0].identity.callout.credentials",
+        ] {
+            assert!(got.iter().any(|p| p == want), "{want} not in {got:?}");
+        }
+        assert!(Policy::from_toml_str(&text(CALLOUT)).is_ok());
+        assert!(Policy::from_toml_str(&text(OIDC)).is_ok());
+    }
+
+    #[test]
+    fn the_credential_must_cover_the_name_and_tenant() {
+        let policy = policy(CALLOUT);
+        let mut r = request(CredentialKind::Password, true, None);
+        r.name = String::from("bob");
+        let decision = evaluate(&policy, &r, &Identity::anonymous(), NOW);
+        assert_eq!(decision.deny_code(), Some(DenyCode::CredentialMismatch));
+        let mut r = request(CredentialKind::Password, true, None);
+        r.tenant = Some(String::from("globex"));
+        let decision = evaluate(&policy, &r, &Identity::anonymous(), NOW);
+        assert_eq!(decision.deny_code(), Some(DenyCode::TenantMismatch));
+    }
+}
