@@ -283,10 +283,17 @@ pub fn decode_request<T: Message>(
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|err| ContractError::Malformed {
+    let malformed = |reason: String| ContractError::Malformed {
         expected: T::TYPE,
-        reason: shorten(&err.to_string()),
-    })
+        reason: shorten(&reason),
+    };
+    // serde would also read a struct from a JSON array; only an object is a message.
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+    if !value.is_object() {
+        return Err(malformed(String::from("expected a JSON object")));
+    }
+    T::deserialize(value).map_err(|e| malformed(e.to_string()))
 }
 
 impl ResourceAllocateV1 {
@@ -359,6 +366,7 @@ mod tests {
             r#"{"type":"t","target_entity":"e","extra":1}"#,
             r#"{"type":5,"target_entity":"e"}"#,
             r#"{"target_entity":"e"}"#,
+            r#"["t","e"]"#,
             "not json",
         ] {
             assert!(

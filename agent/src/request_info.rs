@@ -99,10 +99,17 @@ impl RequestInfo {
         if value.len() > MAX_REQUEST_INFO_BYTES {
             return Err(RequestInfoError::TooLarge);
         }
-        let info: RequestInfo =
-            serde_json::from_str(value).map_err(|err| RequestInfoError::Invalid {
-                reason: describe(&err),
-            })?;
+        let invalid = |err: serde_json::Error| RequestInfoError::Invalid {
+            reason: describe(&err),
+        };
+        // serde would also read a struct from a JSON array; only an object is the header.
+        let value: serde_json::Value = serde_json::from_str(value).map_err(invalid)?;
+        if !value.is_object() {
+            return Err(RequestInfoError::Invalid {
+                reason: String::from("not a JSON object"),
+            });
+        }
+        let info = RequestInfo::deserialize(value).map_err(invalid)?;
         if info.account.is_empty() {
             return Err(RequestInfoError::NoAccount);
         }
@@ -119,6 +126,9 @@ fn describe(err: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "truncated JSON",
         serde_json::error::Category::Data => "a field is missing or has the wrong type",
     };
+    if err.line() == 0 {
+        return what.to_owned();
+    }
     format!("{what} at line {} column {}", err.line(), err.column())
 }
 
@@ -197,7 +207,7 @@ mod tests {
         let err = RequestInfo::parse(r#"{"acc":"A","jwt":7}"#).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "request info is not valid: a field is missing or has the wrong type at line 1 column 18"
+            "request info is not valid: a field is missing or has the wrong type"
         );
         let info = RequestInfo::parse(SHARED).unwrap();
         assert!(!format!("{info:?}").contains("eyJ"));

@@ -3,7 +3,8 @@
 //!
 //! The contract and the scatter-gather live in the `agent` crate; this file only parses
 //! flags and prints. Exit codes: 0 ok; 2 the agent refused (`ErrorV1`, other than
-//! `internal`); 1 other failures, and for `list` when an expected site did not answer.
+//! `internal`; for `list`, some site refused); 1 other failures, and for `list` when no
+//! site or not every expected site answered by the deadline.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -238,6 +239,8 @@ async fn list(args: &ListArgs) -> anyhow::Result<Outcome> {
     Ok(
         if gathered.answers.is_empty() || !gathered.missing.is_empty() {
             Outcome::Error
+        } else if let Some(error) = gathered.answers.values().find_map(|a| a.as_ref().err()) {
+            refused_outcome(error)
         } else {
             Outcome::Ok
         },
