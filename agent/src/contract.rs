@@ -16,6 +16,10 @@ use thiserror::Error;
 
 use crate::subjects::MAX_NAME_LEN;
 
+pub use error::{ErrorType, ErrorV1};
+
+pub mod error;
+
 /// The header naming a message's type.
 pub const MESSAGE_TYPE_HEADER: &str = "Message-Type";
 /// The NATS micro header carrying an error's numeric code on [`ErrorV1`] replies.
@@ -123,73 +127,6 @@ pub struct PongV1 {
     pub service: String,
     /// The agent's version.
     pub version: String,
-}
-
-/// A refusal: `type` is one of [`ErrorType`]'s codes, `message` is safe to show the user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorV1 {
-    /// The error code (see [`ErrorType`]).
-    #[serde(rename = "type")]
-    pub error_type: String,
-    /// What went wrong, for a person; never holds secrets or internal details.
-    pub message: String,
-    /// The answering site.
-    #[serde(default)]
-    pub site: String,
-}
-
-/// The error codes of [`ErrorV1`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorType {
-    /// The body is not the message the subject expects, or a field is invalid.
-    BadRequest,
-    /// The `Message-Type` header names a message this agent does not speak.
-    UnsupportedMessage,
-    /// The request did not come through a tenant's import.
-    UntrustedCaller,
-    /// The calling account is not a tenant of this service.
-    UnknownTenant,
-    /// No such resource for the calling tenant (also for another tenant's id).
-    NotFound,
-    /// The tenant has as many resources at this site as its quota allows.
-    QuotaExceeded,
-    /// The agent failed; the details are in its log.
-    Internal,
-}
-
-impl ErrorType {
-    /// The code in [`ErrorV1::error_type`].
-    pub fn code(self) -> &'static str {
-        match self {
-            ErrorType::BadRequest => "bad_request",
-            ErrorType::UnsupportedMessage => "unsupported_message",
-            ErrorType::UntrustedCaller => "untrusted_caller",
-            ErrorType::UnknownTenant => "unknown_tenant",
-            ErrorType::NotFound => "not_found",
-            ErrorType::QuotaExceeded => "quota_exceeded",
-            ErrorType::Internal => "internal",
-        }
-    }
-
-    /// The status in [`SERVICE_ERROR_CODE_HEADER`], as the NATS micro protocol uses them.
-    pub fn status(self) -> u16 {
-        match self {
-            ErrorType::BadRequest | ErrorType::UnsupportedMessage => 400,
-            ErrorType::UntrustedCaller | ErrorType::UnknownTenant => 403,
-            ErrorType::NotFound => 404,
-            ErrorType::QuotaExceeded => 429,
-            ErrorType::Internal => 500,
-        }
-    }
-
-    /// The error reply with this type.
-    pub fn reply(self, message: impl Into<String>, site: &str) -> ErrorV1 {
-        ErrorV1 {
-            error_type: self.code().to_owned(),
-            message: message.into(),
-            site: site.to_owned(),
-        }
-    }
 }
 
 fn empty_object() -> serde_json::Value {
@@ -436,21 +373,5 @@ mod tests {
         );
         assert_eq!(ResourcesV1::TYPE, "ResourcesV1");
         assert_eq!(ErrorV1::TYPE, "ErrorV1");
-    }
-
-    #[test]
-    fn every_error_type_has_a_code_and_status() {
-        let all = [
-            (ErrorType::BadRequest, "bad_request", 400),
-            (ErrorType::UnsupportedMessage, "unsupported_message", 400),
-            (ErrorType::UntrustedCaller, "untrusted_caller", 403),
-            (ErrorType::UnknownTenant, "unknown_tenant", 403),
-            (ErrorType::NotFound, "not_found", 404),
-            (ErrorType::QuotaExceeded, "quota_exceeded", 429),
-            (ErrorType::Internal, "internal", 500),
-        ];
-        for (t, code, status) in all {
-            assert_eq!((t.code(), t.status()), (code, status));
-        }
     }
 }

@@ -199,6 +199,7 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                 Err(err) => return bad(err),
             }
         }
+        // INVARIANT: ping is answered above, before the caller check.
         Operation::Ping => return fail(ErrorType::Internal, INTERNAL.to_owned()),
     };
     match result {

@@ -361,6 +361,20 @@ async fn tenants_are_isolated_and_their_identity_cannot_be_forged() {
     let (_, listed) = world.svc(&alice, &["list", "--site", "sto1"]);
     assert_eq!(ids(&listed["answers"]["sto1"]).len(), 2);
 
+    // Ping answers anyone who reaches it, with the site.
+    let (kind, pong) = raw(
+        &alice_client,
+        "svc.storage.ping",
+        HeaderMap::new(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(kind, "PongV1", "{pong}");
+    assert_eq!(
+        (pong["site"].as_str(), pong["service"].as_str()),
+        (Some("sto1"), Some(SERVICE))
+    );
+
     // Inside SERVICES no import is crossed: a header there is the publisher's own words.
     let insider = world
         .estate

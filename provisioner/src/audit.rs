@@ -48,6 +48,9 @@ pub struct AuditEvent {
     /// The policy rule that decided, when the policy was reached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// The tenant admin endpoint (`users.revoke`, …); none for credential requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
 }
 
 impl AuditEvent {
@@ -69,6 +72,7 @@ impl AuditEvent {
             caller_user: None,
             legacy: false,
             rule: None,
+            action: None,
         }
     }
 
@@ -78,6 +82,22 @@ impl AuditEvent {
         let user = self.user_public_key.as_deref().unwrap_or("-");
         let jti = self.jti.as_deref().unwrap_or("-");
         let rule = self.rule.as_deref().unwrap_or("-");
+        if let Some(action) = self.action {
+            let caller = self.caller_user.as_deref().unwrap_or("-");
+            let name = self.name.as_deref().unwrap_or("-");
+            tracing::info!(
+                request_id = %self.request_id,
+                tenant,
+                caller,
+                action,
+                name,
+                outcome = self.outcome,
+                code = %self.code,
+                status = self.status,
+                "admin"
+            );
+            return;
+        }
         if self.outcome == "allow" {
             tracing::info!(request_id = %self.request_id, tenant, user, jti, rule, legacy = self.legacy, "minted");
         } else {

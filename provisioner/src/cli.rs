@@ -7,6 +7,7 @@ pub mod policy;
 pub mod request;
 pub mod serve;
 pub mod svc;
+pub mod tenant;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,11 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Call a tenant-scoped provisioning service: allocate, list (every site), deallocate.
     Svc(svc::SvcArgs),
+    /// Manage your tenant as its admin: users (list, show, revoke), invites (create,
+    /// list, revoke) and the quota, with the admin's creds file.
+    ///
+    /// Exit 0 on success, 2 when the service refuses, 1 on other errors.
+    Tenant(tenant::TenantArgs),
 }
 
 /// Runs the chosen subcommand and maps its outcome to the process exit code.
@@ -58,6 +64,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Svc(args) => svc::run(&args),
+        Command::Tenant(args) => tenant::run(&args),
     };
     match outcome {
         Ok(outcome) => outcome.into(),

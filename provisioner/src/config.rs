@@ -14,6 +14,8 @@ use std::time::Duration;
 use clap::Args;
 use serde::Deserialize;
 
+use crate::registry::{RegistrySettings, MAX_REPLICAS};
+
 /// Default request subject: the seed tutorial's.
 pub const DEFAULT_SUBJECT: &str = "chat.req.access";
 /// Default queue group shared by replicas.
@@ -110,6 +112,37 @@ pub struct ServeArgs {
     /// Time to finish in-flight requests on shutdown, in milliseconds [default: 5000].
     #[arg(long, env = "PROVISIONER_SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<u64>,
+    /// Keep the registry (users, invites, quotas, rate counters, nonces) in JetStream KV
+    /// buckets and serve the tenant admin endpoints [default: false; implied by the
+    /// other registry options].
+    #[arg(
+        long,
+        env = "PROVISIONER_REGISTRY",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub registry: Option<bool>,
+    /// Replicas of each registry bucket (3 in a cluster) [default: 1].
+    #[arg(long, env = "PROVISIONER_REGISTRY_REPLICAS", value_name = "N")]
+    pub registry_replicas: Option<usize>,
+    /// Prefix of the registry's bucket names [default: creds_].
+    #[arg(
+        long,
+        env = "PROVISIONER_REGISTRY_BUCKET_PREFIX",
+        value_name = "PREFIX"
+    )]
+    pub registry_bucket_prefix: Option<String>,
+    /// Operator signing key seed file (`SO…`): with `--sys-creds`, revoking a user
+    /// updates the tenant account's revocations on the resolver.
+    #[arg(long, env = "PROVISIONER_OPERATOR_SIGNING_KEY", value_name = "FILE")]
+    pub operator_signing_key: Option<PathBuf>,
+    /// Creds file of a system account user, to look up and push account JWTs.
+    #[arg(long, env = "PROVISIONER_SYS_CREDS", value_name = "FILE")]
+    pub sys_creds: Option<PathBuf>,
+    /// Subject prefix of the tenant admin endpoints [default: creds.admin].
+    #[arg(long, env = "PROVISIONER_ADMIN_SUBJECT_PREFIX", value_name = "SUBJECT")]
+    pub admin_subject_prefix: Option<String>,
 }
 
 /// The config file's shape; every key is optional.
@@ -137,6 +170,12 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     shutdown_grace_ms: Option<u64>,
+    registry: Option<bool>,
+    registry_replicas: Option<usize>,
+    registry_bucket_prefix: Option<String>,
+    operator_signing_key: Option<PathBuf>,
+    sys_creds: Option<PathBuf>,
+    admin_subject_prefix: Option<String>,
 }
 
 /// The merged, checked configuration.
@@ -182,7 +221,25 @@ pub struct ServeConfig {
     pub tls_key: Option<PathBuf>,
     /// Shutdown grace.
     pub shutdown_grace: Duration,
+    /// The registry, when on.
+    pub registry: Option<RegistrySettings>,
+    /// Operator signing key and system account creds for revocation pushes.
+    pub revocation: Option<RevocationFiles>,
+    /// Subject prefix of the tenant admin endpoints.
+    pub admin_subject_prefix: String,
 }
+
+/// The files revocation pushes need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationFiles {
+    /// Operator signing key seed file (`SO…`).
+    pub operator_signing_key: PathBuf,
+    /// System account user's creds file.
+    pub sys_creds: PathBuf,
+}
+
+/// Default subject prefix of the tenant admin endpoints.
+pub const DEFAULT_ADMIN_SUBJECT_PREFIX: &str = "creds.admin";
 
 /// A configuration problem: printed as one line, exit 64.
 #[derive(Debug, thiserror::Error)]
@@ -209,6 +266,26 @@ pub enum ConfigError {
         /// Every problem, on one line.
         problems: String,
     },
+}
+
+/// The longest bucket prefix (bucket names stay well under JetStream's limits).
+pub const MAX_BUCKET_PREFIX_LEN: usize = 32;
+
+/// The registry settings: on when asked for, or when any registry option is given.
+fn registry_settings(
+    on: Option<bool>,
+    replicas: Option<usize>,
+    prefix: Option<String>,
+) -> Option<RegistrySettings> {
+    let implied = replicas.is_some() || prefix.is_some();
+    if !on.unwrap_or(implied) {
+        return None;
+    }
+    let defaults = RegistrySettings::default();
+    Some(RegistrySettings {
+        bucket_prefix: prefix.unwrap_or(defaults.bucket_prefix),
+        replicas: replicas.unwrap_or(defaults.replicas),
+    })
 }
 
 fn relative_to(base: &Path, p: PathBuf) -> PathBuf {
@@ -309,6 +386,33 @@ impl ServeConfig {
                     .or(file.shutdown_grace_ms)
                     .unwrap_or(DEFAULT_SHUTDOWN_GRACE_MS),
             ),
+            registry: registry_settings(
+                args.registry.or(file.registry),
+                args.registry_replicas.or(file.registry_replicas),
+                args.registry_bucket_prefix
+                    .clone()
+                    .or(file.registry_bucket_prefix),
+            ),
+            revocation: match (
+                pick(&args.operator_signing_key, file.operator_signing_key),
+                pick(&args.sys_creds, file.sys_creds),
+            ) {
+                (None, None) => None,
+                (Some(operator_signing_key), Some(sys_creds)) => Some(RevocationFiles {
+                    operator_signing_key,
+                    sys_creds,
+                }),
+                _ => {
+                    return Err(ConfigError::Invalid(String::from(
+                        "operator_signing_key and sys_creds go together",
+                    )))
+                }
+            },
+            admin_subject_prefix: args
+                .admin_subject_prefix
+                .clone()
+                .or(file.admin_subject_prefix)
+                .unwrap_or_else(|| DEFAULT_ADMIN_SUBJECT_PREFIX.to_owned()),
         };
         config.check()?;
         Ok(config)
@@ -333,6 +437,45 @@ impl ServeConfig {
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return invalid(String::from("tls_cert and tls_key go together"));
+        }
+        if let Some(registry) = &self.registry {
+            if !(1..=MAX_REPLICAS).contains(&registry.replicas) {
+                return invalid(format!(
+                    "registry_replicas must be 1 to {MAX_REPLICAS}, not {}",
+                    registry.replicas
+                ));
+            }
+            let prefix = &registry.bucket_prefix;
+            if prefix.len() > MAX_BUCKET_PREFIX_LEN
+                || !prefix
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return invalid(format!(
+                    "registry_bucket_prefix `{prefix}` may hold at most {MAX_BUCKET_PREFIX_LEN} of A-Za-z0-9_-"
+                ));
+            }
+        }
+        if self.revocation.is_some() && self.registry.is_none() {
+            return invalid(String::from(
+                "operator_signing_key and sys_creds need the registry (--registry)",
+            ));
+        }
+        let admin = &self.admin_subject_prefix;
+        let literal = !admin.is_empty()
+            && admin
+                .split('.')
+                .all(|t| !t.is_empty() && !t.contains([' ', '\t', '*', '>']));
+        if !literal {
+            return invalid(format!(
+                "admin_subject_prefix `{admin}` must be a literal subject"
+            ));
+        }
+        if self.subject == *admin || self.subject.starts_with(&format!("{admin}.")) {
+            return invalid(format!(
+                "subject `{}` lies under admin_subject_prefix `{admin}`",
+                self.subject
+            ));
         }
         if self.policy.is_none() && (self.signing_key.is_none() || self.account_jwts.len() != 1) {
             return invalid(String::from(
@@ -380,6 +523,73 @@ mod tests {
         assert!(err.unwrap_err().to_string().contains("polcy"));
         let err = ServeConfig::resolve(&ServeArgs::default()).unwrap_err();
         assert!(err.to_string().contains("--policy"));
+    }
+
+    #[test]
+    fn registry_options_imply_the_registry_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "policy = \"policy.toml\"\nregistry = true\noperator_signing_key = \"op.nk\"\n\
+             sys_creds = \"sys.creds\"\nadmin_subject_prefix = \"ops.admin\"\n",
+        )
+        .unwrap();
+        let c = ServeConfig::resolve(&ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.registry, Some(RegistrySettings::default()));
+        let files = c.revocation.unwrap();
+        assert_eq!(files.sys_creds, dir.path().join("sys.creds"));
+        assert_eq!(c.admin_subject_prefix, "ops.admin");
+
+        let base = ServeArgs {
+            policy: Some(PathBuf::from("policy.toml")),
+            ..Default::default()
+        };
+        let off = ServeConfig::resolve(&base).unwrap();
+        assert_eq!(off.registry, None);
+        assert_eq!(off.admin_subject_prefix, DEFAULT_ADMIN_SUBJECT_PREFIX);
+        let implied = ServeConfig::resolve(&ServeArgs {
+            registry_replicas: Some(3),
+            ..base.clone()
+        })
+        .unwrap();
+        assert_eq!(implied.registry.map(|r| r.replicas), Some(3));
+        let refused = |args: ServeArgs| ServeConfig::resolve(&args).is_err();
+        assert!(refused(ServeArgs {
+            registry_replicas: Some(0),
+            ..base.clone()
+        }));
+        assert!(refused(ServeArgs {
+            registry_bucket_prefix: Some("a.b".into()),
+            ..base.clone()
+        }));
+        assert!(refused(ServeArgs {
+            sys_creds: Some("sys.creds".into()),
+            registry: Some(true),
+            ..base.clone()
+        }));
+        assert!(refused(ServeArgs {
+            sys_creds: Some("sys.creds".into()),
+            operator_signing_key: Some("op.nk".into()),
+            ..base.clone()
+        }));
+        assert!(refused(ServeArgs {
+            admin_subject_prefix: Some("creds.*".into()),
+            ..base.clone()
+        }));
+        assert!(refused(ServeArgs {
+            subject: Some("creds.admin.x".into()),
+            ..base.clone()
+        }));
+        assert!(!refused(ServeArgs {
+            registry: Some(false),
+            registry_replicas: Some(3),
+            ..base
+        }));
     }
 
     #[test]

@@ -35,4 +35,5 @@ pub mod registry;
 pub mod rejection;
 pub mod reply;
 pub mod service;
+pub mod tenant_admin;
 pub mod wire;

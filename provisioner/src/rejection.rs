@@ -12,6 +12,8 @@ pub enum Status {
     BadRequest,
     /// 403: the policy denies it.
     Denied,
+    /// 404: what the request names does not exist (admin endpoints).
+    NotFound,
     /// 409: it conflicts with existing state (for example a taken name).
     Conflict,
     /// 429: a rate limit or quota is exhausted.
@@ -28,6 +30,7 @@ impl Status {
         match self {
             Status::BadRequest => 400,
             Status::Denied => 403,
+            Status::NotFound => 404,
             Status::Conflict => 409,
             Status::TooMany => 429,
             Status::Internal => 500,
@@ -40,6 +43,7 @@ impl Status {
         match self {
             Status::BadRequest => "bad request",
             Status::Denied => "denied",
+            Status::NotFound => "not found",
             Status::Conflict => "conflict",
             Status::TooMany => "too many requests",
             Status::Internal => "internal error",
@@ -95,6 +99,28 @@ impl fmt::Display for Rejection {
     }
 }
 
+/// The longest piece of caller input echoed in a reason, in characters.
+pub const MAX_ECHO_CHARS: usize = 64;
+
+/// Caller input for a reason: in backticks, control characters escaped, cut to
+/// [`MAX_ECHO_CHARS`].
+pub fn echo(text: &str) -> String {
+    let mut out = String::from("`");
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(MAX_ECHO_CHARS) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out.push('`');
+    out
+}
+
 /// A JSON error message that keeps its category and position but drops quoted input,
 /// which could be a secret (a token value, say).
 pub fn safe_json_error(err: &serde_json::Error) -> String {
@@ -131,9 +157,17 @@ mod tests {
     }
 
     #[test]
+    fn echoes_are_quoted_escaped_and_cut() {
+        assert_eq!(echo("alice"), "`alice`");
+        assert_eq!(echo("a\nb"), "`a\\nb`");
+        assert!(echo(&"x".repeat(100)).ends_with("…`"));
+    }
+
+    #[test]
     fn statuses_map_to_micro_codes() {
         assert_eq!(Status::BadRequest.code(), 400);
         assert_eq!(Status::Denied.code(), 403);
+        assert_eq!(Status::NotFound.code(), 404);
         assert_eq!(Status::Conflict.code(), 409);
         assert_eq!(Status::TooMany.code(), 429);
         assert_eq!(Status::Internal.code(), 500);

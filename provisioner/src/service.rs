@@ -23,6 +23,7 @@ use crate::handler::{handle, Context, Handled};
 use crate::metrics::{record_request, InFlight};
 use crate::rejection::{Rejection, Status};
 use crate::reply::{refused, request_id};
+use crate::tenant_admin::{handle_admin, AdminOp};
 use crate::wire::REQUEST_INFO_HEADER;
 
 /// The micro service's version: the crate's.
@@ -48,6 +49,8 @@ pub struct ServiceSettings {
     pub shutdown_grace: Duration,
     /// Audit subject, if any.
     pub audit_subject: Option<String>,
+    /// Subject prefix of the tenant admin endpoints; none serves no admin endpoints.
+    pub admin_prefix: Option<String>,
 }
 
 /// The current unix time in seconds.
@@ -76,12 +79,27 @@ pub async fn run(
         .start(&settings.name, SERVICE_VERSION)
         .await
         .map_err(|e| anyhow::anyhow!("registering the micro service: {e}"))?;
-    let mut endpoint = service
+    let endpoint = service
         .endpoint_builder()
         .name(REQUEST_ENDPOINT)
         .add(&settings.subject)
         .await
         .map_err(|e| anyhow::anyhow!("subscribing to `{}`: {e}", settings.subject))?;
+    let mut routes: Vec<RouteStream> = vec![tagged(Route::Request, endpoint)];
+    if let Some(prefix) = &settings.admin_prefix {
+        for op in AdminOp::ALL {
+            let subject = format!("{prefix}.{}", op.subject_suffix());
+            let admin = service
+                .endpoint_builder()
+                .name(op.endpoint_name())
+                .add(subject.as_str())
+                .await
+                .map_err(|e| anyhow::anyhow!("subscribing to `{subject}`: {e}"))?;
+            routes.push(tagged(Route::Admin(op), admin));
+        }
+        tracing::info!(prefix = %prefix, "tenant admin endpoints serving");
+    }
+    let mut endpoint = futures::stream::select_all(routes);
     client.flush().await?;
     readiness.subscribed.store(true, Ordering::Relaxed);
     tracing::info!(subject = %settings.subject, queue_group = %settings.queue_group, "serving");
@@ -94,7 +112,7 @@ pub async fn run(
             () = &mut shutdown => break,
             request = endpoint.next() => request,
         };
-        let Some(request) = request else { break };
+        let Some((route, request)) = request else { break };
         let permit = tokio::select! {
             () = &mut shutdown => break,
             permit = Arc::clone(&permits).acquire_owned() => permit?,
@@ -103,16 +121,15 @@ pub async fn run(
         let client = client.clone();
         let settings = Arc::clone(&settings);
         tokio::spawn(async move {
-            serve_one(&client, &ctx, &settings, request).await;
+            serve_one(&client, &ctx, &settings, route, request).await;
             drop(permit);
         });
     }
 
     tracing::info!("draining: no new requests");
     readiness.subscribed.store(false, Ordering::Relaxed);
-    if let Err(err) = endpoint.stop().await {
-        tracing::warn!(error = %err, "unsubscribing the endpoint failed");
-    }
+    // Dropping the endpoints unsubscribes them; the service stop below says so to $SRV.
+    drop(endpoint);
     let all = u32::try_from(settings.max_in_flight).unwrap_or(u32::MAX);
     match tokio::time::timeout(settings.shutdown_grace, permits.acquire_many(all)).await {
         Ok(_) => tracing::info!("in-flight requests finished"),
@@ -129,10 +146,37 @@ pub async fn run(
     Ok(())
 }
 
+/// Which endpoint a request arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The credential request endpoint.
+    Request,
+    /// A tenant admin endpoint.
+    Admin(AdminOp),
+}
+
+impl Route {
+    fn name(self) -> &'static str {
+        match self {
+            Route::Request => REQUEST_ENDPOINT,
+            Route::Admin(op) => op.endpoint_name(),
+        }
+    }
+}
+
+type RouteStream = std::pin::Pin<
+    Box<dyn futures::Stream<Item = (Route, async_nats::service::Request)> + Send>,
+>;
+
+fn tagged(route: Route, endpoint: async_nats::service::endpoint::Endpoint) -> RouteStream {
+    Box::pin(endpoint.map(move |request| (route, request)))
+}
+
 async fn serve_one(
     client: &Client,
     ctx: &Context,
     settings: &ServiceSettings,
+    route: Route,
     request: async_nats::service::Request,
 ) {
     let started = Instant::now();
@@ -143,20 +187,32 @@ async fn serve_one(
         .and_then(|h| h.get(REQUEST_INFO_HEADER))
         .map(|v| v.as_str().to_owned());
     let now = unix_now();
-    let span = tracing::info_span!("request", request_id = %id, endpoint = REQUEST_ENDPOINT);
+    let span = tracing::info_span!("request", request_id = %id, endpoint = route.name());
     let reply_subject = request
         .message
         .reply
         .as_ref()
         .map(|r| r.as_str().to_owned());
-    let work = handle(
-        ctx,
-        &request.message.payload,
-        info.as_deref(),
-        reply_subject.as_deref(),
-        &id,
-        now,
-    )
+    let payload = &request.message.payload;
+    let work = async {
+        match route {
+            Route::Request => {
+                handle(
+                    ctx,
+                    payload,
+                    info.as_deref(),
+                    reply_subject.as_deref(),
+                    &id,
+                    now,
+                )
+                .await
+            }
+            Route::Admin(op) => {
+                let headers = (info.as_deref(), reply_subject.as_deref());
+                handle_admin(ctx, op, payload, headers, &id, now).await
+            }
+        }
+    }
     .instrument(span);
     let handled = match tokio::time::timeout(settings.request_timeout, work).await {
         Ok(handled) => handled,
@@ -194,7 +250,7 @@ async fn serve_one(
         }
     }
     record_request(
-        REQUEST_ENDPOINT,
+        route.name(),
         audit.outcome,
         &audit.code,
         started.elapsed(),

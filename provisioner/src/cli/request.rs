@@ -40,6 +40,10 @@ pub struct RequestArgs {
     /// Send the seed's plain-text request instead (the service then makes the seed).
     #[arg(long)]
     pub legacy: bool,
+    /// Renew: ask for the same name with the key of the `--creds` file (the user's own
+    /// current creds) instead of a new key; the new creds file holds that same seed.
+    #[arg(long, conflicts_with = "legacy")]
+    pub renew: bool,
 }
 
 /// Runs `request`.
@@ -79,7 +83,11 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
         println!("account {}, expires {}", user.account(), expiry(user.exp));
         return Ok(Outcome::Ok);
     }
-    let user = KeyPair::new_user();
+    let user = if args.renew {
+        renewing_key(args)?
+    } else {
+        KeyPair::new_user()
+    };
     let ask = Ask {
         name: args.name.clone(),
         tenant: args.tenant.clone(),
@@ -113,6 +121,23 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
     }
+}
+
+/// The user key of the creds file the client connects with.
+fn renewing_key(args: &RequestArgs) -> anyhow::Result<KeyPair> {
+    let path = args
+        .nats
+        .creds
+        .as_ref()
+        .context("--renew needs --creds, the user's current creds file")?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading creds `{}`", path.display()))?;
+    let creds = claims::parse_creds(&text)
+        .with_context(|| format!("creds `{}` are not a creds file", path.display()))?;
+    creds
+        .seed
+        .key_pair()
+        .with_context(|| format!("creds `{}` hold no usable seed", path.display()))
 }
 
 fn expiry(exp: i64) -> String {

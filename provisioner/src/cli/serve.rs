@@ -11,11 +11,16 @@ use async_nats::jetstream;
 use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
-use crate::config::runtime::{load_runtime, own_account};
-use crate::config::{ServeArgs, ServeConfig};
+use claims::{KeyKind, KeyPair};
+
+use crate::config::runtime::{load_runtime, own_account, Runtime};
+use crate::config::{ConfigError, RevocationFiles, ServeArgs, ServeConfig};
 use crate::exit::Outcome;
 use crate::handler::Context;
+use crate::keys::{read_file, readable_by_others};
 use crate::nonce::NonceGuard;
+use crate::registry::revoke::Revoker;
+use crate::registry::Registry;
 use crate::service::{self, ServiceSettings};
 
 /// Runs `serve`.
@@ -39,6 +44,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
         },
         None => String::new(),
     };
+    let operator_key = match &config.revocation {
+        Some(files) => match load_revocation_files(files) {
+            Ok(key) => Some(key),
+            Err(err) => return Ok(bad_config(&err)),
+        },
+        None => None,
+    };
     tracing::info!(
         tenants = runtime.policy.tenants().len(),
         own_account = %own,
@@ -47,7 +59,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(config, runtime, own))?;
+    rt.block_on(serve(config, runtime, own, operator_key))?;
     Ok(Outcome::Ok)
 }
 
@@ -96,12 +108,37 @@ async fn connect(
     Ok(client)
 }
 
+/// Reads the operator signing key (an operator seed, `SO…`) and checks the system
+/// account creds file, before anything connects.
+fn load_revocation_files(files: &RevocationFiles) -> Result<KeyPair, ConfigError> {
+    let path = &files.operator_signing_key;
+    let text = read_file(path)?;
+    if readable_by_others(path) {
+        tracing::warn!(path = %path.display(), "seed file is readable by others; chmod 600 it");
+    }
+    let seed = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with('S'))
+        .unwrap_or_else(|| text.trim());
+    let key = claims::keypair_from_seed(seed, KeyKind::Operator, "operator signing key")
+        .map_err(|e| ConfigError::Invalid(format!("`{}`: {e}", path.display())))?;
+    own_account(&files.sys_creds)?;
+    Ok(key)
+}
+
 async fn nonce_guard(
     config: &ServeConfig,
     client: &async_nats::Client,
 ) -> anyhow::Result<NonceGuard> {
-    let Some(bucket) = &config.nonce_bucket else {
-        return Ok(NonceGuard::memory());
+    let registry_bucket = config
+        .registry
+        .as_ref()
+        .map(|r| (r.bucket(crate::registry::NONCES_BUCKET), r.replicas));
+    let (bucket, replicas) = match (&config.nonce_bucket, registry_bucket) {
+        (Some(bucket), registry) => (bucket.clone(), registry.map_or(1, |(_, n)| n)),
+        (None, Some(registry)) => registry,
+        (None, None) => return Ok(NonceGuard::memory()),
     };
     let js = jetstream::new(client.clone());
     let store = match js.get_key_value(bucket.as_str()).await {
@@ -113,6 +150,7 @@ async fn nonce_guard(
                 max_age: std::time::Duration::from_secs(
                     u64::try_from(2 * config.proof_window_secs).unwrap_or(120),
                 ),
+                num_replicas: replicas,
                 ..Default::default()
             })
             .await
@@ -121,10 +159,82 @@ async fn nonce_guard(
     Ok(NonceGuard::Kv(Box::new(store)))
 }
 
+/// Opens the registry's buckets and drops the active sets of tenants without a quota.
+async fn open_registry(
+    config: &ServeConfig,
+    client: &async_nats::Client,
+    runtime: &Runtime,
+) -> anyhow::Result<Option<Registry>> {
+    let Some(settings) = &config.registry else {
+        return Ok(None);
+    };
+    let js = jetstream::new(client.clone());
+    let window = longest_rate_window(runtime);
+    let registry = Registry::open(&js, settings, window)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the registry: {e}"))?;
+    forget_unused_active_sets(&registry, runtime).await;
+    tracing::info!(
+        prefix = %settings.bucket_prefix,
+        replicas = settings.replicas,
+        "registry open"
+    );
+    Ok(Some(registry))
+}
+
+/// The longest rate-limit window of any tenant, legacy included.
+fn longest_rate_window(runtime: &Runtime) -> u64 {
+    runtime
+        .policy
+        .tenants()
+        .iter()
+        .map(|t| t.rate_window_secs().max(t.legacy_rate_window_secs()))
+        .max()
+        .unwrap_or(policy::schema::DEFAULT_RATE_WINDOW_SECS)
+}
+
+/// A quota enabled later must count from the users bucket, not from a set that stopped
+/// being maintained when the quota was off.
+async fn forget_unused_active_sets(registry: &Registry, runtime: &Runtime) {
+    for tenant in runtime.policy.tenants() {
+        if tenant.config().quotas.max_active_users.is_none() {
+            if let Err(err) = registry.forget_active_set(tenant.name()).await {
+                tracing::warn!(tenant = %tenant.name(), error = %err, "dropping an unused quota set failed");
+            }
+        }
+    }
+}
+
+/// Connects as the system account's user for revocation pushes.
+async fn connect_revoker(
+    config: &ServeConfig,
+    operator_key: Option<KeyPair>,
+) -> anyhow::Result<Option<Revoker>> {
+    let (Some(files), Some(operator_key)) = (&config.revocation, operator_key) else {
+        return Ok(None);
+    };
+    let mut options = async_nats::ConnectOptions::with_credentials_file(&files.sys_creds).await?;
+    if let Some(ca) = &config.tls_ca {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    let sys = options
+        .name(format!("{}-revocations", config.service_name))
+        .retry_on_initial_connect()
+        .connect(config.nats_url.as_str())
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting the system account user: {e}"))?;
+    tracing::info!(operator_signing_key = %operator_key.public_key(), "revocation pushes enabled");
+    Ok(Some(Revoker { sys, operator_key }))
+}
+
 async fn serve(
     config: ServeConfig,
-    runtime: crate::config::runtime::Runtime,
+    runtime: Runtime,
     own: String,
+    operator_key: Option<KeyPair>,
 ) -> anyhow::Result<()> {
     let readiness = Arc::new(Readiness::default());
     readiness.policy_loaded.store(true, Ordering::Relaxed);
@@ -144,11 +254,15 @@ async fn serve(
         tracing::info!(addr = %bound, "admin endpoint listening");
     }
     let client = connect(&config, &readiness).await?;
+    let registry = open_registry(&config, &client, &runtime).await?;
+    let revoker = connect_revoker(&config, operator_key).await?;
     let ctx = Arc::new(Context {
         runtime: std::sync::RwLock::new(Arc::new(runtime)),
         own_account: own,
         nonces: nonce_guard(&config, &client).await?,
         proof_window_secs: config.proof_window_secs,
+        registry,
+        revoker,
     });
     spawn_signal_handlers(config.clone(), Arc::clone(&ctx), stop_tx)?;
     let settings = ServiceSettings {
@@ -159,6 +273,10 @@ async fn serve(
         request_timeout: config.request_timeout,
         shutdown_grace: config.shutdown_grace,
         audit_subject: config.audit_subject.clone(),
+        admin_prefix: config
+            .registry
+            .as_ref()
+            .map(|_| config.admin_subject_prefix.clone()),
     };
     let mut rx = stop_rx;
     let shutdown = async move {

@@ -1,0 +1,294 @@
+//! `provisioner tenant`: a tenant's admin manages its users and invites through the
+//! tenant admin endpoints, connected with the admin's creds file (a user of the tenant
+//! account carrying the admin tag).
+//!
+//! `users list|show NAME|revoke NAME`, `invites create|list|revoke ID`, `quota`. Output is
+//! a short table, or the endpoint's JSON with `--json`. Exit 0 on success, 2 when the
+//! service refuses (403, 404, …), 1 on other errors. An invite's token is printed once,
+//! on creation, and written nowhere.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde_json::Value;
+
+use crate::cli::nats_args::parse_duration;
+use crate::config::DEFAULT_ADMIN_SUBJECT_PREFIX;
+use crate::display::format_time;
+use crate::exit::Outcome;
+use crate::tenant_admin::wire::{
+    AdminOp, AdminRequest, InviteCreated, InviteRevoked, InvitesReply, QuotaReply, RevokeReply,
+    UserView, UsersReply,
+};
+use crate::wire::{ErrorReply, SERVICE_ERROR_CODE_HEADER};
+
+/// Arguments of `provisioner tenant`.
+#[derive(Debug, Args)]
+pub struct TenantArgs {
+    /// NATS server URL.
+    #[arg(
+        short = 's',
+        long = "server",
+        env = "PROVISIONER_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// The tenant admin's creds file.
+    #[arg(long, env = "PROVISIONER_ADMIN_CREDS", value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+    /// Subject prefix of the admin endpoints.
+    #[arg(long, env = "PROVISIONER_ADMIN_SUBJECT_PREFIX", default_value = DEFAULT_ADMIN_SUBJECT_PREFIX)]
+    pub prefix: String,
+    /// The tenant; the service refuses any but the admin's own.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// How long to wait for a reply.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Print the endpoint's JSON reply.
+    #[arg(long)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: TenantCommand,
+}
+
+/// `tenant` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// The tenant's users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// The tenant's invites.
+    #[command(subcommand)]
+    Invites(InvitesCommand),
+    /// Active users and the tenant's limit.
+    Quota,
+}
+
+/// `tenant users` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Every user issued in the tenant.
+    List,
+    /// One user.
+    Show {
+        /// The user name.
+        name: String,
+    },
+    /// Revoke a user: never renewed again, and (when the provisioner can push account
+    /// JWTs) closed and refused by the server.
+    Revoke {
+        /// The user name.
+        name: String,
+    },
+}
+
+/// `tenant invites` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum InvitesCommand {
+    /// Create an invite; its token is printed once.
+    Create {
+        /// The names it covers, a glob (`*` any run, `?` one character).
+        #[arg(long, default_value = "*")]
+        pattern: String,
+        /// How many users it may mint.
+        #[arg(long, default_value_t = 1)]
+        uses: u64,
+        /// How long it stays valid (`30m`, `24h` as `1440m`, or seconds).
+        #[arg(long, default_value = "1440m", value_parser = parse_duration)]
+        ttl: Duration,
+        /// A tag stamped on users minted with it (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+    },
+    /// The tenant's invites (never their tokens).
+    List,
+    /// Revoke an invite by id.
+    Revoke {
+        /// The invite id (from `create` or `list`).
+        id: String,
+    },
+}
+
+/// Runs `tenant`.
+///
+/// # Errors
+/// Connection, timeout and reply errors; a refusal is reported and exits 2.
+pub fn run(args: &TenantArgs) -> anyhow::Result<Outcome> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(tenant(args))
+}
+
+async fn tenant(args: &TenantArgs) -> anyhow::Result<Outcome> {
+    let (op, mut request) = match &args.command {
+        TenantCommand::Users(UsersCommand::List) => (AdminOp::UsersList, AdminRequest::default()),
+        TenantCommand::Users(UsersCommand::Show { name }) => (AdminOp::UsersShow, named(name)),
+        TenantCommand::Users(UsersCommand::Revoke { name }) => {
+            (AdminOp::UsersRevoke, named(name))
+        }
+        TenantCommand::Invites(InvitesCommand::Create {
+            pattern,
+            uses,
+            ttl,
+            tags,
+        }) => (
+            AdminOp::InvitesCreate,
+            AdminRequest {
+                name_pattern: Some(pattern.clone()),
+                uses: Some(*uses),
+                ttl_secs: Some(ttl.as_secs().max(1)),
+                tags: (!tags.is_empty()).then(|| tags.clone()),
+                ..AdminRequest::default()
+            },
+        ),
+        TenantCommand::Invites(InvitesCommand::List) => {
+            (AdminOp::InvitesList, AdminRequest::default())
+        }
+        TenantCommand::Invites(InvitesCommand::Revoke { id }) => (
+            AdminOp::InvitesRevoke,
+            AdminRequest {
+                id: Some(id.clone()),
+                ..AdminRequest::default()
+            },
+        ),
+        TenantCommand::Quota => (AdminOp::Quota, AdminRequest::default()),
+    };
+    request.tenant.clone_from(&args.tenant);
+    let options = match &args.creds {
+        Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
+            .await
+            .with_context(|| format!("reading creds `{}`", path.display()))?,
+        None => async_nats::ConnectOptions::new(),
+    };
+    let client = options
+        .request_timeout(Some(args.timeout))
+        .connect(args.nats_url.as_str())
+        .await
+        .with_context(|| format!("connecting to `{}`", args.nats_url))?;
+    let subject = format!("{}.{}", args.prefix, op.subject_suffix());
+    let reply = client
+        .request(subject.clone(), serde_json::to_vec(&request)?.into())
+        .await
+        .with_context(|| format!("no reply on `{subject}`"))?;
+    let status = reply
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(SERVICE_ERROR_CODE_HEADER))
+        .and_then(|v| v.as_str().parse::<u16>().ok());
+    if let Some(status) = status {
+        let error: ErrorReply = serde_json::from_slice(&reply.payload)
+            .map_err(|_| anyhow::anyhow!("error reply {status} without a readable body"))?;
+        eprintln!(
+            "refused ({status} {}): {} [request {}]",
+            error.error.code, error.error.reason, error.error.request_id
+        );
+        return Ok(if status >= 500 {
+            Outcome::Error
+        } else {
+            Outcome::Denied
+        });
+    }
+    if args.json {
+        let value: Value = serde_json::from_slice(&reply.payload).context("reply is not JSON")?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(Outcome::Ok);
+    }
+    print_reply(op, &reply.payload)?;
+    Ok(Outcome::Ok)
+}
+
+fn named(name: &str) -> AdminRequest {
+    AdminRequest {
+        name: Some(name.to_owned()),
+        ..AdminRequest::default()
+    }
+}
+
+fn print_reply(op: AdminOp, payload: &[u8]) -> anyhow::Result<()> {
+    let unreadable = || anyhow::anyhow!("the reply to `{op}` is not what this version reads");
+    match op {
+        AdminOp::UsersList | AdminOp::UsersShow => {
+            let r: UsersReply = serde_json::from_slice(payload).map_err(|_| unreadable())?;
+            println!("tenant {}: {} user(s)", r.tenant, r.users.len());
+            for u in &r.users {
+                println!("{}", user_line(u));
+            }
+        }
+        AdminOp::UsersRevoke => {
+            let r: RevokeReply = serde_json::from_slice(payload).map_err(|_| unreadable())?;
+            println!("revoked `{}` in tenant {}", r.name, r.tenant);
+            for key in &r.public_keys {
+                println!("  {key}");
+            }
+            println!("{}", r.note);
+        }
+        AdminOp::InvitesCreate => {
+            let r: InviteCreated = serde_json::from_slice(payload).map_err(|_| unreadable())?;
+            println!("invite {} for tenant {}", r.id, r.tenant);
+            println!(
+                "  names `{}`, {} use(s), expires {}",
+                r.name_pattern,
+                r.uses,
+                format_time(r.expires)
+            );
+            println!("token (shown once): {}", r.token);
+        }
+        AdminOp::InvitesList => {
+            let r: InvitesReply = serde_json::from_slice(payload).map_err(|_| unreadable())?;
+            println!("tenant {}: {} invite(s)", r.tenant, r.invites.len());
+            for i in &r.invites {
+                let state = if i.revoked {
+                    "revoked"
+                } else if i.usable {
+                    "usable"
+                } else {
+                    "spent"
+                };
+                println!(
+                    "{}  `{}`  {}/{} left  expires {}  {state}",
+                    i.id,
+                    i.name_pattern,
+                    i.uses_left,
+                    i.uses,
+                    format_time(i.expires)
+                );
+            }
+        }
+        AdminOp::InvitesRevoke => {
+            let r: InviteRevoked = serde_json::from_slice(payload).map_err(|_| unreadable())?;
+            println!("revoked invite {} in tenant {}", r.invite.id, r.tenant);
+        }
+        AdminOp::Quota => {
+            let r: QuotaReply = serde_json::from_slice(payload).map_err(|_| unreadable())?;
+            match r.limit {
+                Some(limit) => println!("tenant {}: {} of {limit} active users", r.tenant, r.used),
+                None => println!("tenant {}: {} active users, no limit", r.tenant, r.used),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn user_line(u: &UserView) -> String {
+    let state = if u.revoked {
+        "revoked"
+    } else if u.active {
+        "active"
+    } else {
+        "expired"
+    };
+    let exp = if u.exp == 0 {
+        String::from("never")
+    } else {
+        format_time(u.exp)
+    };
+    format!(
+        "{:<24} {}  expires {exp}  {state}  issued {}",
+        u.name, u.public_key, u.issued
+    )
+}

@@ -1,0 +1,247 @@
+//! The tenant admin endpoints (`<prefix>.users.list`, `.users.show`, `.users.revoke`,
+//! `.invites.create`, `.invites.list`, `.invites.revoke`, `.quota`; prefix `creds.admin`
+//! by default): tenants manage their own users inside the limits the operator set.
+//!
+//! Who may call: a user of a tenant account named in the policy, whose request crossed
+//! that tenant's import of the admin subjects with `share=true` (the server-set
+//! `Nats-Request-Info`, checked as for credential requests by `identify`), and whose
+//! verified JWT carries the tenant's `identity.admin_tag`. The tenant is always the
+//! caller's own: a request naming another tenant, or an invite of another tenant, is
+//! refused with 403, as is any caller without the tag or not through an import.
+//!
+//! Layout: `wire` (the JSON), `users`, `invites` and `quota` (one file per endpoint
+//! group). Replies and errors use the credential service's shapes (`reply`).
+
+pub mod invites;
+pub mod quota;
+pub mod users;
+pub mod wire;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::audit::AuditEvent;
+use crate::handler::{Context, Handled};
+use crate::identify::identify_caller;
+use crate::registry::Registry;
+use crate::rejection::{safe_json_error, Rejection, Status};
+use crate::reply::{refused, Reply};
+use crate::wire::REQUEST_ID_HEADER;
+
+pub use wire::{AdminOp, AdminRequest};
+
+/// An authorized admin call: whose tenant, by whom.
+pub struct AdminCall<'a> {
+    /// The caller's tenant.
+    pub tenant: &'a policy::Tenant,
+    /// The calling admin user's public key.
+    pub caller_user: String,
+    /// The registry.
+    pub registry: &'a Registry,
+    /// The request.
+    pub request: AdminRequest,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// Handles one admin request.
+pub async fn handle_admin(
+    ctx: &Context,
+    op: AdminOp,
+    payload: &[u8],
+    (request_info, reply_subject): (Option<&str>, Option<&str>),
+    request_id: &str,
+    now: i64,
+) -> Handled {
+    let mut audit = AuditEvent::new(request_id, now);
+    audit.action = Some(op.subject_suffix());
+    let reply = match run(ctx, op, payload, (request_info, reply_subject), now, &mut audit).await {
+        Ok(body) => {
+            audit.outcome = "allow";
+            audit.code = String::from("ok");
+            audit.status = 200;
+            json_reply(body, request_id)
+        }
+        Err(rejection) => {
+            audit.outcome = if rejection.status == Status::Internal {
+                "error"
+            } else {
+                "deny"
+            };
+            audit.code.clone_from(&rejection.code);
+            audit.status = rejection.status.code();
+            refused(&rejection, request_id)
+        }
+    };
+    Handled { reply, audit }
+}
+
+async fn run(
+    ctx: &Context,
+    op: AdminOp,
+    payload: &[u8],
+    headers: (Option<&str>, Option<&str>),
+    now: i64,
+    audit: &mut AuditEvent,
+) -> Result<Bytes, Rejection> {
+    let runtime = ctx.runtime();
+    let caller = identify_caller(
+        headers.0,
+        headers.1,
+        &ctx.own_account,
+        |acc| runtime.issuers_of(acc),
+        now,
+    )?
+    .ok_or_else(|| {
+        Rejection::denied(
+            "admin_identity_required",
+            "tenant admin requests must come through the tenant's import",
+        )
+    })?;
+    audit.caller_account = Some(caller.account.clone());
+    audit.caller_user = Some(caller.user.clone());
+    let tenant = runtime
+        .policy
+        .tenant_by_account(&caller.account)
+        .ok_or_else(|| {
+            Rejection::denied(
+                "unknown_tenant",
+                "the calling account is not served by this provisioner",
+            )
+        })?;
+    audit.tenant = Some(tenant.name().to_owned());
+    audit.account = Some(tenant.account().to_owned());
+    let tag = tenant.admin_tag();
+    if !caller.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+        return Err(Rejection::denied(
+            "admin_required",
+            format!("tenant admin requests need the caller tag `{tag}`"),
+        ));
+    }
+    let request = parse_admin_request(payload)?;
+    if let Some(named) = request.tenant.as_deref().filter(|n| *n != tenant.name()) {
+        return Err(Rejection::denied(
+            "tenant_mismatch",
+            format!(
+                "an admin of tenant `{}` cannot manage tenant `{}`",
+                tenant.name(),
+                crate::rejection::echo(named)
+            ),
+        ));
+    }
+    let registry = ctx.registry.as_ref().ok_or_else(|| {
+        Rejection::new(
+            Status::Unavailable,
+            "registry_disabled",
+            "this provisioner runs without a registry",
+        )
+    })?;
+    audit.name.clone_from(&request.name);
+    let call = AdminCall {
+        tenant,
+        caller_user: caller.user,
+        registry,
+        request,
+        now,
+    };
+    match op {
+        AdminOp::UsersList => users::list(&call).await,
+        AdminOp::UsersShow => users::show(&call).await,
+        AdminOp::UsersRevoke => users::revoke(&call, ctx.revoker.as_ref()).await,
+        AdminOp::InvitesCreate => invites::create(&call).await,
+        AdminOp::InvitesList => invites::list(&call).await,
+        AdminOp::InvitesRevoke => invites::revoke(&call).await,
+        AdminOp::Quota => quota::quota(&call).await,
+    }
+}
+
+/// Parses an admin request; an empty payload is an empty request.
+///
+/// # Errors
+/// A 400 for an oversized, non-UTF-8 or malformed payload.
+pub fn parse_admin_request(payload: &[u8]) -> Result<AdminRequest, Rejection> {
+    if payload.len() > wire::MAX_ADMIN_REQUEST_BYTES {
+        return Err(Rejection::bad_request(
+            "too_large",
+            format!(
+                "request is {} bytes; at most {} are accepted",
+                payload.len(),
+                wire::MAX_ADMIN_REQUEST_BYTES
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(payload)
+        .map_err(|_| Rejection::bad_request("invalid_utf8", "request is not valid UTF-8"))?
+        .trim();
+    if text.is_empty() {
+        return Ok(AdminRequest::default());
+    }
+    serde_json::from_str(text).map_err(|err| {
+        let reason = safe_json_error(&err);
+        let code = if reason.starts_with("unknown field") {
+            "unknown_field"
+        } else {
+            "invalid_json"
+        };
+        Rejection::bad_request(code, format!("invalid request JSON: {reason}"))
+    })
+}
+
+/// Serializes a reply body.
+///
+/// # Errors
+/// A 500 when serialization fails (it does not for these types).
+pub fn body(value: &impl Serialize) -> Result<Bytes, Rejection> {
+    serde_json::to_vec(value).map(Bytes::from).map_err(|err| {
+        tracing::error!(error = %err, "encoding an admin reply failed");
+        Rejection::internal()
+    })
+}
+
+/// A 500 for a registry failure, logged.
+pub fn registry_failed(err: &dyn std::fmt::Display) -> Rejection {
+    tracing::error!(error = %err, "registry unavailable");
+    Rejection::internal()
+}
+
+/// The `name` of a request that needs one.
+///
+/// # Errors
+/// A 400 when it is missing or empty.
+pub fn required_name(request: &AdminRequest) -> Result<&str, Rejection> {
+    request
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Rejection::bad_request("name_required", "the request needs a `name`"))
+}
+
+fn json_reply(body: Bytes, request_id: &str) -> Reply {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(REQUEST_ID_HEADER, request_id);
+    Reply { body, headers }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_requests_parse_strictly_and_empty_is_empty() {
+        assert_eq!(parse_admin_request(b"").unwrap(), AdminRequest::default());
+        assert_eq!(parse_admin_request(b"  ").unwrap(), AdminRequest::default());
+        assert_eq!(
+            parse_admin_request(br#"{"names":"x"}"#).unwrap_err().code,
+            "unknown_field"
+        );
+        assert_eq!(
+            parse_admin_request(b"{").unwrap_err().code,
+            "invalid_json"
+        );
+        let big = vec![b' '; wire::MAX_ADMIN_REQUEST_BYTES + 1];
+        assert_eq!(parse_admin_request(&big).unwrap_err().code, "too_large");
+        let r = parse_admin_request(br#"{"name":"alice","tenant":"acme"}"#).unwrap();
+        assert_eq!(required_name(&r).unwrap(), "alice");
+        assert!(required_name(&AdminRequest::default()).is_err());
+    }
+}

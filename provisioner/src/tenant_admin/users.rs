@@ -1,0 +1,131 @@
+//! `users.list`, `users.show` and `users.revoke`: the tenant's issued users, and revoking
+//! one by name (see `registry::revoke` for what a revocation does).
+
+use bytes::Bytes;
+
+use super::wire::{RevokeReply, UserView, UsersReply};
+use super::{body, registry_failed, required_name, AdminCall};
+use crate::registry::revoke::Revoker;
+use crate::rejection::{echo, Rejection, Status};
+
+/// `users.list`.
+///
+/// # Errors
+/// A 500 when the registry fails.
+pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
+    let users = call
+        .registry
+        .tenant_users(call.tenant.name())
+        .await
+        .map_err(|e| registry_failed(&e))?;
+    body(&UsersReply {
+        tenant: call.tenant.name().to_owned(),
+        users: users.iter().map(|u| UserView::of(&u.value, call.now)).collect(),
+    })
+}
+
+/// `users.show`.
+///
+/// # Errors
+/// A 400 without a name, a 404 for an unknown one, a 500 when the registry fails.
+pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
+    let name = required_name(&call.request)?;
+    let users = call
+        .registry
+        .users_named(call.tenant.name(), name, unique(call))
+        .await
+        .map_err(|e| registry_failed(&e))?;
+    if users.is_empty() {
+        return Err(not_found(name));
+    }
+    body(&UsersReply {
+        tenant: call.tenant.name().to_owned(),
+        users: users.iter().map(|u| UserView::of(&u.value, call.now)).collect(),
+    })
+}
+
+/// `users.revoke`: marks the name revoked (never issued again) and, with a revoker,
+/// pushes the account's revocations so the server closes and refuses the user.
+///
+/// # Errors
+/// A 400 without a name, a 404 for an unknown one, a 500 when the registry fails. A
+/// failed push is not an error: the reply says `pushed: false` and why.
+pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<Bytes, Rejection> {
+    let name = required_name(&call.request)?;
+    let tenant = call.tenant.name();
+    let revoked = call
+        .registry
+        .mark_revoked(tenant, name, unique(call), call.now)
+        .await
+        .map_err(|e| registry_failed(&e))?;
+    if revoked.is_empty() {
+        return Err(not_found(name));
+    }
+    let public_keys: Vec<String> = revoked.iter().map(|u| u.public_key.clone()).collect();
+    let revoked_at = revoked
+        .iter()
+        .filter_map(|u| u.revoked_at)
+        .max()
+        .unwrap_or(call.now);
+    let last_exp = revoked.iter().map(|u| u.max_exp).max().unwrap_or(0);
+    let mut reply = RevokeReply {
+        tenant: tenant.to_owned(),
+        name: name.to_owned(),
+        public_keys,
+        revoked_at,
+        pushed: false,
+        revocations: None,
+        pruned: None,
+        note: String::new(),
+    };
+    let until = if last_exp == 0 {
+        String::from("never expire")
+    } else {
+        format!("stay valid until they expire at {last_exp}")
+    };
+    match revoker {
+        None => {
+            reply.note = format!(
+                "marked revoked: the name is never renewed, but this provisioner has no \
+                 operator signing key and system account user, so its credentials {until}"
+            );
+        }
+        Some(revoker) => {
+            match revoker
+                .push(call.registry, tenant, call.tenant.account(), call.now)
+                .await
+            {
+                Ok(report) => {
+                    reply.pushed = true;
+                    reply.revocations = Some(report.revocations);
+                    reply.pruned = Some(report.pruned);
+                    reply.note = String::from(
+                        "revoked: the account's revocations were pushed; the server closes \
+                         and refuses the user",
+                    );
+                }
+                Err(err) => {
+                    tracing::warn!(tenant, error = %err, "pushing revocations failed");
+                    reply.note = format!(
+                        "marked revoked: the name is never renewed, but the push failed \
+                         ({err}), so its credentials {until}"
+                    );
+                }
+            }
+        }
+    }
+    tracing::info!(tenant, name, pushed = reply.pushed, "user revoked");
+    body(&reply)
+}
+
+fn unique(call: &AdminCall<'_>) -> bool {
+    call.tenant.config().names.unique
+}
+
+fn not_found(name: &str) -> Rejection {
+    Rejection::new(
+        Status::NotFound,
+        "user_not_found",
+        format!("no user named {} in this tenant", echo(name)),
+    )
+}
