@@ -29,7 +29,7 @@ wait_for_line() {
 ./scripts/install-test-tools.sh >/dev/null
 cargo build --release --locked -q -p provisioner -p nsc-setup
 cargo build --release --locked -q -p integration-tests --example seed_estate
-bin=target/release
+bin="${CARGO_TARGET_DIR:-target}/release"
 nats_server=.tools/venv/bin/nats-server
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
@@ -41,7 +41,7 @@ run_server() { # config log
 
 echo
 echo "== seed flow (legacy plain-text requests, tutorial layout)"
-target/release/examples/seed_estate "$work/seed" >/dev/null
+"$bin/examples/seed_estate" "$work/seed" >/dev/null
 run_server "$work/seed/server.conf" "$work/seed-server.log"
 "$bin/provisioner" serve -s "nats://127.0.0.1:$port" --acc "$work/seed/KUBECON.jwt" \
   --sk "$work/seed/sk.nk" --creds "$work/seed/chat-access.creds" >"$work/seed-provisioner.log" 2>&1 &

@@ -15,7 +15,7 @@ port="${PORT:-4222}"
 admin_port="${ADMIN_PORT:-9090}"
 local_dir="${LOCAL_DIR:-$root/.local}"
 estate="$local_dir/estate"
-bin="$root/target/release"
+bin="${CARGO_TARGET_DIR:-$root/target}/release"
 pids=()
 
 say() { printf '\n==> %s\n' "$*"; }
