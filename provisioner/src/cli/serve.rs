@@ -141,21 +141,17 @@ async fn nonce_guard(
         (None, None) => return Ok(NonceGuard::memory()),
     };
     let js = jetstream::new(client.clone());
-    let store = match js.get_key_value(bucket.as_str()).await {
-        Ok(store) => store,
-        Err(_) => js
-            .create_key_value(jetstream::kv::Config {
-                bucket: bucket.clone(),
-                history: 1,
-                max_age: std::time::Duration::from_secs(
-                    u64::try_from(2 * config.proof_window_secs).unwrap_or(120),
-                ),
-                num_replicas: replicas,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("creating nonce bucket `{bucket}`: {e}"))?,
+    let spec = crate::registry::kv::BucketSpec {
+        name: bucket.clone(),
+        replicas,
+        history: 1,
+        max_age: std::time::Duration::from_secs(
+            u64::try_from(2 * config.proof_window_secs).unwrap_or(120),
+        ),
     };
+    let store = crate::registry::kv::open_store(&js, &spec)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the nonce bucket: {e}"))?;
     Ok(NonceGuard::Kv(Box::new(store)))
 }
 

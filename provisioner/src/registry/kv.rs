@@ -98,14 +98,25 @@ pub enum WriteError {
     Failed(#[from] RegistryError),
 }
 
-impl Bucket {
-    /// Opens bucket `spec.name`, creating it when missing.
-    ///
-    /// # Errors
-    /// [`RegistryError::Kv`] when the bucket can be neither found nor created.
-    pub async fn open(js: &jetstream::Context, spec: &BucketSpec) -> Result<Bucket, RegistryError> {
-        let store = match js.get_key_value(spec.name.as_str()).await {
-            Ok(store) => store,
+/// How long opening a bucket keeps trying while JetStream is not ready (a cluster still
+/// electing its leaders answers "temporarily unavailable").
+pub const OPEN_DEADLINE: Duration = Duration::from_secs(30);
+/// Pause between attempts to open a bucket.
+const OPEN_RETRY: Duration = Duration::from_millis(250);
+
+/// Opens KV bucket `spec.name`, creating it when missing, retrying until
+/// [`OPEN_DEADLINE`] while JetStream is unavailable.
+///
+/// # Errors
+/// [`RegistryError::Kv`] with the last failure when the deadline passes.
+pub async fn open_store(
+    js: &jetstream::Context,
+    spec: &BucketSpec,
+) -> Result<kv::Store, RegistryError> {
+    let deadline = tokio::time::Instant::now() + OPEN_DEADLINE;
+    loop {
+        let failure = match js.get_key_value(spec.name.as_str()).await {
+            Ok(store) => return Ok(store),
             Err(_) => {
                 let config = kv::Config {
                     bucket: spec.name.clone(),
@@ -116,17 +127,31 @@ impl Bucket {
                     ..Default::default()
                 };
                 match js.create_key_value(config).await {
-                    Ok(store) => store,
+                    Ok(store) => return Ok(store),
                     // Another replica may have created it meanwhile.
-                    Err(create) => js
-                        .get_key_value(spec.name.as_str())
-                        .await
-                        .map_err(|_| RegistryError::kv("creating bucket", &spec.name, create))?,
+                    Err(create) => match js.get_key_value(spec.name.as_str()).await {
+                        Ok(store) => return Ok(store),
+                        Err(_) => create.to_string(),
+                    },
                 }
             }
         };
+        if tokio::time::Instant::now() >= deadline {
+            return Err(RegistryError::kv("creating bucket", &spec.name, failure));
+        }
+        tracing::debug!(bucket = %spec.name, error = %failure, "bucket not ready; retrying");
+        tokio::time::sleep(OPEN_RETRY).await;
+    }
+}
+
+impl Bucket {
+    /// Opens bucket `spec.name`, creating it when missing (see [`open_store`]).
+    ///
+    /// # Errors
+    /// [`RegistryError::Kv`] when the bucket can be neither found nor created.
+    pub async fn open(js: &jetstream::Context, spec: &BucketSpec) -> Result<Bucket, RegistryError> {
         Ok(Bucket {
-            store,
+            store: open_store(js, spec).await?,
             js: js.clone(),
             name: spec.name.clone(),
         })
