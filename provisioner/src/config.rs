@@ -112,6 +112,9 @@ pub struct ServeArgs {
     /// Time to finish in-flight requests on shutdown, in milliseconds [default: 5000].
     #[arg(long, env = "PROVISIONER_SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<u64>,
+    /// Auth callout options.
+    #[command(flatten)]
+    pub callout: crate::callout::config::CalloutArgs,
     /// Keep the registry (users, invites, quotas, rate counters, nonces) in JetStream KV
     /// buckets and serve the tenant admin endpoints [default: false; implied by the
     /// other registry options].
@@ -170,6 +173,8 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     shutdown_grace_ms: Option<u64>,
+    callout_issuer_key: Option<PathBuf>,
+    callout_xkey: Option<PathBuf>,
     registry: Option<bool>,
     registry_replicas: Option<usize>,
     registry_bucket_prefix: Option<String>,
@@ -221,6 +226,8 @@ pub struct ServeConfig {
     pub tls_key: Option<PathBuf>,
     /// Shutdown grace.
     pub shutdown_grace: Duration,
+    /// The auth callout responder, when on.
+    pub callout: Option<crate::callout::config::CalloutConfig>,
     /// The registry, when on.
     pub registry: Option<RegistrySettings>,
     /// Operator signing key and system account creds for revocation pushes.
@@ -386,6 +393,11 @@ impl ServeConfig {
                     .or(file.shutdown_grace_ms)
                     .unwrap_or(DEFAULT_SHUTDOWN_GRACE_MS),
             ),
+            callout: crate::callout::config::resolve(
+                &args.callout,
+                from_file(file.callout_issuer_key),
+                from_file(file.callout_xkey),
+            )?,
             registry: registry_settings(
                 args.registry.or(file.registry),
                 args.registry_replicas.or(file.registry_replicas),

@@ -14,9 +14,14 @@
 //! Around it: `service` (the NATS micro service, queue group, concurrency bound, drain),
 //! `admin` and `metrics` (HTTP health and Prometheus), `cli/` (one file per subcommand),
 //! `exit` (process exit codes), `display` (claims as a table).
+//!
+//! Identity sources beyond the request: `callout` answers nats-server's auth callout with
+//! the same policy (CONNECT credentials instead of a request), and `oidc` verifies
+//! OpenID Connect ID tokens for both.
 
 pub mod admin;
 pub mod audit;
+pub mod callout;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -29,6 +34,7 @@ pub mod logging;
 pub mod metrics;
 pub mod mint;
 pub mod nonce;
+pub mod oidc;
 pub mod parse;
 pub mod proof;
 pub mod registry;

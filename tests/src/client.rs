@@ -67,8 +67,20 @@ impl WatchedClient {
 /// # Errors
 /// When the server refuses the credentials or is unreachable.
 pub async fn connect_with_creds(url: &str, creds: &str) -> anyhow::Result<WatchedClient> {
+    connect_with_options(url, ConnectOptions::with_credentials(creds)?).await
+}
+
+/// Connects to `url` with `options` (for example a user and password, or a token),
+/// without retrying on failure.
+///
+/// # Errors
+/// When the server refuses the connection or is unreachable.
+pub async fn connect_with_options(
+    url: &str,
+    options: ConnectOptions,
+) -> anyhow::Result<WatchedClient> {
     let (tx, events) = mpsc::unbounded_channel();
-    let client = ConnectOptions::with_credentials(creds)?
+    let client = options
         .connection_timeout(STEP)
         .max_reconnects(Some(1))
         .event_callback(move |event| {

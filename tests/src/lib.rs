@@ -23,7 +23,9 @@ pub mod process;
 pub mod product;
 pub mod server;
 
-pub use client::{connect_with_creds, publish_until_received, WatchedClient, STEP};
+pub use client::{
+    connect_with_creds, connect_with_options, publish_until_received, WatchedClient, STEP,
+};
 pub use config::{operator_full_resolver, operator_memory_resolver, quote};
 pub use estate::{mint_user, unix_now, TestAccount, TestOperator, TestUser};
 pub use process::{workspace_bin, ProductProcess};

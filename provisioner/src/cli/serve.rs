@@ -51,6 +51,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
         },
         None => None,
     };
+    let callout = match crate::callout::config::load(&config, &own, &runtime) {
+        Ok(callout) => callout,
+        Err(err) => return Ok(bad_config(&err)),
+    };
     tracing::info!(
         tenants = runtime.policy.tenants().len(),
         own_account = %own,
@@ -59,7 +63,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(config, runtime, own, operator_key))?;
+    rt.block_on(serve(config, runtime, own, operator_key, callout))?;
     Ok(Outcome::Ok)
 }
 
@@ -231,6 +235,7 @@ async fn serve(
     runtime: Runtime,
     own: String,
     operator_key: Option<KeyPair>,
+    callout: Option<crate::callout::keys::CalloutKeys>,
 ) -> anyhow::Result<()> {
     let readiness = Arc::new(Readiness::default());
     readiness.policy_loaded.store(true, Ordering::Relaxed);
@@ -274,11 +279,16 @@ async fn serve(
             .as_ref()
             .map(|_| config.admin_subject_prefix.clone()),
     };
+    let callout =
+        crate::callout::service::start(callout, &client, &ctx, &config, stop_rx.clone()).await?;
     let mut rx = stop_rx;
     let shutdown = async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     service::run(client, ctx, settings, readiness, shutdown).await?;
+    if let Some(callout) = callout {
+        let _ = callout.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -23,6 +23,10 @@ pub struct Runtime {
     pub policy: Policy,
     /// Signing keys by tenant account public key.
     pub signers: HashMap<String, TenantSigner>,
+    /// The tenants' callout users and tokens.
+    pub callout: crate::callout::credentials::CalloutCredentials,
+    /// The tenants' ID token verifiers.
+    pub oidc: crate::oidc::OidcVerifiers,
 }
 
 impl Runtime {
@@ -106,7 +110,16 @@ pub fn load_runtime(config: &ServeConfig) -> Result<Runtime, ConfigError> {
         let signer = authorize_signer(account, key, tenant.is_scoped())?;
         signers.insert(tenant.account().to_owned(), signer);
     }
-    Ok(Runtime { policy, signers })
+    let callout = crate::callout::credentials::CalloutCredentials::load(&policy, &key_base)
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    let oidc = crate::oidc::OidcVerifiers::load(&policy, &key_base)
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    Ok(Runtime {
+        policy,
+        signers,
+        callout,
+        oidc,
+    })
 }
 
 /// The seed's policy: legacy requests for the one account given by `--acc`, signed with
@@ -138,7 +151,9 @@ fn seed_policy(
 }
 
 /// Account JWTs from `--acc` files and from the nsc store's `accounts/<name>/<name>.jwt`.
-fn load_accounts(config: &ServeConfig) -> Result<HashMap<String, AccountClaims>, ConfigError> {
+pub(crate) fn load_accounts(
+    config: &ServeConfig,
+) -> Result<HashMap<String, AccountClaims>, ConfigError> {
     let mut paths = config.account_jwts.clone();
     if let Some(store) = &config.nsc_store {
         let dir = store.join("accounts");
