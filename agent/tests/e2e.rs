@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
 use integration_tests::{
-    connect_with_creds, workspace_bin, NatsServer, ProductEstate, ProductProcess, WatchedClient,
-    STEP,
+    connect_with_creds, workspace_bin, ProductEstate, ProductProcess, WatchedClient, STEP,
 };
 use nsc_setup::ResolverKind;
 use serde_json::{json, Value};
@@ -38,11 +37,9 @@ struct World {
 
 impl World {
     fn start(tenants: &[&str]) -> World {
-        let mut estate = ProductEstate::start(tenants, ResolverKind::Memory, true).unwrap();
-        allow_scatter_gather(&mut estate);
+        let estate = ProductEstate::start(tenants, ResolverKind::Memory, true).unwrap();
         let provisioner = estate.start_provisioner("provisioner", &[]).unwrap();
-        let agent_creds = estate.dir.path().join("agent.creds");
-        std::fs::write(&agent_creds, agent_user(&estate)).unwrap();
+        let agent_creds = estate.creds_path("SERVICES", "agent");
         World {
             estate,
             _provisioner: provisioner,
@@ -164,52 +161,6 @@ impl World {
         let text = std::fs::read_to_string(creds).unwrap();
         connect_with_creds(&self.url(), &text).await.unwrap()
     }
-}
-
-/// The estate's SERVICES export answers a request once (`Singleton`); scatter-gather needs
-/// several answers per request through the import, so the export becomes `Stream`, and the
-/// server restarts on the rewritten config.
-// TODO(nsc-setup): set `response_type: Stream` on the `svc.>` export and drop this.
-fn allow_scatter_gather(estate: &mut ProductEstate) {
-    let dir = estate.written.dir.clone();
-    nsc_setup::update_account(&dir, "SERVICES", integration_tests::unix_now(), |claims| {
-        for export in &mut claims.nats.exports {
-            export.response_type = String::from("Stream");
-        }
-    })
-    .unwrap();
-    let config = std::fs::read_to_string(dir.join("server.conf")).unwrap();
-    estate.server = NatsServer::start(&config).unwrap();
-}
-
-/// The estate's `agent` user with JetStream KV access added (the reference agent keeps
-/// its resources in KV).
-// TODO(nsc-setup): give the `agent` user `$JS.API.>` and `$KV.>` with `--jetstream`.
-fn agent_user(estate: &ProductEstate) -> String {
-    let services = estate.written.estate.account("SERVICES").unwrap();
-    let agent = services.user("agent").unwrap().claims.clone();
-    estate
-        .extra_user("SERVICES", "agent", |claims| {
-            claims.nats.permissions = agent.nats.permissions.clone();
-            for subject in ["$JS.API.>", "$KV.>"] {
-                if !claims
-                    .nats
-                    .permissions
-                    .publish
-                    .allow
-                    .iter()
-                    .any(|s| s == subject)
-                {
-                    claims
-                        .nats
-                        .permissions
-                        .publish
-                        .allow
-                        .push(subject.to_owned());
-                }
-            }
-        })
-        .unwrap()
 }
 
 /// Sends one contract request with raw headers and returns (Message-Type, body).

@@ -33,6 +33,10 @@ pub const ADMIN_SUBJECT: &str = "creds.admin.>";
 pub const ADMIN_EXPORT_NAME: &str = "credential administration";
 /// The provisioning services, exported by SERVICES and imported by every tenant.
 pub const SERVICES_SUBJECT: &str = "svc.>";
+/// Response type of the [`SERVICES_SUBJECT`] export: `Stream`, so that a scattered
+/// request (`list`, `ping`) gets every site's answer back through the import, not only
+/// the first.
+pub const SERVICES_RESPONSE_TYPE: &str = "Stream";
 /// The first token of [`SERVICES_SUBJECT`], a policy `extra_prefixes` entry.
 pub const SERVICES_PREFIX: &str = "svc";
 /// The name of the services export and imports.
@@ -55,7 +59,7 @@ pub const PROVISIONER_PUB: [&str; 5] = [SRV, "creds.audit.>", "$JS.API.>", "$KV.
 /// What the agent may subscribe to.
 pub const AGENT_SUB: [&str; 3] = [SERVICES_SUBJECT, SRV, INBOX];
 /// What the agent may publish to (besides replies).
-pub const AGENT_PUB: [&str; 2] = [SRV, INBOX];
+pub const AGENT_PUB: [&str; 4] = [SRV, "$JS.API.>", "$KV.>", INBOX];
 /// What a tenant's bootstrap user may publish to.
 pub const BOOTSTRAP_PUB: [&str; 1] = [REQUEST_SUBJECT];
 /// What a tenant's admin user may publish to.

@@ -97,7 +97,9 @@ impl Estate {
 
         let services_key = keys.generate(KeyPairType::Account)?;
         let mut services = AccountClaims::new_account(services_key.public_key());
-        services.nats.exports = vec![service_export(SERVICES_SUBJECT, SERVICES_EXPORT_NAME)];
+        let mut scatter = service_export(SERVICES_SUBJECT, SERVICES_EXPORT_NAME);
+        scatter.response_type = t::SERVICES_RESPONSE_TYPE.to_owned();
+        services.nats.exports = vec![scatter];
         if spec.jetstream {
             services.nats.limits.jetstream = unlimited_jetstream();
         }
