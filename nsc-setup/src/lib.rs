@@ -19,10 +19,12 @@
 //! - [`write`]: 0600/0700, all-or-nothing writes; [`load`]: reading a store back (ours or
 //!   one made by `nsc`);
 //! - [`setup`]: `init`, `tenant add` and account updates on a directory;
+//! - [`callout`]: `init --callout`, the estate wired for the provisioner's auth callout;
 //! - [`push`]: `$SYS.REQ.CLAIMS.UPDATE` as the system user, collecting every answer.
 //!
 //! The `nsc-setup` binary (`src/main.rs`, `src/cli/`) wires these to the command line.
 
+pub mod callout;
 pub mod describe;
 pub mod error;
 pub mod estate;

@@ -72,14 +72,24 @@ pub fn tenant_block(account: &AccountEntry) -> Option<String> {
     Some(out)
 }
 
-/// The whole file for these accounts (non-tenants are skipped), checked.
+/// The whole file for these accounts (non-tenants are skipped), checked; with `callout`
+/// every tenant also accepts connections through the auth callout
+/// ([`crate::callout::policy_line`]).
 ///
 /// # Errors
 /// [`StoreError::Policy`] when the policy crate refuses the text.
-pub fn render<'a>(accounts: impl Iterator<Item = &'a AccountEntry>) -> Result<String, StoreError> {
+pub fn render<'a>(
+    accounts: impl Iterator<Item = &'a AccountEntry>,
+    callout: bool,
+) -> Result<String, StoreError> {
     let mut text = header();
-    for block in accounts.filter_map(tenant_block) {
-        text.push_str(&block);
+    for account in accounts {
+        if let Some(block) = tenant_block(account) {
+            text.push_str(&block);
+        }
+        if let (true, Some(tenant)) = (callout, account.tenant()) {
+            text.push_str(&crate::callout::policy_line(tenant));
+        }
     }
     check(&text)?;
     Ok(text)
@@ -124,7 +134,7 @@ mod tests {
     #[test]
     fn the_policy_loads_and_matches_the_estate() {
         let estate = estate();
-        let text = render(estate.accounts.iter()).unwrap();
+        let text = render(estate.accounts.iter(), false).unwrap();
         let policy = policy::Policy::from_toml_str(&text).unwrap();
         let names: Vec<&str> = policy.tenants().iter().map(|t| t.name()).collect();
         assert_eq!(names, ["acme", "globex"]);

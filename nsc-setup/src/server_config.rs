@@ -158,6 +158,13 @@ pub fn render(estate: &Estate, settings: &ServerSettings, root: &Path) -> String
             push_preload(&mut out, accounts.into_iter());
         }
     }
+    if let Some(sentinel) = crate::callout::sentinel_jwt(estate) {
+        out.push_str(
+            "\n# Clients without a JWT connect as AUTH's bearer sentinel, whose connections\n",
+        );
+        out.push_str("# the provisioner authorizes through the auth callout.\n");
+        let _ = writeln!(out, "default_sentinel: {}", quote(sentinel));
+    }
     if settings.jetstream {
         let _ = writeln!(
             out,

@@ -19,7 +19,7 @@ use crate::layout::Layout;
 use crate::load::load_dir;
 use crate::server_config::{self, ServerSettings};
 use crate::write::{write_into, write_new_dir, FileSet};
-use crate::{policy_file, product, store};
+use crate::{callout, policy_file, product, store};
 
 /// What `init` builds and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub struct InitOptions {
     pub server: ServerSettings,
     /// Replace an existing non-empty directory.
     pub force: bool,
+    /// Wire the estate for the provisioner's auth callout (see [`crate::callout`]).
+    pub callout: bool,
 }
 
 /// A written estate.
@@ -84,13 +86,14 @@ pub fn estate_files(
         rel.server_conf(),
         server_config::render(estate, server, root),
     );
+    let provisioner = product::provisioner_toml(&estate.operator.name, &server.client_url());
     files.insert(
         rel.provisioner_toml(),
-        product::provisioner_toml(&estate.operator.name, &server.client_url()),
+        provisioner + &callout::provisioner_lines(estate),
     );
     files.insert(
         rel.policy_toml(),
-        policy_file::render(estate.accounts.iter())?,
+        policy_file::render(estate.accounts.iter(), callout::is_enabled(estate))?,
     );
     files.insert(rel.env_file(), product::env_file(root));
     Ok(files)
@@ -119,9 +122,16 @@ pub fn init_with(
             .collect(),
         jetstream: options.server.jetstream,
     };
-    let estate = Estate::build(&spec, keys, now)?;
+    let mut estate = Estate::build(&spec, keys, now)?;
+    let xkey = match options.callout {
+        true => Some(callout::enable(&mut estate, keys, now)?),
+        false => None,
+    };
     let dir = absolute(&options.dir)?;
-    let files = estate_files(&estate, &options.server, &dir, now)?;
+    let mut files = estate_files(&estate, &options.server, &dir, now)?;
+    if let Some(xkey) = &xkey {
+        files.extend(callout::files(&estate, xkey));
+    }
     write_new_dir(&files, &dir, options.force)?;
     Ok(Written {
         dir,
@@ -191,6 +201,18 @@ pub fn add_tenant_with(
     let rel = Layout::new("");
 
     let mut files = store::account_files(&estate.operator.name, &account);
+    let callout = callout::is_enabled(&estate);
+    if callout {
+        callout::allow_account(&mut estate, account.public_key(), now)?;
+        if let Some(auth) = estate.account(crate::topology::AUTH_ACCOUNT) {
+            let store = rel.store(&estate.operator.name);
+            files.insert(store.account_jwt(&auth.name), auth.jwt.as_str());
+        }
+        files.insert(
+            callout::credentials_path(&tenant.name),
+            callout::credentials_template(&tenant.name),
+        );
+    }
     let policy_path = layout.policy_toml();
     let mut policy = match std::fs::read_to_string(&policy_path) {
         Ok(text) => text,
@@ -199,6 +221,9 @@ pub fn add_tenant_with(
     };
     if let Some(block) = policy_file::tenant_block(&account) {
         policy.push_str(&block);
+        if callout {
+            policy.push_str(&callout::policy_line(&tenant.name));
+        }
     }
     policy_file::check(&policy)?;
     files.insert(rel.policy_toml(), policy);

@@ -35,6 +35,7 @@ fn options(dir: &Path, resolver: ResolverKind, scoped: bool) -> InitOptions {
             jetstream: true,
         },
         force: false,
+        callout: false,
     }
 }
 

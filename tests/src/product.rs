@@ -54,6 +54,7 @@ impl ProductEstate {
                 jetstream,
             },
             force: false,
+            callout: false,
         };
         let written = nsc_setup::init(&options)?;
         let config = std::fs::read_to_string(written.dir.join("server.conf"))?;

@@ -55,6 +55,11 @@ pub struct InitArgs {
     /// Replace an existing directory.
     #[arg(long, env = "NSC_SETUP_FORCE")]
     pub force: bool,
+    /// Wire the estate for the provisioner's auth callout: AUTH's `authorization` block
+    /// (auth_users, allowed_accounts, xkey), a default sentinel, the provisioner's
+    /// callout keys and each tenant's callout credentials file.
+    #[arg(long, env = "NSC_SETUP_CALLOUT")]
+    pub callout: bool,
 }
 
 /// Builds and writes the estate, then prints where things are.
@@ -71,6 +76,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
             jetstream: args.jetstream,
         },
         force: args.force,
+        callout: args.callout,
     };
     let written = nsc_setup::init(&options)
         .with_context(|| format!("initializing `{}`", args.dir.display()))?;

@@ -42,6 +42,7 @@ impl Fixture {
                 jetstream,
             },
             force: false,
+            callout: false,
         })
         .unwrap();
         let config = fs::read_to_string(Layout::new(&dir).server_conf()).unwrap();

@@ -6,6 +6,7 @@
 //! `$SYS.REQ.USER.AUTH`, so `provisioner::callout::request`'s unit tests cover it.)
 
 mod estate;
+mod nsc_setup;
 
 use async_nats::ConnectOptions;
 use integration_tests::{
