@@ -310,6 +310,8 @@ async fn issue_with_registry(
         .policy
         .resolve_tenant(&request, identity)
         .map_err(deny_rejection)?;
+    audit.tenant = Some(tenant.name().to_owned());
+    audit.account = Some(tenant.account().to_owned());
     let invite_id = invite.as_ref().map(|(id, _)| id.clone());
     let who = requester(
         identity.caller_user.as_deref(),
@@ -319,6 +321,7 @@ async fn issue_with_registry(
     .to_owned();
     for attempt in 0..MAX_ATTEMPTS {
         if attempt > 0 {
+            audit.rule = None;
             tokio::time::sleep(backoff(attempt)).await;
             if let Some(token) = &token {
                 let fresh = read_invite(registry, token, &request, now).await?;
