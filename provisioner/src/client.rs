@@ -64,6 +64,7 @@ pub fn request_body(user: &KeyPair, ask: &Ask) -> anyhow::Result<Bytes> {
         token: ask.token.clone(),
         ttl: ask.ttl,
         tags: (!ask.tags.is_empty()).then(|| ask.tags.clone()),
+        id_token: None,
     };
     Ok(Bytes::from(serde_json::to_vec(&request)?))
 }

@@ -131,7 +131,10 @@ async fn decide_and_mint(
         ParsedRequest::Json(req) => {
             audit.name = Some(req.name.clone());
             audit.user_public_key = Some(req.public_key.clone());
-            let request = check_json_request(ctx, &req, now).await?;
+            let mut request = check_json_request(ctx, &req, now).await?;
+            if let Some(id_token) = &req.id_token {
+                request.credential = Some(crate::oidc::vouch(&runtime.oidc, id_token, now)?);
+            }
             (request, None, req.token)
         }
         ParsedRequest::Legacy { name } => {

@@ -136,6 +136,7 @@ mod tests {
             token: None,
             ttl: None,
             tags: None,
+            id_token: None,
         }
     }
 

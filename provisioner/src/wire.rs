@@ -49,6 +49,10 @@ pub struct CredentialRequest {
     /// Requested tags; policy decides which are stamped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// An OpenID Connect ID token for the requested name (`identity.oidc`). Secret: never
+    /// logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl fmt::Debug for CredentialRequest {
@@ -62,6 +66,7 @@ impl fmt::Debug for CredentialRequest {
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("ttl", &self.ttl)
             .field("tags", &self.tags)
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }
 }

@@ -7,6 +7,7 @@
 
 mod estate;
 mod nsc_setup;
+mod oidc;
 
 use async_nats::ConnectOptions;
 use integration_tests::{
