@@ -126,3 +126,151 @@ fn decide(
         Err(_) => refuse(audit, "error", "internal", 500, "internal error"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use claims::{AccountClaims, AuthorizationResponseClaims, KeyPair, UserClaims};
+    use nkeys::XKey;
+
+    use super::*;
+    use crate::callout::credentials::{salted_sha256, CalloutCredentials};
+    use crate::callout::request::tests::{server_request, NOW};
+    use crate::keys::authorize_signer;
+    use crate::oidc::OidcVerifiers;
+
+    struct Setup {
+        runtime: Runtime,
+        keys: CalloutKeys,
+        tenant: String,
+        signing_key: String,
+        _dir: tempfile::TempDir,
+    }
+
+    fn setup(xkey: Option<XKey>) -> Setup {
+        let account = KeyPair::new_account();
+        let sk = KeyPair::new_account();
+        let mut claims = AccountClaims::new_account(account.public_key());
+        claims.nats.signing_keys.add(sk.public_key());
+        let signing_key = sk.public_key();
+        let signer = authorize_signer(&claims, sk, false).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let digest = data_encoding::HEXLOWER.encode(&salted_sha256("s", "pw"));
+        std::fs::write(
+            dir.path().join("c.toml"),
+            format!("[[users]]\nuser = \"alice\"\nsalt = \"s\"\npassword_sha256 = \"{digest}\"\n"),
+        )
+        .unwrap();
+        let policy = policy::Policy::from_toml_str(&format!(
+            "version = 1\n[[tenants]]\nname = \"acme\"\naccount = \"{}\"\n\
+             namespace = \"tenant.acme\"\nsigning_key.path = \"k\"\n\
+             identity.callout = {{ enabled = true, credentials = \"c.toml\" }}\n\
+             permissions.pub.allow = [\"tenant.acme.{{name}}.>\"]\n\
+             permissions.sub.allow = [\"_INBOX.>\"]\n",
+            account.public_key()
+        ))
+        .unwrap();
+        let callout = CalloutCredentials::load(&policy, dir.path()).unwrap();
+        let runtime = Runtime {
+            policy,
+            signers: HashMap::from([(account.public_key(), signer)]),
+            callout,
+            oidc: OidcVerifiers::default(),
+        };
+        let auth = KeyPair::new_account();
+        let keys = CalloutKeys {
+            account: auth.public_key(),
+            issuer: auth,
+            issuer_account: None,
+            xkey,
+        };
+        Setup {
+            runtime,
+            keys,
+            tenant: account.public_key(),
+            signing_key,
+            _dir: dir,
+        }
+    }
+
+    fn response(payload: &[u8]) -> AuthorizationResponseClaims {
+        AuthorizationResponseClaims::decode(std::str::from_utf8(payload).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_right_password_mints_for_user_nkey_and_a_wrong_one_is_refused() {
+        let s = setup(None);
+        let server = KeyPair::new_server();
+        let user = KeyPair::new_user().public_key();
+        let token = server_request(&server, &s.keys.account, &user, |c| {
+            c.nats.connect_opts.pass = String::from("pw");
+        });
+        let handled = handle(&s.runtime, &s.keys, token.as_bytes(), None, "r1", NOW);
+        assert_eq!(handled.audit.outcome, "allow");
+        let back = response(&handled.payload.unwrap());
+        assert_eq!(back.sub, user);
+        assert_eq!(back.aud, server.public_key());
+        let minted = UserClaims::decode(&back.nats.jwt).unwrap();
+        assert_eq!(minted.sub, user);
+        assert_eq!(minted.name, "alice");
+        assert_eq!(minted.iss, s.signing_key);
+        assert_eq!(minted.nats.issuer_account, s.tenant);
+        assert_eq!(
+            minted.nats.permissions.publish.allow,
+            ["tenant.acme.alice.>"]
+        );
+
+        let token = server_request(&server, &s.keys.account, &user, |c| {
+            c.nats.connect_opts.pass = String::from("Tr0ub4dor");
+        });
+        let handled = handle(&s.runtime, &s.keys, token.as_bytes(), None, "r2", NOW);
+        assert_eq!(handled.audit.code, "credentials_invalid");
+        let back = response(&handled.payload.unwrap());
+        assert!(back.nats.jwt.is_empty());
+        assert!(back.nats.error.starts_with("credentials_invalid: "));
+        assert!(!back.nats.error.contains("Tr0ub4dor"));
+    }
+
+    #[test]
+    fn tampered_or_foreign_requests_get_no_answer() {
+        let ours = XKey::new();
+        let s = setup(Some(XKey::from_seed(&ours.seed().unwrap()).unwrap()));
+        let server = KeyPair::new_server();
+        let theirs = XKey::new();
+        let user = KeyPair::new_user().public_key();
+        let token = server_request(&server, &s.keys.account, &user, |c| {
+            c.nats.server_id.xkey = theirs.public_key();
+            c.nats.connect_opts.pass = String::from("pw");
+        });
+        let mut sealed = theirs.seal(token.as_bytes(), &ours).unwrap();
+        let header = theirs.public_key();
+        let handled = handle(&s.runtime, &s.keys, &sealed, Some(&header), "r1", NOW);
+        let opened = theirs.open(&handled.payload.unwrap(), &ours).unwrap();
+        assert_eq!(
+            UserClaims::decode(&response(&opened).nats.jwt).unwrap().sub,
+            user
+        );
+
+        let middle = sealed.len() / 2;
+        if let Some(byte) = sealed.get_mut(middle) {
+            *byte ^= 1;
+        }
+        let handled = handle(&s.runtime, &s.keys, &sealed, Some(&header), "r2", NOW);
+        assert!(handled.payload.is_none());
+        assert_eq!(handled.audit.code, "callout_request_invalid");
+
+        let plain = setup(None);
+        let other = KeyPair::new_account().public_key();
+        let token = server_request(&server, &other, &user, |_| {});
+        let handled = handle(
+            &plain.runtime,
+            &plain.keys,
+            token.as_bytes(),
+            None,
+            "r3",
+            NOW,
+        );
+        assert!(handled.payload.is_none());
+    }
+}
