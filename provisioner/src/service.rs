@@ -32,6 +32,9 @@ pub const SERVICE_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The endpoint name reported in `$SRV.INFO`.
 pub const REQUEST_ENDPOINT: &str = "request";
 
+/// Bound on the last network calls of a shutdown (stop the service, flush).
+const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How the service runs.
 #[derive(Debug, Clone)]
 pub struct ServiceSettings {
@@ -112,7 +115,9 @@ pub async fn run(
             () = &mut shutdown => break,
             request = endpoint.next() => request,
         };
-        let Some((route, request)) = request else { break };
+        let Some((route, request)) = request else {
+            break;
+        };
         let permit = tokio::select! {
             () = &mut shutdown => break,
             permit = Arc::clone(&permits).acquire_owned() => permit?,
@@ -137,11 +142,21 @@ pub async fn run(
             tracing::warn!(grace = ?settings.shutdown_grace, "in-flight requests still running at the end of the grace period")
         }
     }
-    if let Err(err) = service.stop().await {
-        tracing::warn!(error = %err, "stopping the micro service failed");
-    }
-    if let Err(err) = client.flush().await {
-        tracing::warn!(error = %err, "final flush failed");
+    // INVARIANT: the last network calls are bounded, so a shutdown completes even when
+    // the server is gone and they would otherwise wait for a reconnect forever.
+    let farewell = async {
+        if let Err(err) = service.stop().await {
+            tracing::warn!(error = %err, "stopping the micro service failed");
+        }
+        if let Err(err) = client.flush().await {
+            tracing::warn!(error = %err, "final flush failed");
+        }
+    };
+    if tokio::time::timeout(FAREWELL_TIMEOUT, farewell)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the server did not confirm the shutdown; exiting anyway");
     }
     Ok(())
 }
@@ -164,9 +179,8 @@ impl Route {
     }
 }
 
-type RouteStream = std::pin::Pin<
-    Box<dyn futures::Stream<Item = (Route, async_nats::service::Request)> + Send>,
->;
+type RouteStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = (Route, async_nats::service::Request)> + Send>>;
 
 fn tagged(route: Route, endpoint: async_nats::service::endpoint::Endpoint) -> RouteStream {
     Box::pin(endpoint.map(move |request| (route, request)))
@@ -249,10 +263,5 @@ async fn serve_one(
             Err(err) => tracing::warn!(error = %err, "encoding the audit event failed"),
         }
     }
-    record_request(
-        route.name(),
-        audit.outcome,
-        &audit.code,
-        started.elapsed(),
-    );
+    record_request(route.name(), audit.outcome, &audit.code, started.elapsed());
 }

@@ -149,3 +149,19 @@ async fn sighup_reloads_a_valid_policy_and_keeps_the_old_one_on_error() {
     assert_eq!(ask("bob").await["error"]["code"], "name_reserved");
     assert!(ask("carol").await["jwt"].is_string());
 }
+
+#[tokio::test]
+async fn sigterm_exits_cleanly_even_when_the_server_is_gone() {
+    let estate = ProductEstate::start(&["acme"], ResolverKind::Memory, false).unwrap();
+    let mut provisioner = estate.start_provisioner("p1", &[]).unwrap();
+    let ProductEstate {
+        dir: _dir,
+        written: _written,
+        server,
+    } = estate;
+    drop(server);
+    provisioner.wait_for_output("disconnected", STEP).unwrap();
+    provisioner.signal("TERM").unwrap();
+    let status = provisioner.wait_exit(Duration::from_secs(15)).unwrap();
+    assert!(status.success(), "{}", provisioner.output());
+}
