@@ -12,8 +12,15 @@ duration="${DURATION:-10s}"
 port="${PORT:-14222}"
 work="$(mktemp -d)"
 pids=()
+stop_all() { # newest first: the provisioner drains while its server is still up
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
+  pids=()
+}
 cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  stop_all
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -51,8 +58,7 @@ wait_for_line "$work/seed-provisioner.log" serving
   --subject chat.req.access --legacy --concurrency 1 --duration 1s >/dev/null 2>&1 || true
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/seed/chat-creds-request.creds" \
   --subject chat.req.access --legacy --concurrency "$concurrency" --duration "$duration"
-for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-pids=()
+stop_all
 
 echo
 echo "== proof flow (JSON v1 with proof of possession, through tenant acme's import)"
