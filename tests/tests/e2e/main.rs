@@ -15,6 +15,8 @@ mod operator_config;
 #[cfg(test)]
 mod provision;
 #[cfg(test)]
+mod registry;
+#[cfg(test)]
 mod seed;
 #[cfg(test)]
 mod user_auth;
