@@ -289,4 +289,58 @@ mod tests {
             .allowed_accounts
             .contains(&other));
     }
+
+    #[test]
+    fn init_and_tenant_add_write_the_callout_files() {
+        use crate::server_config::{ResolverKind, ServerSettings};
+        use crate::setup::{add_tenant_with, init_with, InitOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let options = InitOptions {
+            dir: dir.path().join("estate"),
+            operator: "OP".into(),
+            tenants: vec!["acme".into()],
+            scoped_keys: false,
+            server: ServerSettings {
+                resolver: ResolverKind::Memory,
+                host: "127.0.0.1".into(),
+                port: 4222,
+                jetstream: false,
+            },
+            force: false,
+            callout: true,
+        };
+        let written = init_with(&options, &mut SequentialKeys::new(5), 1_800_000_000).unwrap();
+        let root = &written.dir;
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+        let auth = written.estate.account(AUTH_ACCOUNT).unwrap();
+        let xkey = auth.claims.nats.authorization.xkey.clone();
+        let seed = read(&format!("nkeys/keys/X/{}/{xkey}.nk", &xkey[1..3]));
+        assert_eq!(XKey::from_seed(&seed).unwrap().public_key(), xkey);
+        assert!(read("provisioner.toml").contains("callout_xkey"));
+        assert!(read("server.conf").contains("default_sentinel:"));
+        assert!(read("policy.toml").contains(&policy_line("acme")));
+        assert!(read("callout/acme.toml").starts_with("# Callout credentials"));
+
+        let added = add_tenant_with(
+            root,
+            &TenantSpec {
+                name: "globex".into(),
+                scoped: false,
+            },
+            &mut SequentialKeys::new(6),
+            1_800_000_100,
+        )
+        .unwrap();
+        let globex = added.account().unwrap().public_key().to_owned();
+        let auth = added.estate.account(AUTH_ACCOUNT).unwrap();
+        let allowed = &auth.claims.nats.authorization.allowed_accounts;
+        assert!(allowed.contains(&globex));
+        assert!(read("policy.toml").contains(&policy_line("globex")));
+        assert!(read("callout/globex.toml").contains("[[users]]"));
+        // The store and the memory resolver's preload have the new AUTH JWT.
+        assert_eq!(read("nsc/stores/OP/accounts/AUTH/AUTH.jwt"), auth.jwt);
+        assert!(read("server.conf").contains(&auth.jwt));
+        assert!(read("server.conf").contains("default_sentinel:"));
+        policy::Policy::from_toml_str(&read("policy.toml")).unwrap();
+    }
 }
