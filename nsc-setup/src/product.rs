@@ -8,9 +8,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::estate::Estate;
 use crate::layout::{Layout, POLICY_TOML};
+use crate::server_config::{ResolverKind, ServerSettings};
 use crate::topology::{
-    AUDIT_SUBJECT, AUTH_ACCOUNT, PROVISIONER_USER, QUEUE_GROUP, REQUEST_SUBJECT,
+    AUDIT_SUBJECT, AUTH_ACCOUNT, PROVISIONER_USER, QUEUE_GROUP, REQUEST_SUBJECT, SYS_ACCOUNT,
+    SYS_USER,
 };
 
 /// Where the provisioner's admin HTTP endpoints (`/metrics`, `/healthz`, `/readyz`) listen.
@@ -43,6 +46,37 @@ pub fn provisioner_toml(operator: &str, nats_url: &str) -> String {
     let mut out = String::new();
     for (key, value) in entries {
         let _ = writeln!(out, "{key} = {}", toml_string(&value));
+    }
+    out
+}
+
+/// The `provisioner.toml` lines for its registry: with JetStream, `registry = true`
+/// (users, invites, quotas and nonces in KV buckets in AUTH); with a full resolver too,
+/// the operator signing key and the system user's creds, so that revoking a user updates
+/// the tenant account on the running resolver. A memory resolver cannot take updates,
+/// so it gets neither.
+pub fn registry_lines(estate: &Estate, server: &ServerSettings) -> String {
+    if !server.jetstream {
+        return String::new();
+    }
+    let mut out = String::from("registry = true\n");
+    let signing_key = estate
+        .operator
+        .signing_keys
+        .iter()
+        .map(|k| k.public_key())
+        .find(|k| estate.operator.claims.nats.signing_keys.contains(k));
+    if let (ResolverKind::Full, Some(key)) = (server.resolver, signing_key) {
+        let keys = Layout::new("").key_store();
+        if let Some(path) = keys.key_path(&key) {
+            let sys = keys.creds_path(&estate.operator.name, SYS_ACCOUNT, SYS_USER);
+            let _ = writeln!(
+                out,
+                "operator_signing_key = {}",
+                toml_string(&path_string(&path))
+            );
+            let _ = writeln!(out, "sys_creds = {}", toml_string(&path_string(&sys)));
+        }
     }
     out
 }
@@ -114,6 +148,46 @@ mod tests {
              queue_group = \"provisioner\"\n\
              audit_subject = \"creds.audit.events\"\n\
              admin_addr = \"127.0.0.1:9090\"\n"
+        );
+    }
+
+    #[test]
+    fn registry_lines_follow_jetstream_and_the_resolver() {
+        use crate::estate::{EstateSpec, TenantSpec};
+        use crate::keys::SequentialKeys;
+        let spec = EstateSpec {
+            operator: "OP".into(),
+            tenants: vec![TenantSpec {
+                name: "acme".into(),
+                scoped: false,
+            }],
+            jetstream: true,
+        };
+        let estate = Estate::build(&spec, &mut SequentialKeys::new(7), 1_800_000_000).unwrap();
+        let settings = |resolver, jetstream| ServerSettings {
+            resolver,
+            host: "127.0.0.1".into(),
+            port: 4222,
+            jetstream,
+        };
+        assert_eq!(
+            registry_lines(&estate, &settings(ResolverKind::Full, false)),
+            ""
+        );
+        assert_eq!(
+            registry_lines(&estate, &settings(ResolverKind::Memory, true)),
+            "registry = true\n"
+        );
+        let key = estate.operator.signing_keys[0].public_key();
+        let full = registry_lines(&estate, &settings(ResolverKind::Full, true));
+        assert_eq!(
+            full,
+            format!(
+                "registry = true\n\
+                 operator_signing_key = \"nkeys/keys/O/{}/{key}.nk\"\n\
+                 sys_creds = \"nkeys/creds/OP/SYS/sys.creds\"\n",
+                &key[1..3]
+            )
         );
     }
 

@@ -89,7 +89,9 @@ pub fn estate_files(
     let provisioner = product::provisioner_toml(&estate.operator.name, &server.client_url());
     files.insert(
         rel.provisioner_toml(),
-        provisioner + &callout::provisioner_lines(estate),
+        provisioner
+            + &product::registry_lines(estate, server)
+            + &callout::provisioner_lines(estate),
     );
     files.insert(
         rel.policy_toml(),

@@ -233,7 +233,8 @@ fn product_files_work_as_written() {
          subject = \"creds.request\"\n\
          queue_group = \"provisioner\"\n\
          audit_subject = \"creds.audit.events\"\n\
-         admin_addr = \"127.0.0.1:9090\"\n"
+         admin_addr = \"127.0.0.1:9090\"\n\
+         registry = true\n"
     );
     let config: toml::Table = read("provisioner.toml").parse().unwrap();
     for key in ["creds", "policy", "nkeys_path", "nsc_store"] {
