@@ -24,6 +24,8 @@ pub struct Ask {
     pub ttl: Option<u64>,
     /// Requested tags.
     pub tags: Vec<String>,
+    /// An OpenID Connect ID token for the name. Secret.
+    pub id_token: Option<String>,
 }
 
 /// The answer to a request.
@@ -64,7 +66,7 @@ pub fn request_body(user: &KeyPair, ask: &Ask) -> anyhow::Result<Bytes> {
         token: ask.token.clone(),
         ttl: ask.ttl,
         tags: (!ask.tags.is_empty()).then(|| ask.tags.clone()),
-        id_token: None,
+        id_token: ask.id_token.clone(),
     };
     Ok(Bytes::from(serde_json::to_vec(&request)?))
 }

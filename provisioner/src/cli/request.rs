@@ -28,6 +28,9 @@ pub struct RequestArgs {
     /// An invite token.
     #[arg(long, env = "PROVISIONER_INVITE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// File holding an OpenID Connect ID token for the name (the tenant's `identity.oidc`).
+    #[arg(long, env = "PROVISIONER_ID_TOKEN_FILE", value_name = "FILE")]
+    pub id_token_file: Option<PathBuf>,
     /// Requested lifetime in seconds (the policy caps it).
     #[arg(long)]
     pub ttl: Option<u64>,
@@ -94,6 +97,15 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
         token: args.token.clone(),
         ttl: args.ttl,
         tags: args.tags.clone(),
+        id_token: match &args.id_token_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading `{}`", path.display()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => None,
+        },
     };
     let reply = client
         .request(args.nats.subject.clone(), request_body(&user, &ask)?)

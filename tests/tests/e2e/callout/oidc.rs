@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_nats::ConnectOptions;
 use claims::KeyPair;
 use integration_tests::{
-    connect_with_creds, connect_with_options, publish_until_received, unix_now,
+    connect_with_creds, connect_with_options, publish_until_received, unix_now, workspace_bin,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -169,4 +169,30 @@ async fn the_minted_user_never_outlives_the_id_token() {
     assert_eq!(minted.exp, exp);
     assert!(minted.nats.tags.contains(&String::from("oidc:yes")));
     assert_eq!(minted.nats.issuer_account, estate.acme.public_key());
+
+    // The same through `provisioner request --id-token-file`.
+    std::fs::write(
+        estate.path("id_token"),
+        issuer.token("frank", AUDIENCE, exp),
+    )
+    .unwrap();
+    let out = estate.path("frank.creds");
+    let run = std::process::Command::new(workspace_bin("provisioner").unwrap())
+        .args(["request", "--name", "frank", "--subject", "creds.request"])
+        .args(["-s", &estate.url()])
+        .arg("--creds")
+        .arg(estate.path("provisioner.creds"))
+        .arg("--id-token-file")
+        .arg(estate.path("id_token"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let creds = claims::parse_creds(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(claims::UserClaims::decode(&creds.jwt).unwrap().exp, exp);
 }
