@@ -1,6 +1,7 @@
 //! Two provisioner replicas in one queue group, many rounds of two concurrent requests
 //! racing for one name, one single-use invite and one last quota slot: in every round
-//! exactly one wins and the other gets the decision of the state the winner left.
+//! exactly one wins and the other gets the decision of the state the winner left; and
+//! rate limits counted per window across replicas.
 
 use claims::KeyPair;
 use integration_tests::connect_with_creds;
@@ -144,5 +145,36 @@ async fn two_replicas_racing_for_a_name_an_invite_or_the_last_quota_slot_have_on
     // Both replicas took part.
     for p in [&p1, &p2] {
         assert!(p.output().contains("minted"), "{}", p.output());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_count_issuances_across_replicas() {
+    let estate = estate(ResolverKind::Memory);
+    let policy = policy(
+        &estate,
+        &[
+            ("acme", "rate_limits.per_requester = 2\n"),
+            ("globex", "rate_limits.per_tenant = 3\n"),
+        ],
+        &[],
+    );
+    let _p1 = provisioner(&estate, "p1", &policy, &[]);
+    let _p2 = provisioner(&estate, "p2", &policy, &[]);
+    let url = estate.url();
+    for (tenant, allowed) in [("acme", 2), ("globex", 3)] {
+        let client = connect_with_creds(&url, &estate.creds(tenant, "bootstrap").unwrap())
+            .await
+            .unwrap()
+            .client;
+        let requests: Vec<serde_json::Value> = (0..allowed + 2)
+            .map(|i| proven(&KeyPair::new_user(), &format!("r{i}"), None, None))
+            .collect();
+        let replies = futures::future::join_all(requests.iter().map(|r| ask(&client, r))).await;
+        let granted = replies.iter().filter(|(s, _)| *s == 200).count();
+        assert_eq!(granted, allowed, "{tenant}: {replies:?}");
+        for (status, body) in replies.iter().filter(|(s, _)| *s != 200) {
+            assert_eq!((*status, code(body)), (429, "rate_limited"), "{tenant}");
+        }
     }
 }
