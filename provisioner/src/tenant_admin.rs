@@ -55,7 +55,16 @@ pub async fn handle_admin(
 ) -> Handled {
     let mut audit = AuditEvent::new(request_id, now);
     audit.action = Some(op.subject_suffix());
-    let reply = match run(ctx, op, payload, (request_info, reply_subject), now, &mut audit).await {
+    let reply = match run(
+        ctx,
+        op,
+        payload,
+        (request_info, reply_subject),
+        now,
+        &mut audit,
+    )
+    .await
+    {
         Ok(body) => {
             audit.outcome = "allow";
             audit.code = String::from("ok");
@@ -234,10 +243,7 @@ mod tests {
             parse_admin_request(br#"{"names":"x"}"#).unwrap_err().code,
             "unknown_field"
         );
-        assert_eq!(
-            parse_admin_request(b"{").unwrap_err().code,
-            "invalid_json"
-        );
+        assert_eq!(parse_admin_request(b"{").unwrap_err().code, "invalid_json");
         let big = vec![b' '; wire::MAX_ADMIN_REQUEST_BYTES + 1];
         assert_eq!(parse_admin_request(&big).unwrap_err().code, "too_large");
         let r = parse_admin_request(br#"{"name":"alice","tenant":"acme"}"#).unwrap();

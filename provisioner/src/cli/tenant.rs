@@ -128,9 +128,7 @@ async fn tenant(args: &TenantArgs) -> anyhow::Result<Outcome> {
     let (op, mut request) = match &args.command {
         TenantCommand::Users(UsersCommand::List) => (AdminOp::UsersList, AdminRequest::default()),
         TenantCommand::Users(UsersCommand::Show { name }) => (AdminOp::UsersShow, named(name)),
-        TenantCommand::Users(UsersCommand::Revoke { name }) => {
-            (AdminOp::UsersRevoke, named(name))
-        }
+        TenantCommand::Users(UsersCommand::Revoke { name }) => (AdminOp::UsersRevoke, named(name)),
         TenantCommand::Invites(InvitesCommand::Create {
             pattern,
             uses,

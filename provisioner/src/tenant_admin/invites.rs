@@ -10,8 +10,7 @@ use bytes::Bytes;
 use super::wire::{InviteCreated, InviteRevoked, InviteView, InvitesReply};
 use super::{body, registry_failed, AdminCall};
 use crate::registry::invite::{
-    check_pattern, is_invite_id, new_token, token_id, InviteEntry, MAX_INVITE_TAGS,
-    MAX_INVITE_USES,
+    check_pattern, is_invite_id, new_token, token_id, InviteEntry, MAX_INVITE_TAGS, MAX_INVITE_USES,
 };
 use crate::rejection::{echo, Rejection, Status};
 

@@ -20,7 +20,10 @@ pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
         .map_err(|e| registry_failed(&e))?;
     body(&UsersReply {
         tenant: call.tenant.name().to_owned(),
-        users: users.iter().map(|u| UserView::of(&u.value, call.now)).collect(),
+        users: users
+            .iter()
+            .map(|u| UserView::of(&u.value, call.now))
+            .collect(),
     })
 }
 
@@ -40,7 +43,10 @@ pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
     }
     body(&UsersReply {
         tenant: call.tenant.name().to_owned(),
-        users: users.iter().map(|u| UserView::of(&u.value, call.now)).collect(),
+        users: users
+            .iter()
+            .map(|u| UserView::of(&u.value, call.now))
+            .collect(),
     })
 }
 
