@@ -5,7 +5,9 @@
 //! - `parse`: bytes → a v1 JSON request or the seed's plain-text name (`wire` has the shapes);
 //! - `identify`: the caller from the server-set `Nats-Request-Info` header; `proof` checks
 //!   possession of the requested key and `nonce` guards against replays;
-//! - decide: the `policy` crate's `evaluate`;
+//! - decide: the `policy` crate's `evaluate`, on facts from the `registry` when one runs;
+//! - reserve and record: the `registry` (JetStream KV, compare-and-set) holds names,
+//!   quotas, invites and rate counters across replicas;
 //! - `mint`: the user JWT from the decision, signed with the tenant's key (`keys`);
 //! - `audit`: one event and one log line per decision;
 //! - `reply`: the JSON reply, or an error reply with the NATS micro error headers
@@ -13,7 +15,8 @@
 //!
 //! Around it: `service` (the NATS micro service, queue group, concurrency bound, drain),
 //! `admin` and `metrics` (HTTP health and Prometheus), `cli/` (one file per subcommand),
-//! `exit` (process exit codes), `display` (claims as a table).
+//! `exit` (process exit codes), `display` (claims as a table), and `tenant_admin` (the
+//! tenant admin endpoints on `creds.admin.>`: users, invites, quota, revocation).
 //!
 //! Identity sources beyond the request: `callout` answers nats-server's auth callout with
 //! the same policy (CONNECT credentials instead of a request), and `oidc` verifies
