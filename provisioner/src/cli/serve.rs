@@ -337,6 +337,11 @@ fn reload(config: &ServeConfig, ctx: &Context) {
             let tenants = runtime.policy.tenants().len();
             ctx.replace_runtime(runtime);
             tracing::info!(policy = %source.display(), tenants, "SIGHUP: policy reloaded");
+            if let Some(registry) = ctx.registry.clone() {
+                // A quota the new policy dropped must not leave a set that goes stale.
+                let runtime = ctx.runtime();
+                tokio::spawn(async move { forget_unused_active_sets(&registry, &runtime).await });
+            }
         }
         Err(err) => {
             tracing::error!(policy = %source.display(), error = %err, "SIGHUP: reload refused; the previous policy stays");
