@@ -76,6 +76,27 @@ impl AuditEvent {
         }
     }
 
+    /// Records how the request ended: `allow`/200 when granted, otherwise the
+    /// rejection's code and status (`error` for a 500, `deny` for the rest).
+    pub fn settle(&mut self, rejection: Option<&crate::rejection::Rejection>) {
+        match rejection {
+            None => {
+                self.outcome = "allow";
+                self.code = String::from("ok");
+                self.status = 200;
+            }
+            Some(rejection) => {
+                self.outcome = if rejection.status == crate::rejection::Status::Internal {
+                    "error"
+                } else {
+                    "deny"
+                };
+                self.code.clone_from(&rejection.code);
+                self.status = rejection.status.code();
+            }
+        }
+    }
+
     /// Writes the tracing line for this decision.
     pub fn log(&self) {
         let tenant = self.tenant.as_deref().unwrap_or("-");

@@ -87,19 +87,11 @@ pub async fn handle(
     let headers = (request_info, reply_subject);
     let reply = match decide_and_mint(ctx, payload, headers, request_id, now, &mut audit).await {
         Ok(reply) => {
-            audit.outcome = "allow";
-            audit.code = String::from("ok");
-            audit.status = 200;
+            audit.settle(None);
             reply
         }
         Err(rejection) => {
-            audit.outcome = if rejection.status == Status::Internal {
-                "error"
-            } else {
-                "deny"
-            };
-            audit.code.clone_from(&rejection.code);
-            audit.status = rejection.status.code();
+            audit.settle(Some(&rejection));
             refused(&rejection, request_id)
         }
     };

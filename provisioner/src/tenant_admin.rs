@@ -66,19 +66,11 @@ pub async fn handle_admin(
     .await
     {
         Ok(body) => {
-            audit.outcome = "allow";
-            audit.code = String::from("ok");
-            audit.status = 200;
+            audit.settle(None);
             json_reply(body, request_id)
         }
         Err(rejection) => {
-            audit.outcome = if rejection.status == Status::Internal {
-                "error"
-            } else {
-                "deny"
-            };
-            audit.code.clone_from(&rejection.code);
-            audit.status = rejection.status.code();
+            audit.settle(Some(&rejection));
             refused(&rejection, request_id)
         }
     };
