@@ -151,6 +151,11 @@ pub struct CalloutConfig {
     /// may accept only ID tokens through the callout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
+    /// The name of the tenant's account in a config-mode server (`accounts { ACME {} }`):
+    /// there the callout places a user by the user JWT's audience, so the provisioner
+    /// needs the name. Unused in operator mode, where the account key places users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_account: Option<String>,
 }
 
 /// The clock skew accepted on an ID token's `exp`, `nbf` and `iat` by default.
@@ -167,7 +172,13 @@ pub struct OidcConfig {
     /// The token's `aud` must contain this (the client id).
     pub audience: String,
     /// Path of the issuer's JWKS (JSON Web Key Set) file; resolved by the provisioner.
+    /// Exactly one of `jwks_file` and `jwks_url`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub jwks_file: String,
+    /// URL of the issuer's JWKS (`https://…`, or `http://` to a loopback address),
+    /// fetched and refreshed by the provisioner.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub jwks_url: String,
     /// Accepted clock skew in seconds. Default [`DEFAULT_OIDC_LEEWAY_SECS`].
     #[serde(default = "default_oidc_leeway")]
     pub leeway_secs: u64,

@@ -126,6 +126,14 @@ fn tenant(
         problems,
     );
     identity(&config.identity, &path.key("identity"), problems);
+    if config.signing_key.scoped && config.identity.callout.config_account.is_some() {
+        let at = path.key("identity").key("callout").key("config_account");
+        let message = String::from(
+            "a config-mode server applies no signing key scope: give this tenant a plain \
+             signing key and a permission template",
+        );
+        problems.push(at, PolicyError::InvalidValue { message });
+    }
     let charset = names(&config.names, &path.key("names"), problems);
     let compiled = permissions::compile(&config, path, problems);
     let stamp = permissions::tags(&config, &path.key("tags"), problems);
@@ -207,10 +215,20 @@ fn identity(config: &IdentityConfig, at: &Path, problems: &mut Problems) {
     {
         problems.push(at.clone(), PolicyError::NoIdentitySource);
     }
-    if config.callout.credentials.is_some() && !config.callout.enabled {
-        let needs = "identity.callout.enabled";
-        let at = at.key("callout").key("credentials");
-        problems.push(at, PolicyError::NeedsEnabled { needs });
+    for (key, set) in [
+        ("credentials", config.callout.credentials.is_some()),
+        ("config_account", config.callout.config_account.is_some()),
+    ] {
+        if set && !config.callout.enabled {
+            let needs = "identity.callout.enabled";
+            problems.push(at.key("callout").key(key), PolicyError::NeedsEnabled { needs });
+        }
+    }
+    if let Some(name) = &config.callout.config_account {
+        if let Err(message) = check_config_account(name) {
+            let at = at.key("callout").key("config_account");
+            problems.push(at, PolicyError::InvalidValue { message });
+        }
     }
     if let Some(oidc) = &config.oidc {
         oidc_config(oidc, &at.key("oidc"), problems);
@@ -254,11 +272,39 @@ fn identity(config: &IdentityConfig, at: &Path, problems: &mut Problems) {
 /// The largest clock skew an `identity.oidc.leeway_secs` may accept.
 pub const MAX_OIDC_LEEWAY_SECS: u64 = 600;
 
+/// A config-mode account name as nats-server reads it from its config: printable, no
+/// whitespace, not a subject wildcard.
+fn check_config_account(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 256 {
+        Err(String::from("an account name is 1 to 256 characters"))
+    } else if name
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '*' | '>' | '.'))
+    {
+        Err(format!(
+            "`{name}` is not an account name: no whitespace, control characters, `.`, `*` or `>`"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 fn oidc_config(config: &OidcConfig, at: &Path, problems: &mut Problems) {
+    match (config.jwks_file.trim().is_empty(), config.jwks_url.trim().is_empty()) {
+        (true, true) | (false, false) => {
+            let message = String::from("give exactly one of `jwks_file` and `jwks_url`");
+            problems.push(at.key("jwks_file"), PolicyError::InvalidValue { message });
+        }
+        (true, false) => {
+            if let Err(message) = check_jwks_url(&config.jwks_url) {
+                problems.push(at.key("jwks_url"), PolicyError::InvalidValue { message });
+            }
+        }
+        (false, true) => {}
+    }
     let required = [
         ("issuer", &config.issuer),
         ("audience", &config.audience),
-        ("jwks_file", &config.jwks_file),
         ("name_claim", &config.name_claim),
     ];
     for (key, value) in required {
@@ -277,6 +323,36 @@ fn oidc_config(config: &OidcConfig, at: &Path, problems: &mut Problems) {
     if config.leeway_secs > MAX_OIDC_LEEWAY_SECS {
         let message = format!("the clock skew is at most {MAX_OIDC_LEEWAY_SECS} seconds");
         problems.push(at.key("leeway_secs"), PolicyError::InvalidValue { message });
+    }
+}
+
+/// A JWKS URL: `https://`, or `http://` to a loopback host (a key set fetched in the
+/// clear from elsewhere could be swapped on the way).
+fn check_jwks_url(url: &str) -> Result<(), String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(String::from("a URL holds no whitespace"));
+    }
+    if let Some(rest) = url.strip_prefix("https://") {
+        return if rest.is_empty() {
+            Err(String::from("the URL names no host"))
+        } else {
+            Ok(())
+        };
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(format!("`{url}` is neither https:// nor http://"));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    if matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{url}`: plain http is only for a loopback host; use https"
+        ))
     }
 }
 

@@ -7,6 +7,17 @@ use policy::{Policy, PolicyError};
 
 use crate::support::*;
 
+fn oidc(file: &str, url: &str) -> policy::schema::OidcConfig {
+    policy::schema::OidcConfig {
+        issuer: "https://idp.example".into(),
+        audience: "nats".into(),
+        jwks_file: file.into(),
+        jwks_url: url.into(),
+        name_claim: "sub".into(),
+        ..Default::default()
+    }
+}
+
 fn perms(t: &mut TenantConfig) -> &mut policy::schema::PermissionsConfig {
     t.permissions.get_or_insert_with(Default::default)
 }
@@ -56,6 +67,18 @@ fn cases() -> Vec<Case> {
             path: "tenants[0].identity.import.require_caller_tags", want: |e| matches!(e, E::NeedsEnabled { .. }) },
         Case { name: "empty required caller tag", edit: |t| t.identity.import.require_caller_tags = vec![String::new()],
             path: "tenants[0].identity.import.require_caller_tags[0]", want: |e| matches!(e, E::Tag { .. }) },
+        Case { name: "config account without the callout", edit: |t| t.identity.callout.config_account = Some("ACME".into()),
+            path: "tenants[0].identity.callout.config_account", want: |e| matches!(e, E::NeedsEnabled { .. }) },
+        Case { name: "config account with a wildcard", edit: |t| { t.identity.callout.enabled = true; t.identity.callout.config_account = Some("AC>".into()) },
+            path: "tenants[0].identity.callout.config_account", want: |e| matches!(e, E::InvalidValue { .. }) },
+        Case { name: "config account for a scoped key", edit: |t| { t.identity.callout.enabled = true; t.identity.callout.config_account = Some("ACME".into()); t.signing_key.scoped = true; t.permissions = None },
+            path: "tenants[0].identity.callout.config_account", want: |e| matches!(e, E::InvalidValue { .. }) },
+        Case { name: "oidc with a file and a URL", edit: |t| t.identity.oidc = Some(oidc("jwks.json", "https://idp.example/jwks")),
+            path: "tenants[0].identity.oidc.jwks_file", want: |e| matches!(e, E::InvalidValue { .. }) },
+        Case { name: "oidc with no key set", edit: |t| t.identity.oidc = Some(oidc("", "")),
+            path: "tenants[0].identity.oidc.jwks_file", want: |e| matches!(e, E::InvalidValue { .. }) },
+        Case { name: "oidc key set over plain http", edit: |t| t.identity.oidc = Some(oidc("", "http://idp.example/jwks")),
+            path: "tenants[0].identity.oidc.jwks_url", want: |e| matches!(e, E::InvalidValue { .. }) },
         Case { name: "invite required but off", edit: |t| { t.identity.invite.enabled = false; t.identity.invite.required = true },
             path: "tenants[0].identity.invite.required", want: |e| matches!(e, E::NeedsEnabled { .. }) },
         Case { name: "legacy limits but legacy off", edit: |t| t.identity.legacy.ttl = Some(TtlConfig::default()),
@@ -261,4 +284,27 @@ permissions.sub.allow = ["tenant.b.x"]
     ] {
         assert!(shown.contains(want), "missing {want:?} in:\n{shown}");
     }
+}
+
+#[test]
+fn a_jwks_url_is_https_or_loopback_http_and_a_config_account_a_plain_name() {
+    for url in [
+        "https://idp.example/.well-known/jwks.json",
+        "http://127.0.0.1:8080/jwks",
+        "http://localhost/jwks",
+        "http://[::1]:9/jwks",
+    ] {
+        let mut tenant = acme();
+        tenant.identity.oidc = Some(oidc("", url));
+        assert!(Policy::from_file(file(vec![tenant])).is_ok(), "{url}");
+    }
+    for url in ["ftp://idp/jwks", "http://10.0.0.1/jwks", "https://", "https://a b"] {
+        let mut tenant = acme();
+        tenant.identity.oidc = Some(oidc("", url));
+        assert!(Policy::from_file(file(vec![tenant])).is_err(), "{url}");
+    }
+    let mut tenant = acme();
+    tenant.identity.callout.enabled = true;
+    tenant.identity.callout.config_account = Some("ACME_1".into());
+    assert!(Policy::from_file(file(vec![tenant])).is_ok());
 }
