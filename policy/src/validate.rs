@@ -221,7 +221,10 @@ fn identity(config: &IdentityConfig, at: &Path, problems: &mut Problems) {
     ] {
         if set && !config.callout.enabled {
             let needs = "identity.callout.enabled";
-            problems.push(at.key("callout").key(key), PolicyError::NeedsEnabled { needs });
+            problems.push(
+                at.key("callout").key(key),
+                PolicyError::NeedsEnabled { needs },
+            );
         }
     }
     if let Some(name) = &config.callout.config_account {
@@ -290,7 +293,10 @@ fn check_config_account(name: &str) -> Result<(), String> {
 }
 
 fn oidc_config(config: &OidcConfig, at: &Path, problems: &mut Problems) {
-    match (config.jwks_file.trim().is_empty(), config.jwks_url.trim().is_empty()) {
+    match (
+        config.jwks_file.trim().is_empty(),
+        config.jwks_url.trim().is_empty(),
+    ) {
         (true, true) | (false, false) => {
             let message = String::from("give exactly one of `jwks_file` and `jwks_url`");
             problems.push(at.key("jwks_file"), PolicyError::InvalidValue { message });

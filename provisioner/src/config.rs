@@ -51,6 +51,15 @@ pub struct ServeArgs {
     /// Creds file the provisioner connects with.
     #[arg(long, env = "PROVISIONER_CREDS", value_name = "FILE")]
     pub creds: Option<PathBuf>,
+    /// User seed file (`SU…`) to connect with instead of `--creds`: for a config-mode
+    /// server, whose `auth_callout.auth_users` then lists its public key.
+    #[arg(
+        long,
+        env = "PROVISIONER_NKEY",
+        value_name = "FILE",
+        conflicts_with = "creds"
+    )]
+    pub nkey: Option<PathBuf>,
     /// Policy file. Without one, `--acc` and `--sk` give the seed's legacy policy.
     #[arg(long, env = "PROVISIONER_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -154,6 +163,7 @@ pub struct ServeArgs {
 struct FileConfig {
     nats_url: Option<String>,
     creds: Option<PathBuf>,
+    nkey: Option<PathBuf>,
     policy: Option<PathBuf>,
     #[serde(default)]
     account_jwts: Vec<PathBuf>,
@@ -175,6 +185,7 @@ struct FileConfig {
     shutdown_grace_ms: Option<u64>,
     callout_issuer_key: Option<PathBuf>,
     callout_xkey: Option<PathBuf>,
+    callout_mode: Option<crate::callout::config::CalloutMode>,
     registry: Option<bool>,
     registry_replicas: Option<usize>,
     registry_bucket_prefix: Option<String>,
@@ -190,6 +201,8 @@ pub struct ServeConfig {
     pub nats_url: String,
     /// Creds file to connect with.
     pub creds: Option<PathBuf>,
+    /// User seed file to connect with (config-mode servers), instead of `creds`.
+    pub nkey: Option<PathBuf>,
     /// Policy file, or `None` for the seed's legacy policy.
     pub policy: Option<PathBuf>,
     /// Account JWT files.
@@ -341,6 +354,7 @@ impl ServeConfig {
                 .or(file.nats_url)
                 .unwrap_or_else(|| DEFAULT_NATS_URL.to_owned()),
             creds: pick(&args.creds, file.creds),
+            nkey: pick(&args.nkey, file.nkey),
             policy: pick(&args.policy, file.policy),
             account_jwts,
             signing_key: pick(&args.signing_key, file.signing_key),
@@ -397,6 +411,7 @@ impl ServeConfig {
                 &args.callout,
                 from_file(file.callout_issuer_key),
                 from_file(file.callout_xkey),
+                file.callout_mode,
             )?,
             registry: registry_settings(
                 args.registry.or(file.registry),
@@ -445,6 +460,11 @@ impl ServeConfig {
             return invalid(format!(
                 "subject `{}` must be a literal subject",
                 self.subject
+            ));
+        }
+        if self.creds.is_some() && self.nkey.is_some() {
+            return invalid(String::from(
+                "creds and nkey are two ways to connect: give one",
             ));
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {

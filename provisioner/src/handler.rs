@@ -227,9 +227,16 @@ fn mint_for(
 ) -> Result<crate::mint::Minted, Rejection> {
     audit.tenant = Some(allow.tenant.clone());
     audit.account = Some(allow.account.clone());
+    // Only a config-mode callout loads tenants without their key: their users come
+    // through the callout alone.
     let signer = runtime.signer(&allow.account).ok_or_else(|| {
-        tracing::error!(account = %allow.account, "no signing key loaded for the tenant");
-        Rejection::internal()
+        Rejection::denied(
+            "callout_only",
+            format!(
+                "tenant `{}` issues credentials only through auth callout",
+                allow.tenant
+            ),
+        )
     })?;
     mint_user(allow, signer, now)
 }

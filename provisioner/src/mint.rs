@@ -38,3 +38,28 @@ pub fn mint_user(
         jti: claims.jti,
     })
 }
+
+/// Signs the user claims of `allow` for a config-mode server: the callout `issuer`
+/// signs (no `issuer_account`: the server refuses one there) and `audience` names the
+/// account the server places the user in.
+///
+/// # Errors
+/// A 500 [`Rejection`] when signing fails; the detail is logged, not returned.
+pub fn mint_placed_user(
+    allow: &policy::Allow,
+    issuer: &claims::KeyPair,
+    audience: &str,
+    now: i64,
+) -> Result<Minted, Rejection> {
+    let mut claims = allow.user_claims();
+    claims.nats.issuer_account.clear();
+    claims.aud = audience.to_owned();
+    let jwt = claims.encode(issuer, now).map_err(|err| {
+        tracing::error!(error = %err, "signing the user JWT failed");
+        Rejection::internal()
+    })?;
+    Ok(Minted {
+        jwt,
+        jti: claims.jti,
+    })
+}

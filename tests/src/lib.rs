@@ -9,6 +9,7 @@
 //! - [`product`]: an `nsc-setup` estate with its server, and `provisioner serve` on it.
 //! - [`process`]: the product's binaries, built once, run as processes.
 //! - [`estate`]: a throwaway operator, accounts and users minted with `claims`.
+//! - [`tamper`]: a proxy that flips a bit in messages on one subject, on the wire.
 //!
 //! The suites themselves live in `tests/tests/e2e/` (one test binary, one module per area).
 //! Tests need nats-server 2.10+; `./scripts/install-test-tools.sh` installs the pinned 2.15.1
@@ -22,6 +23,7 @@ pub mod estate;
 pub mod process;
 pub mod product;
 pub mod server;
+pub mod tamper;
 
 pub use client::{
     connect_with_creds, connect_with_options, publish_until_received, WatchedClient, STEP,
@@ -31,3 +33,4 @@ pub use estate::{mint_user, unix_now, TestAccount, TestOperator, TestUser};
 pub use process::{workspace_bin, ProductProcess};
 pub use product::{admin_addr, http_get, ProductEstate, OPERATOR};
 pub use server::{free_port, NatsServer, ServerOptions};
+pub use tamper::TamperingProxy;

@@ -298,7 +298,12 @@ fn a_jwks_url_is_https_or_loopback_http_and_a_config_account_a_plain_name() {
         tenant.identity.oidc = Some(oidc("", url));
         assert!(Policy::from_file(file(vec![tenant])).is_ok(), "{url}");
     }
-    for url in ["ftp://idp/jwks", "http://10.0.0.1/jwks", "https://", "https://a b"] {
+    for url in [
+        "ftp://idp/jwks",
+        "http://10.0.0.1/jwks",
+        "https://",
+        "https://a b",
+    ] {
         let mut tenant = acme();
         tenant.identity.oidc = Some(oidc("", url));
         assert!(Policy::from_file(file(vec![tenant])).is_err(), "{url}");

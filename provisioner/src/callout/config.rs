@@ -3,15 +3,21 @@
 //! `--callout-xkey FILE` (`callout_xkey`, `PROVISIONER_CALLOUT_XKEY`) opens sealed
 //! requests and seals responses. Both are seed files, never values.
 //!
-//! The callout account is the provisioner's own (the account of `--creds`): the server
-//! sends requests there, and the provisioner's user must be one of its `auth_users`.
+//! `--callout-mode` says which server answers to: `operator` (the default), where the
+//! callout account is the provisioner's own (the account of `--creds`) and users are
+//! signed by tenant signing keys, or `config`, where the server's
+//! `authorization { auth_callout { issuer } }` names the issuer key that signs every
+//! user, and a user's audience names its account. Either way the provisioner's user
+//! must be one of the `auth_users`.
 
 use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
 
 use crate::callout::keys::{
-    check_callout_account, load_callout_keys, warn_unplaceable, CalloutKeys,
+    check_callout_account, check_config_accounts, load_callout_keys, load_config_mode_keys,
+    warn_unplaceable, CalloutKeys,
 };
 use crate::config::runtime::{load_accounts, Runtime};
 use crate::config::{ConfigError, ServeConfig};
@@ -35,6 +41,27 @@ pub struct CalloutArgs {
         value_name = "FILE"
     )]
     pub xkey: Option<PathBuf>,
+    /// Which kind of server asks: `operator` (accounts are JWTs; `authorization` in the
+    /// callout account's JWT) or `config` (`authorization { auth_callout { … } }` in
+    /// the server config) [default: operator].
+    #[arg(
+        long = "callout-mode",
+        env = "PROVISIONER_CALLOUT_MODE",
+        value_name = "MODE"
+    )]
+    pub mode: Option<CalloutMode>,
+}
+
+/// The kind of server the callout answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CalloutMode {
+    /// Operator mode: users are signed by the tenant's signing key, which places them.
+    #[default]
+    Operator,
+    /// Config mode: users are signed by the callout issuer and placed by audience, the
+    /// tenant's `identity.callout.config_account`.
+    Config,
 }
 
 /// The merged callout options.
@@ -44,25 +71,36 @@ pub struct CalloutConfig {
     pub issuer_key: PathBuf,
     /// The xkey seed file, if any.
     pub xkey: Option<PathBuf>,
+    /// The kind of server.
+    pub mode: CalloutMode,
 }
 
 /// Merges the flags over the file's values (already made relative to the file).
 ///
 /// # Errors
-/// [`ConfigError::Invalid`] for an xkey without an issuer key.
+/// [`ConfigError::Invalid`] for an xkey or a mode without an issuer key.
 pub fn resolve(
     args: &CalloutArgs,
     file_issuer_key: Option<PathBuf>,
     file_xkey: Option<PathBuf>,
+    file_mode: Option<CalloutMode>,
 ) -> Result<Option<CalloutConfig>, ConfigError> {
     let issuer_key = args.issuer_key.clone().or(file_issuer_key);
     let xkey = args.xkey.clone().or(file_xkey);
-    match (issuer_key, xkey) {
-        (Some(issuer_key), xkey) => Ok(Some(CalloutConfig { issuer_key, xkey })),
-        (None, Some(_)) => Err(ConfigError::Invalid(String::from(
+    let mode = args.mode.or(file_mode);
+    match (issuer_key, xkey, mode) {
+        (Some(issuer_key), xkey, mode) => Ok(Some(CalloutConfig {
+            issuer_key,
+            xkey,
+            mode: mode.unwrap_or_default(),
+        })),
+        (None, Some(_), _) => Err(ConfigError::Invalid(String::from(
             "callout_xkey needs callout_issuer_key",
         ))),
-        (None, None) => Ok(None),
+        (None, None, Some(_)) => Err(ConfigError::Invalid(String::from(
+            "callout_mode needs callout_issuer_key",
+        ))),
+        (None, None, None) => Ok(None),
     }
 }
 
@@ -79,6 +117,11 @@ pub fn load(
     let Some(callout) = &config.callout else {
         return Ok(None);
     };
+    if callout.mode == CalloutMode::Config {
+        let keys = load_config_mode_keys(&callout.issuer_key, callout.xkey.as_deref())?;
+        check_policy(config, &runtime.policy)?;
+        return Ok(Some(keys));
+    }
     if own.is_empty() {
         return Err(ConfigError::Invalid(String::from(
             "the callout needs --creds: the provisioner's user must be in the callout account",
@@ -100,6 +143,18 @@ pub fn load(
     Ok(Some(keys))
 }
 
+/// What the callout needs of a (re)loaded policy: in config mode, an account name for
+/// every callout tenant.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the tenants that lack one.
+pub fn check_policy(config: &ServeConfig, policy: &policy::Policy) -> Result<(), ConfigError> {
+    match &config.callout {
+        Some(callout) if callout.mode == CalloutMode::Config => check_config_accounts(policy),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,17 +164,37 @@ mod tests {
         let args = CalloutArgs {
             issuer_key: Some(PathBuf::from("flag.nk")),
             xkey: None,
+            mode: None,
         };
-        let got = resolve(&args, Some("file.nk".into()), Some("x.xk".into())).unwrap();
+        let got = resolve(
+            &args,
+            Some("file.nk".into()),
+            Some("x.xk".into()),
+            Some(CalloutMode::Config),
+        )
+        .unwrap();
         assert_eq!(
             got,
             Some(CalloutConfig {
                 issuer_key: PathBuf::from("flag.nk"),
                 xkey: Some(PathBuf::from("x.xk")),
+                mode: CalloutMode::Config,
             })
         );
-        assert_eq!(resolve(&CalloutArgs::default(), None, None).unwrap(), None);
-        let err = resolve(&CalloutArgs::default(), None, Some("x.xk".into())).unwrap_err();
+        let got = resolve(&args, None, None, None).unwrap().unwrap();
+        assert_eq!(got.mode, CalloutMode::Operator);
+        assert_eq!(
+            resolve(&CalloutArgs::default(), None, None, None).unwrap(),
+            None
+        );
+        let err = resolve(&CalloutArgs::default(), None, Some("x.xk".into()), None).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid(_)));
+        let err = resolve(
+            &CalloutArgs::default(),
+            None,
+            None,
+            Some(CalloutMode::Config),
+        );
+        assert!(matches!(err, Err(ConfigError::Invalid(_))));
     }
 }

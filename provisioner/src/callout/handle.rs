@@ -9,12 +9,13 @@
 use policy::{Decision, Identity};
 
 use crate::audit::AuditEvent;
+use crate::callout::config::CalloutMode;
 use crate::callout::identify::{identify, presented};
 use crate::callout::keys::CalloutKeys;
 use crate::callout::request::open_request;
 use crate::callout::respond::{response, Answer};
 use crate::config::runtime::Runtime;
-use crate::mint::mint_user;
+use crate::mint::{mint_placed_user, mint_user};
 
 /// A handled callout: the response to publish (none for a request that failed its
 /// checks: the client then times out) and the audit event.
@@ -50,7 +51,7 @@ pub fn handle(
     };
     audit.user_public_key = Some(request.user_nkey().to_owned());
     let mut reason = String::new();
-    let granted = decide(runtime, &request.claims, now, &mut audit, &mut reason);
+    let granted = decide(runtime, keys, &request.claims, now, &mut audit, &mut reason);
     let answer = match &granted {
         Some(jwt) => Answer::Granted(jwt),
         None => Answer::Refused(&reason),
@@ -71,6 +72,7 @@ pub fn handle(
 /// The user JWT to grant, or `None` with `reason` and the audit filled in.
 fn decide(
     runtime: &Runtime,
+    keys: &CalloutKeys,
     claims: &claims::AuthorizationRequestClaims,
     now: i64,
     audit: &mut AuditEvent,
@@ -110,11 +112,27 @@ fn decide(
         }
     };
     audit.account = Some(allow.account.clone());
-    let Some(signer) = runtime.signer(&allow.account) else {
-        tracing::error!(account = %allow.account, "no signing key loaded for the tenant");
-        return refuse(audit, "error", "internal", 500, "internal error");
+    let minted = match keys.mode {
+        CalloutMode::Operator => {
+            let Some(signer) = runtime.signer(&allow.account) else {
+                tracing::error!(account = %allow.account, "no signing key loaded for the tenant");
+                return refuse(audit, "error", "internal", 500, "internal error");
+            };
+            mint_user(&allow, signer, now)
+        }
+        CalloutMode::Config => {
+            let placement = runtime
+                .policy
+                .tenant_by_account(&allow.account)
+                .and_then(|t| t.config().identity.callout.config_account.clone());
+            let Some(placement) = placement else {
+                tracing::error!(account = %allow.account, "config mode: the tenant names no identity.callout.config_account");
+                return refuse(audit, "error", "internal", 500, "internal error");
+            };
+            mint_placed_user(&allow, &keys.issuer, &placement, now)
+        }
     };
-    match mint_user(&allow, signer, now) {
+    match minted {
         Ok(minted) => {
             audit.outcome = "allow";
             audit.code = String::from("ok");
@@ -149,6 +167,10 @@ mod tests {
     }
 
     fn setup(xkey: Option<XKey>) -> Setup {
+        setup_with(xkey, "")
+    }
+
+    fn setup_with(xkey: Option<XKey>, callout_extra: &str) -> Setup {
         let account = KeyPair::new_account();
         let sk = KeyPair::new_account();
         let mut claims = AccountClaims::new_account(account.public_key());
@@ -165,7 +187,7 @@ mod tests {
         let policy = policy::Policy::from_toml_str(&format!(
             "version = 1\n[[tenants]]\nname = \"acme\"\naccount = \"{}\"\n\
              namespace = \"tenant.acme\"\nsigning_key.path = \"k\"\n\
-             identity.callout = {{ enabled = true, credentials = \"c.toml\" }}\n\
+             identity.callout = {{ enabled = true, credentials = \"c.toml\"{callout_extra} }}\n\
              permissions.pub.allow = [\"tenant.acme.{{name}}.>\"]\n\
              permissions.sub.allow = [\"_INBOX.>\"]\n",
             account.public_key()
@@ -183,6 +205,7 @@ mod tests {
             account: auth.public_key(),
             issuer: auth,
             issuer_account: None,
+            mode: crate::callout::config::CalloutMode::Operator,
             xkey,
         };
         Setup {
@@ -230,6 +253,44 @@ mod tests {
         assert!(back.nats.jwt.is_empty());
         assert!(back.nats.error.starts_with("credentials_invalid: "));
         assert!(!back.nats.error.contains("Tr0ub4dor"));
+    }
+
+    #[test]
+    fn config_mode_users_are_signed_by_the_issuer_and_placed_by_audience() {
+        let mut s = setup_with(None, ", config_account = \"ACME\"");
+        s.keys.mode = CalloutMode::Config;
+        let server = KeyPair::new_server();
+        let user = KeyPair::new_user().public_key();
+        let token = server_request(&server, &s.keys.account, &user, |c| {
+            c.nats.connect_opts.pass = String::from("pw");
+        });
+        let handled = handle(&s.runtime, &s.keys, token.as_bytes(), None, "r1", NOW);
+        assert_eq!(handled.audit.outcome, "allow");
+        let back = response(&handled.payload.unwrap());
+        assert_eq!(back.iss, s.keys.account);
+        assert!(back.nats.issuer_account.is_empty());
+        let minted = UserClaims::decode(&back.nats.jwt).unwrap();
+        assert_eq!(minted.sub, user);
+        assert_eq!(minted.iss, s.keys.account);
+        assert_eq!(minted.aud, "ACME");
+        assert!(minted.nats.issuer_account.is_empty());
+        assert_eq!(
+            minted.nats.permissions.publish.allow,
+            ["tenant.acme.alice.>"]
+        );
+
+        // A policy reloaded without the name cannot place the user: refused, not misplaced.
+        let plain = setup(None);
+        let keys = CalloutKeys {
+            mode: CalloutMode::Config,
+            ..plain.keys
+        };
+        let token = server_request(&server, &keys.account, &user, |c| {
+            c.nats.connect_opts.pass = String::from("pw");
+        });
+        let handled = handle(&plain.runtime, &keys, token.as_bytes(), None, "r2", NOW);
+        assert_eq!(handled.audit.code, "internal");
+        assert!(response(&handled.payload.unwrap()).nats.jwt.is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::path::Path;
 use claims::{AccountClaims, KeyKind, KeyPair, SignerAuthority};
 use nkeys::XKey;
 
+use crate::callout::config::CalloutMode;
 use crate::config::ConfigError;
 use crate::keys::{load_account_seed, read_file, readable_by_others};
 
@@ -26,6 +27,8 @@ pub struct CalloutKeys {
     pub issuer_account: Option<String>,
     /// Opens requests and seals replies, when configured.
     pub xkey: Option<XKey>,
+    /// Operator mode (tenant keys sign users) or config mode (`issuer` signs them).
+    pub mode: CalloutMode,
 }
 
 impl std::fmt::Debug for CalloutKeys {
@@ -34,6 +37,7 @@ impl std::fmt::Debug for CalloutKeys {
             .field("account", &self.account)
             .field("issuer", &self.issuer.public_key())
             .field("xkey", &self.xkey.as_ref().map(XKey::public_key))
+            .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
 }
@@ -62,7 +66,54 @@ pub fn load_callout_keys(
         issuer,
         issuer_account,
         xkey,
+        mode: CalloutMode::Operator,
     })
+}
+
+/// Loads the keys of a config-mode callout: `issuer_path` holds the account seed whose
+/// public key is the server's `auth_callout.issuer`; requests name it as their subject,
+/// and it signs responses and users alike.
+///
+/// # Errors
+/// [`ConfigError`] for unreadable or wrong-kind seeds.
+pub fn load_config_mode_keys(
+    issuer_path: &Path,
+    xkey_path: Option<&Path>,
+) -> Result<CalloutKeys, ConfigError> {
+    let issuer = load_account_seed(issuer_path)?;
+    let xkey = xkey_path.map(load_xkey).transpose()?;
+    Ok(CalloutKeys {
+        account: issuer.public_key(),
+        issuer,
+        issuer_account: None,
+        xkey,
+        mode: CalloutMode::Config,
+    })
+}
+
+/// Config mode places a user by the account name in its audience: every tenant the
+/// callout may place users in must name its account.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the tenants without `identity.callout.config_account`.
+pub fn check_config_accounts(policy: &policy::Policy) -> Result<(), ConfigError> {
+    let missing: Vec<&str> = policy
+        .tenants()
+        .iter()
+        .filter(|t| {
+            let callout = &t.config().identity.callout;
+            callout.enabled && callout.config_account.is_none()
+        })
+        .map(|t| t.name())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(format!(
+            "--callout-mode config places users by account name: set identity.callout.config_account for tenant(s) {}",
+            missing.join(", ")
+        )))
+    }
 }
 
 /// Reads a curve seed (`SX…`).
@@ -211,5 +262,36 @@ mod tests {
         assert!(load_callout_keys(&issuer, Some(&issuer), &account, None).is_err());
         assert!(is_xkey(&xkey.public_key()));
         assert!(!is_xkey(&account));
+    }
+
+    #[test]
+    fn config_mode_keys_sign_as_the_issuer_and_every_callout_tenant_needs_a_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = KeyPair::new_account();
+        let path = write(dir.path(), "issuer.nk", &issuer.seed().unwrap());
+        let keys = load_config_mode_keys(&path, None).unwrap();
+        assert_eq!(keys.account, issuer.public_key());
+        assert!(keys.issuer_account.is_none());
+        assert_eq!(keys.mode, CalloutMode::Config);
+        let user = write(dir.path(), "user.nk", &KeyPair::new_user().seed().unwrap());
+        assert!(load_config_mode_keys(&user, None).is_err());
+
+        let policy = |extra: &str| {
+            policy::Policy::from_toml_str(&format!(
+                "version = 1\n[[tenants]]\nname = \"acme\"\naccount = \"{}\"\n\
+                 namespace = \"tenant.acme\"\nsigning_key.path = \"k\"\n\
+                 identity.callout = {{ enabled = true{extra} }}\n\
+                 permissions.pub.allow = [\"tenant.acme.>\"]\n\
+                 permissions.sub.allow = [\"_INBOX.>\"]\n",
+                KeyPair::new_account().public_key()
+            ))
+            .unwrap()
+        };
+        let err = check_config_accounts(&policy("")).unwrap_err().to_string();
+        assert!(
+            err.contains("acme") && err.contains("config_account"),
+            "{err}"
+        );
+        assert!(check_config_accounts(&policy(", config_account = \"ACME\"")).is_ok());
     }
 }

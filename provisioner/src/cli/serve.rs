@@ -44,6 +44,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
         },
         None => String::new(),
     };
+    if let Some(path) = &config.nkey {
+        if let Err(err) = read_user_seed(path) {
+            return Ok(bad_config(&err));
+        }
+    }
     let operator_key = match &config.revocation {
         Some(files) => match load_revocation_files(files) {
             Ok(key) => Some(key),
@@ -88,9 +93,10 @@ async fn connect(
     config: &ServeConfig,
     readiness: &Arc<Readiness>,
 ) -> anyhow::Result<async_nats::Client> {
-    let mut options = match &config.creds {
-        Some(path) => async_nats::ConnectOptions::with_credentials_file(path).await?,
-        None => async_nats::ConnectOptions::new(),
+    let mut options = match (&config.creds, &config.nkey) {
+        (Some(path), _) => async_nats::ConnectOptions::with_credentials_file(path).await?,
+        (None, Some(path)) => async_nats::ConnectOptions::with_nkey(read_user_seed(path)?),
+        (None, None) => async_nats::ConnectOptions::new(),
     };
     if let Some(ca) = &config.tls_ca {
         options = options.add_root_certificates(ca.clone()).require_tls(true);
@@ -122,6 +128,22 @@ async fn connect(
         .map_err(|e| anyhow::anyhow!("connecting to `{}`: {e}", config.nats_url))?;
     readiness.connected.store(true, Ordering::Relaxed);
     Ok(client)
+}
+
+/// Reads a user seed (`SU…`) to connect with; the error names the file, never the seed.
+fn read_user_seed(path: &Path) -> anyhow::Result<String> {
+    let text = read_file(path)?;
+    if readable_by_others(path) {
+        tracing::warn!(path = %path.display(), "seed file is readable by others; chmod 600 it");
+    }
+    let seed = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("SU"))
+        .unwrap_or_else(|| text.trim());
+    claims::keypair_from_seed(seed, KeyKind::User, "nkey")
+        .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?;
+    Ok(seed.to_owned())
 }
 
 /// Reads the operator signing key (an operator seed, `SO…`) and checks the system
@@ -332,7 +354,11 @@ fn reload(config: &ServeConfig, ctx: &Context) {
         .policy
         .as_deref()
         .unwrap_or(Path::new("(seed flags)"));
-    match load_runtime(config) {
+    let checked = load_runtime(config).and_then(|runtime| {
+        crate::callout::config::check_policy(config, &runtime.policy)?;
+        Ok(runtime)
+    });
+    match checked {
         Ok(runtime) => {
             let tenants = runtime.policy.tenants().len();
             ctx.replace_runtime(runtime);

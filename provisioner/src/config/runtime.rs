@@ -61,8 +61,21 @@ pub fn load_runtime(config: &ServeConfig) -> Result<Runtime, ConfigError> {
         }
         None => (seed_policy(config, &accounts)?, PathBuf::new()),
     };
+    let config_mode = config
+        .callout
+        .as_ref()
+        .is_some_and(|c| c.mode == crate::callout::config::CalloutMode::Config);
     let mut signers = HashMap::new();
     for tenant in policy.tenants() {
+        if config_mode && !accounts.contains_key(tenant.account()) {
+            // A config-mode server has no account JWTs: the callout issuer signs these
+            // tenants' users, and credential requests for them are refused.
+            tracing::info!(
+                tenant = tenant.name(),
+                "no account JWT: the tenant's users come through the config-mode callout only"
+            );
+            continue;
+        }
         let account = accounts.get(tenant.account()).ok_or_else(|| {
             ConfigError::Invalid(format!(
                 "no account JWT for tenant `{}` (account `{}`): give it with --acc or --nsc-store",

@@ -2,9 +2,9 @@
 //! and password (or a token) connect through `provisioner serve`'s callout and get exactly
 //! the policy's permissions in their tenant's account; wrong secrets are refused; the
 //! provisioner's own user bypasses the callout; with an xkey, requests are opened and
-//! responses sealed. (A tampered sealed request gets no answer: clients cannot publish on
-//! `$SYS.REQ.USER.AUTH`, so `provisioner::callout::request`'s unit tests cover it.)
+//! responses sealed. Config mode, and a tampered sealed request, are in `config_mode`.
 
+mod config_mode;
 mod estate;
 mod nsc_setup;
 mod oidc;
