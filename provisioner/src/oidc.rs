@@ -8,21 +8,24 @@
 //! tenant must accept it. The outcome is a [`VerifiedCredential`] with the token's name,
 //! tags and `exp`, which the policy turns into a user that never outlives the token.
 //!
-//! Layout: `jwks` (reading a JWKS file into verification keys), `token` (one token against
-//! one tenant). JWKS files are read at start and on SIGHUP; fetching a JWKS URL is not
-//! supported (a sidecar or cron job keeps the file fresh). Tokens never appear in logs or
-//! errors.
+//! Layout: `jwks` (a JWKS into verification keys), `remote` (JWKS URLs, fetched and kept
+//! fresh in the background), `token` (one token against one tenant). JWKS files are read
+//! at start and on SIGHUP. Tokens never appear in logs or errors.
 
 pub mod jwks;
+pub mod remote;
 pub mod token;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
 
 use policy::schema::OidcConfig;
 use policy::{CredentialKind, VerifiedCredential};
 use serde_json::{Map, Value};
 
 use crate::oidc::jwks::KeyRing;
+use crate::oidc::remote::{JwksCache, RemoteKeys};
 
 /// The largest ID token accepted.
 pub const MAX_ID_TOKEN_BYTES: usize = 64 * 1024;
@@ -81,7 +84,25 @@ pub enum OidcError {
 struct TenantVerifier {
     tenant: String,
     config: OidcConfig,
-    keys: KeyRing,
+    keys: KeySource,
+}
+
+/// Where a tenant's keys come from.
+#[derive(Debug)]
+enum KeySource {
+    /// `jwks_file`, read at load.
+    File(Arc<KeyRing>),
+    /// `jwks_url`, kept fresh by the refresher.
+    Url(Arc<RemoteKeys>),
+}
+
+impl KeySource {
+    fn current(&self) -> Arc<KeyRing> {
+        match self {
+            KeySource::File(ring) => Arc::clone(ring),
+            KeySource::Url(remote) => remote.current(),
+        }
+    }
 }
 
 /// The ID token verifiers of every tenant with `identity.oidc`.
@@ -91,22 +112,33 @@ pub struct OidcVerifiers {
 }
 
 impl OidcVerifiers {
-    /// Loads the JWKS of every tenant with `identity.oidc`; relative paths are relative to
-    /// `base` (the policy file's folder).
+    /// Loads the JWKS of every tenant with `identity.oidc`: files now (relative paths are
+    /// relative to `base`, the policy file's folder), URLs through `remote`, which fetches
+    /// them in the background.
     ///
     /// # Errors
     /// [`OidcError::Jwks`] for a JWKS file that cannot be read or holds no usable key.
-    pub fn load(policy: &policy::Policy, base: &Path) -> Result<Self, OidcError> {
+    pub fn load(
+        policy: &policy::Policy,
+        base: &Path,
+        remote: &JwksCache,
+    ) -> Result<Self, OidcError> {
         let mut tenants = Vec::new();
         for tenant in policy.tenants() {
             let Some(config) = &tenant.config().identity.oidc else {
                 continue;
             };
-            let keys =
-                KeyRing::load(&base.join(&config.jwks_file)).map_err(|reason| OidcError::Jwks {
-                    tenant: tenant.name().to_owned(),
-                    reason,
+            let keys = if config.jwks_url.is_empty() {
+                let ring = KeyRing::load(&base.join(&config.jwks_file)).map_err(|reason| {
+                    OidcError::Jwks {
+                        tenant: tenant.name().to_owned(),
+                        reason,
+                    }
                 })?;
+                KeySource::File(Arc::new(ring))
+            } else {
+                KeySource::Url(remote.keys(&config.jwks_url))
+            };
             tenants.push(TenantVerifier {
                 tenant: tenant.name().to_owned(),
                 config: config.clone(),
@@ -138,9 +170,16 @@ impl OidcVerifiers {
         let mut error = OidcError::UnknownIssuer;
         let mut accepted = Vec::new();
         for tenant in self.tenants.iter().filter(|t| t.config.issuer == issuer) {
-            match token::verify(token, &tenant.tenant, &tenant.config, &tenant.keys, now) {
+            let keys = tenant.keys.current();
+            match token::verify(token, &tenant.tenant, &tenant.config, &keys, now) {
                 Ok(verified) => accepted.push((tenant, verified)),
-                Err(err) => error = err,
+                Err(err) => {
+                    if let (OidcError::UnknownKey, KeySource::Url(remote)) = (&err, &tenant.keys) {
+                        // The issuer may have rotated: look again, for the next attempt.
+                        remote.want_refresh(Instant::now());
+                    }
+                    error = err;
+                }
             }
         }
         let mut accepted = accepted.into_iter();
@@ -234,7 +273,8 @@ pub(crate) mod tests {
              permissions.sub.allow = [\"tenant.acme.x\"]\n"
         ))
         .unwrap();
-        let v = OidcVerifiers::load(&policy, dir.path()).unwrap();
+        let (cache, _refresher) = JwksCache::new();
+        let v = OidcVerifiers::load(&policy, dir.path(), &cache).unwrap();
         (dir, v)
     }
 

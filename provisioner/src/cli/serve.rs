@@ -19,6 +19,7 @@ use crate::exit::Outcome;
 use crate::handler::Context;
 use crate::keys::{read_file, readable_by_others};
 use crate::nonce::NonceGuard;
+use crate::oidc::remote::{JwksCache, JwksRefresher};
 use crate::registry::revoke::Revoker;
 use crate::registry::Registry;
 use crate::service::{self, ServiceSettings};
@@ -33,7 +34,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
         Ok(config) => config,
         Err(err) => return Ok(bad_config(&err)),
     };
-    let runtime = match load_runtime(&config) {
+    let (jwks, jwks_refresher) = JwksCache::new();
+    let runtime = match load_runtime(&config, &jwks) {
         Ok(runtime) => runtime,
         Err(err) => return Ok(bad_config(&err)),
     };
@@ -68,8 +70,18 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(config, runtime, own, operator_key, callout))?;
+    let jwks = Jwks {
+        cache: jwks,
+        refresher: jwks_refresher,
+    };
+    rt.block_on(serve(config, runtime, own, operator_key, callout, jwks))?;
     Ok(Outcome::Ok)
+}
+
+/// The JWKS URL cache (shared with reloads) and its refresher (run once serving).
+struct Jwks {
+    cache: Arc<JwksCache>,
+    refresher: JwksRefresher,
 }
 
 fn bad_config(err: &dyn std::fmt::Display) -> Outcome {
@@ -270,7 +282,9 @@ async fn serve(
     own: String,
     operator_key: Option<KeyPair>,
     callout: Option<crate::callout::keys::CalloutKeys>,
+    jwks: Jwks,
 ) -> anyhow::Result<()> {
+    tokio::spawn(jwks.refresher.run());
     let readiness = Arc::new(Readiness::default());
     readiness.policy_loaded.store(true, Ordering::Relaxed);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -299,7 +313,7 @@ async fn serve(
         registry,
         revoker,
     });
-    spawn_signal_handlers(config.clone(), Arc::clone(&ctx), stop_tx)?;
+    spawn_signal_handlers(config.clone(), Arc::clone(&ctx), jwks.cache, stop_tx)?;
     let settings = ServiceSettings {
         name: config.service_name.clone(),
         subject: config.subject.clone(),
@@ -330,6 +344,7 @@ async fn serve(
 fn spawn_signal_handlers(
     config: ServeConfig,
     ctx: Arc<Context>,
+    jwks: Arc<JwksCache>,
     stop: watch::Sender<bool>,
 ) -> anyhow::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
@@ -341,7 +356,7 @@ fn spawn_signal_handlers(
             tokio::select! {
                 _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); let _ = stop.send(true); break; }
                 _ = int.recv() => { tracing::info!("SIGINT: shutting down"); let _ = stop.send(true); break; }
-                _ = hup.recv() => reload(&config, &ctx),
+                _ = hup.recv() => reload(&config, &ctx, &jwks),
             }
         }
     });
@@ -349,12 +364,12 @@ fn spawn_signal_handlers(
 }
 
 /// Reloads the policy and keys; on any error the running policy stays.
-fn reload(config: &ServeConfig, ctx: &Context) {
+fn reload(config: &ServeConfig, ctx: &Context, jwks: &JwksCache) {
     let source = config
         .policy
         .as_deref()
         .unwrap_or(Path::new("(seed flags)"));
-    let checked = load_runtime(config).and_then(|runtime| {
+    let checked = load_runtime(config, jwks).and_then(|runtime| {
         crate::callout::config::check_policy(config, &runtime.policy)?;
         Ok(runtime)
     });

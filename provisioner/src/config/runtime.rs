@@ -41,11 +41,15 @@ impl Runtime {
     }
 }
 
-/// Loads the policy, account JWTs and signing keys named by `config`.
+/// Loads the policy, account JWTs and signing keys named by `config`; JWKS URLs join
+/// `jwks`, which outlives reloads.
 ///
 /// # Errors
 /// [`ConfigError`] naming the first file or key that is refused, or every policy problem.
-pub fn load_runtime(config: &ServeConfig) -> Result<Runtime, ConfigError> {
+pub fn load_runtime(
+    config: &ServeConfig,
+    jwks: &crate::oidc::remote::JwksCache,
+) -> Result<Runtime, ConfigError> {
     let accounts = load_accounts(config)?;
     let (policy, key_base) = match &config.policy {
         Some(path) => {
@@ -125,7 +129,7 @@ pub fn load_runtime(config: &ServeConfig) -> Result<Runtime, ConfigError> {
     }
     let callout = crate::callout::credentials::CalloutCredentials::load(&policy, &key_base)
         .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-    let oidc = crate::oidc::OidcVerifiers::load(&policy, &key_base)
+    let oidc = crate::oidc::OidcVerifiers::load(&policy, &key_base, jwks)
         .map_err(|e| ConfigError::Invalid(e.to_string()))?;
     Ok(Runtime {
         policy,

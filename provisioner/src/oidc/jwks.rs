@@ -1,4 +1,4 @@
-//! A tenant's JSON Web Key Set, read from the file its `identity.oidc.jwks_file` names:
+//! A tenant's JSON Web Key Set, from the file its `identity.oidc.jwks_file` names or its URL:
 //! the public keys ID tokens may be signed with, each with the algorithms it may verify.
 //!
 //! Only asymmetric signature keys are kept: RSA (RS256/384/512, PS256/384/512), EC P-256
@@ -6,7 +6,7 @@
 //! symmetric (`oct`) keys, encryption keys (`use: enc`) and unknown key types are skipped
 //! with a warning, so an HMAC token can never verify against a public key.
 //!
-//! Not here: fetching a JWKS URL (keep the file fresh from outside, then SIGHUP).
+//! Not here: fetching a JWKS URL (`remote`).
 
 use std::path::Path;
 

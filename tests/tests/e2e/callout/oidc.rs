@@ -2,7 +2,8 @@
 //! connects through the callout (as the CONNECT token or the password) and gets the
 //! policy's permissions; an expired token, a wrong audience or a key missing from the JWKS
 //! is refused; the minted user never outlives the token; and the request flow's `id_token`
-//! mints the same way. The test makes its own Ed25519 key and JWKS.
+//! mints the same way. A JWKS URL is fetched, and a key the issuer rotates in is picked
+//! up. The tests make their own Ed25519 keys and JWKS (a file, or served over loopback).
 
 use std::time::Duration;
 
@@ -195,4 +196,104 @@ async fn the_minted_user_never_outlives_the_id_token() {
     );
     let creds = claims::parse_creds(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(claims::UserClaims::decode(&creds.jwt).unwrap().exp, exp);
+}
+
+/// A JWKS served over loopback HTTP whose keys the test can change.
+struct JwksServer {
+    url: String,
+    keys: std::sync::Arc<std::sync::Mutex<String>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl JwksServer {
+    async fn start(issuers: &[&Issuer]) -> Self {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        let keys = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (served, counter) = (keys.clone(), fetches.clone());
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let body = served.lock().unwrap().clone();
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        let server = JwksServer { url, keys, fetches };
+        server.serve(issuers);
+        server
+    }
+
+    fn serve(&self, issuers: &[&Issuer]) {
+        let set = json!({"keys": issuers.iter().map(|i| i.jwk.clone()).collect::<Vec<_>>()});
+        *self.keys.lock().unwrap() = set.to_string();
+    }
+}
+
+// Multi-threaded: the JWKS server must answer while the test waits for the process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_from_a_jwks_url_verify_and_a_rotated_key_is_picked_up() {
+    let first = Issuer::new("key-1");
+    let jwks = JwksServer::start(&[&first]).await;
+    let estate = CalloutEstate::start(Options {
+        acme_identity: format!(
+            "identity.oidc = {{ issuer = \"{ISSUER}\", audience = \"{AUDIENCE}\", \
+             jwks_url = \"{}\" }}",
+            jwks.url
+        ),
+        ..Options::default()
+    });
+    let mut provisioner = estate.start_provisioner("p");
+    provisioner
+        .wait_for_output("JWKS fetched", Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(jwks.fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let url = estate.url();
+    let later = unix_now() + 600;
+    let connect = |token: String| {
+        let url = url.clone();
+        async move { connect_with_options(&url, ConnectOptions::with_token(token)).await }
+    };
+    connect(first.token("gina", AUDIENCE, later)).await.unwrap();
+
+    // The issuer rotates in key-2. The first token signed with it finds the cached set
+    // without it and asks for a refresh; a retry, as clients do, gets in.
+    let second = Issuer::new("key-2");
+    jwks.serve(&[&first, &second]);
+    let token = second.token("gina", AUDIENCE, later);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match connect(token.clone()).await {
+            Ok(_) => break,
+            Err(err) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "key-2 never accepted: {err}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Fetched once at start, and again because of the unknown key.
+    assert!(jwks.fetches.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+
+    // A key the issuer never published stays refused.
+    let stranger = Issuer::new("key-3").token("gina", AUDIENCE, later);
+    assert!(connect(stranger).await.is_err());
+    let out = provisioner.output();
+    assert!(!out.contains(&token), "tokens are never logged");
 }
