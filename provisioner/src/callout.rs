@@ -25,6 +25,7 @@ pub mod config;
 pub mod credentials;
 pub mod handle;
 pub mod identify;
+pub mod invite;
 pub mod keys;
 pub mod request;
 pub mod respond;

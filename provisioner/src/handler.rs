@@ -2,11 +2,7 @@
 //! record → reply (design §3). IO here is limited to the nonce guard and the registry;
 //! publishing the reply and the audit event is the service's job.
 //!
-//! With a registry, the facts `evaluate` reads come from it, and an Allow is minted and
-//! then reserved and recorded with compare-and-set (`registry::reserve`); when the
-//! registry moved on since it was read, the request is read and decided again, a bounded
-//! number of times, so that of two replicas racing for the same name, invite use or last
-//! quota slot, exactly one wins and the other gets the decision the new state gives.
+//! With a registry, deciding, minting and recording happen in `issue`.
 
 use std::sync::Arc;
 
@@ -16,16 +12,13 @@ use policy::{Decision, Identity};
 use crate::audit::AuditEvent;
 use crate::config::runtime::Runtime;
 use crate::identify::identify_caller;
+use crate::issue::{issue_with_registry, Ask, SignWith};
 use crate::mint::mint_user;
 use crate::nonce::{NonceGuard, NonceOutcome};
 use crate::parse::{parse_request, ParsedRequest};
 use crate::proof::{verify_proof, ProofError};
-use crate::registry::entry::Issuance;
-use crate::registry::invite::{is_token_shaped, token_id, InviteEntry, InviteState};
-use crate::registry::kv::Versioned;
-use crate::registry::reserve::{requester, Asking, ReserveError};
 use crate::registry::revoke::Revoker;
-use crate::registry::{Registry, MAX_ATTEMPTS};
+use crate::registry::Registry;
 use crate::rejection::{Rejection, Status};
 use crate::reply::{granted, granted_legacy, refused, Reply};
 use crate::wire::{CredentialReply, CredentialRequest};
@@ -168,6 +161,7 @@ async fn decide_and_mint(
                 token,
                 request_id,
                 now,
+                sign_with: SignWith::TenantKey,
             };
             issue_with_registry(registry, &runtime, ask, audit).await?
         }
@@ -193,7 +187,10 @@ async fn decide_and_mint(
 }
 
 /// The Allow of `decision`, or the rejection its Deny maps to.
-fn allowed(decision: Decision, audit: &mut AuditEvent) -> Result<policy::Allow, Rejection> {
+pub(crate) fn allowed(
+    decision: Decision,
+    audit: &mut AuditEvent,
+) -> Result<policy::Allow, Rejection> {
     audit.rule = decision
         .explanation()
         .last()
@@ -219,7 +216,7 @@ pub fn deny_rejection(deny: policy::Deny) -> Rejection {
     Rejection::new(status, deny.code.as_str(), deny.reason)
 }
 
-fn mint_for(
+pub(crate) fn mint_for(
     runtime: &Runtime,
     allow: &policy::Allow,
     now: i64,
@@ -239,165 +236,6 @@ fn mint_for(
         )
     })?;
     mint_user(allow, signer, now)
-}
-
-/// A request on its way through the registry.
-struct Ask<'a> {
-    request: policy::Request,
-    identity: &'a Identity,
-    token: Option<String>,
-    request_id: &'a str,
-    now: i64,
-}
-
-/// The refusal of a token that is unknown, expired, revoked or used up (one code for all,
-/// so that the reply tells a guesser nothing).
-fn invite_invalid() -> Rejection {
-    Rejection::denied(
-        "invite_invalid",
-        "the invite is unknown, expired, revoked or used up",
-    )
-}
-
-/// Reads the invite a token names and checks it can vouch for `request`.
-async fn read_invite(
-    registry: &Registry,
-    token: &str,
-    request: &policy::Request,
-    now: i64,
-) -> Result<(String, Versioned<InviteEntry>), Rejection> {
-    if !is_token_shaped(token) {
-        return Err(invite_invalid());
-    }
-    let id = token_id(token);
-    let invite = registry.invite(&id).await.map_err(|err| {
-        tracing::error!(error = %err, "reading an invite failed");
-        Rejection::internal()
-    })?;
-    match invite {
-        Some(invite)
-            if invite.value.state(&request.public_key, &request.name, now)
-                != InviteState::Spent =>
-        {
-            Ok((id, invite))
-        }
-        _ => Err(invite_invalid()),
-    }
-}
-
-/// Decides, mints, reserves and records with the registry; see the module docs.
-async fn issue_with_registry(
-    registry: &Registry,
-    runtime: &Runtime,
-    ask: Ask<'_>,
-    audit: &mut AuditEvent,
-) -> Result<(policy::Allow, crate::mint::Minted), Rejection> {
-    let Ask {
-        mut request,
-        identity,
-        token,
-        request_id,
-        now,
-    } = ask;
-    let failed = |err: &dyn std::fmt::Display| {
-        tracing::error!(error = %err, "registry unavailable");
-        Rejection::internal()
-    };
-    let mut invite = match &token {
-        Some(token) => Some(read_invite(registry, token, &request, now).await?),
-        None => None,
-    };
-    request.invite = invite.as_ref().map(|(_, i)| i.value.grant());
-    let tenant = runtime
-        .policy
-        .resolve_tenant(&request, identity)
-        .map_err(deny_rejection)?;
-    audit.tenant = Some(tenant.name().to_owned());
-    audit.account = Some(tenant.account().to_owned());
-    let invite_id = invite.as_ref().map(|(id, _)| id.clone());
-    let who = requester(
-        identity.caller_user.as_deref(),
-        invite_id.as_deref(),
-        &request.public_key,
-    )
-    .to_owned();
-    for attempt in 0..MAX_ATTEMPTS {
-        if attempt > 0 {
-            audit.rule = None;
-            tokio::time::sleep(backoff(attempt)).await;
-            if let Some(token) = &token {
-                let fresh = read_invite(registry, token, &request, now).await?;
-                invite = Some(fresh);
-            }
-        }
-        let asking = Asking {
-            name: &request.name,
-            public_key: &request.public_key,
-            requester: &who,
-            legacy: request.legacy,
-        };
-        let snapshot = registry
-            .snapshot(tenant, &asking, invite.clone(), now)
-            .await
-            .map_err(|e| failed(&e))?;
-        if snapshot.entry().is_some_and(|e| e.revoked) {
-            return Err(Rejection::denied(
-                "name_revoked",
-                format!(
-                    "name `{}` was revoked; it is not issued again",
-                    request.name
-                ),
-            ));
-        }
-        request.facts = snapshot.facts;
-        let decision = policy::evaluate(&runtime.policy, &request, identity, now);
-        let allow = allowed(decision, audit)?;
-        let minted = mint_for(runtime, &allow, now, audit)?;
-        let issuer = runtime
-            .signer(&allow.account)
-            .map(|s| s.key.public_key())
-            .unwrap_or_default();
-        let issuance = Issuance {
-            tenant: allow.tenant.clone(),
-            name: allow.name.clone(),
-            public_key: allow.user_public_key.clone(),
-            account: allow.account.clone(),
-            jti: minted.jti.clone(),
-            iat: now,
-            exp: allow.expires_at,
-            issuer,
-            request_id: request_id.to_owned(),
-        };
-        match registry.reserve(&snapshot, &issuance, now).await {
-            Ok(()) => return Ok((allow, minted)),
-            Err(ReserveError::Conflict) => {
-                tracing::debug!(attempt, "registry moved on; deciding again");
-            }
-            Err(ReserveError::QuotaExceeded) => {
-                return Err(Rejection::new(
-                    Status::TooMany,
-                    policy::DenyCode::QuotaExceeded.as_str(),
-                    "the tenant has as many active users as it may",
-                ))
-            }
-            Err(ReserveError::Registry(err)) => return Err(failed(&err)),
-        }
-    }
-    Err(Rejection::new(
-        Status::Unavailable,
-        "registry_contended",
-        "too many concurrent changes to the same registry entries; retry",
-    ))
-}
-
-/// A short, jittered pause before deciding again, growing with the attempt.
-fn backoff(attempt: u32) -> std::time::Duration {
-    let jitter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
-        % 1_000;
-    std::time::Duration::from_micros(u64::from(attempt.min(8)) * 500 + u64::from(jitter))
 }
 
 /// The checks only the edge can do for a JSON request: key kind, proof, nonce, token.

@@ -6,8 +6,9 @@
 //! - `identify`: the caller from the server-set `Nats-Request-Info` header; `proof` checks
 //!   possession of the requested key and `nonce` guards against replays;
 //! - decide: the `policy` crate's `evaluate`, on facts from the `registry` when one runs;
-//! - reserve and record: the `registry` (JetStream KV, compare-and-set) holds names,
-//!   quotas, invites and rate counters across replicas;
+//! - reserve and record: `issue` decides, mints and records through the `registry`
+//!   (JetStream KV, compare-and-set), which holds names, quotas, invites and rate
+//!   counters across replicas;
 //! - `mint`: the user JWT from the decision, signed with the tenant's key (`keys`);
 //! - `audit`: one event and one log line per decision;
 //! - `reply`: the JSON reply, or an error reply with the NATS micro error headers
@@ -32,6 +33,7 @@ pub mod display;
 pub mod exit;
 pub mod handler;
 pub mod identify;
+pub mod issue;
 pub mod keys;
 pub mod logging;
 pub mod metrics;

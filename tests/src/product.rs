@@ -41,6 +41,20 @@ impl ProductEstate {
         resolver: ResolverKind,
         jetstream: bool,
     ) -> anyhow::Result<Self> {
+        Self::start_with(tenants, resolver, jetstream, false)
+    }
+
+    /// As [`ProductEstate::start`], wired for the auth callout (`init --callout`) when
+    /// `callout` is set.
+    ///
+    /// # Errors
+    /// When `init` or the server fails.
+    pub fn start_with(
+        tenants: &[&str],
+        resolver: ResolverKind,
+        jetstream: bool,
+        callout: bool,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let options = InitOptions {
             dir: dir.path().join("estate"),
@@ -54,7 +68,7 @@ impl ProductEstate {
                 jetstream,
             },
             force: false,
-            callout: false,
+            callout,
         };
         let written = nsc_setup::init(&options)?;
         let config = std::fs::read_to_string(written.dir.join("server.conf"))?;

@@ -4,18 +4,21 @@
 //! credential requests; the server has already verified that the client holds the
 //! `user_nkey`'s seed, so the request counts as proven.
 //!
-//! No IO: the service publishes the payload and the audit event.
+//! IO only for an invite, redeemed through the registry (`invite`); the service publishes
+//! the payload and the audit event.
 
 use policy::{Decision, Identity};
 
 use crate::audit::AuditEvent;
 use crate::callout::config::CalloutMode;
-use crate::callout::identify::{identify, presented};
+use crate::callout::identify::{identify, presented, Presented};
+use crate::callout::invite::redeem;
 use crate::callout::keys::CalloutKeys;
 use crate::callout::request::open_request;
 use crate::callout::respond::{response, Answer};
 use crate::config::runtime::Runtime;
-use crate::mint::{mint_placed_user, mint_user};
+use crate::issue::{mint_as, SignWith};
+use crate::registry::Registry;
 
 /// A handled callout: the response to publish (none for a request that failed its
 /// checks: the client then times out) and the audit event.
@@ -27,8 +30,9 @@ pub struct CalloutHandled {
 }
 
 /// Handles one callout request.
-pub fn handle(
+pub async fn handle(
     runtime: &Runtime,
+    registry: Option<&Registry>,
     keys: &CalloutKeys,
     payload: &[u8],
     header_xkey: Option<&str>,
@@ -51,7 +55,24 @@ pub fn handle(
     };
     audit.user_public_key = Some(request.user_nkey().to_owned());
     let mut reason = String::new();
-    let granted = decide(runtime, keys, &request.claims, now, &mut audit, &mut reason);
+    let claims = &request.claims;
+    let granted = match (presented(&claims.nats.connect_opts), registry) {
+        (Presented::Invite { name, token }, Some(registry)) => {
+            let asked = (claims.nats.user_nkey.as_str(), name, token);
+            match redeem(runtime, registry, keys, asked, request_id, now, &mut audit).await {
+                Ok(jwt) => {
+                    audit.settle(None);
+                    Some(jwt)
+                }
+                Err(rejection) => {
+                    audit.settle(Some(&rejection));
+                    reason = format!("{}: {}", rejection.code, rejection.reason);
+                    None
+                }
+            }
+        }
+        _ => decide(runtime, keys, claims, now, &mut audit, &mut reason),
+    };
     let answer = match &granted {
         Some(jwt) => Answer::Granted(jwt),
         None => Answer::Refused(&reason),
@@ -112,26 +133,11 @@ fn decide(
         }
     };
     audit.account = Some(allow.account.clone());
-    let minted = match keys.mode {
-        CalloutMode::Operator => {
-            let Some(signer) = runtime.signer(&allow.account) else {
-                tracing::error!(account = %allow.account, "no signing key loaded for the tenant");
-                return refuse(audit, "error", "internal", 500, "internal error");
-            };
-            mint_user(&allow, signer, now)
-        }
-        CalloutMode::Config => {
-            let placement = runtime
-                .policy
-                .tenant_by_account(&allow.account)
-                .and_then(|t| t.config().identity.callout.config_account.clone());
-            let Some(placement) = placement else {
-                tracing::error!(account = %allow.account, "config mode: the tenant names no identity.callout.config_account");
-                return refuse(audit, "error", "internal", 500, "internal error");
-            };
-            mint_placed_user(&allow, &keys.issuer, &placement, now)
-        }
+    let sign_with = match keys.mode {
+        CalloutMode::Operator => SignWith::TenantKey,
+        CalloutMode::Config => SignWith::CalloutIssuer(&keys.issuer),
     };
+    let minted = mint_as(runtime, &allow, sign_with, now, audit);
     match minted {
         Ok(minted) => {
             audit.outcome = "allow";
@@ -221,15 +227,15 @@ mod tests {
         AuthorizationResponseClaims::decode(std::str::from_utf8(payload).unwrap()).unwrap()
     }
 
-    #[test]
-    fn the_right_password_mints_for_user_nkey_and_a_wrong_one_is_refused() {
+    #[tokio::test]
+    async fn the_right_password_mints_for_user_nkey_and_a_wrong_one_is_refused() {
         let s = setup(None);
         let server = KeyPair::new_server();
         let user = KeyPair::new_user().public_key();
         let token = server_request(&server, &s.keys.account, &user, |c| {
             c.nats.connect_opts.pass = String::from("pw");
         });
-        let handled = handle(&s.runtime, &s.keys, token.as_bytes(), None, "r1", NOW);
+        let handled = handle(&s.runtime, None, &s.keys, token.as_bytes(), None, "r1", NOW).await;
         assert_eq!(handled.audit.outcome, "allow");
         let back = response(&handled.payload.unwrap());
         assert_eq!(back.sub, user);
@@ -247,7 +253,7 @@ mod tests {
         let token = server_request(&server, &s.keys.account, &user, |c| {
             c.nats.connect_opts.pass = String::from("Tr0ub4dor");
         });
-        let handled = handle(&s.runtime, &s.keys, token.as_bytes(), None, "r2", NOW);
+        let handled = handle(&s.runtime, None, &s.keys, token.as_bytes(), None, "r2", NOW).await;
         assert_eq!(handled.audit.code, "credentials_invalid");
         let back = response(&handled.payload.unwrap());
         assert!(back.nats.jwt.is_empty());
@@ -255,8 +261,8 @@ mod tests {
         assert!(!back.nats.error.contains("Tr0ub4dor"));
     }
 
-    #[test]
-    fn config_mode_users_are_signed_by_the_issuer_and_placed_by_audience() {
+    #[tokio::test]
+    async fn config_mode_users_are_signed_by_the_issuer_and_placed_by_audience() {
         let mut s = setup_with(None, ", config_account = \"ACME\"");
         s.keys.mode = CalloutMode::Config;
         let server = KeyPair::new_server();
@@ -264,7 +270,7 @@ mod tests {
         let token = server_request(&server, &s.keys.account, &user, |c| {
             c.nats.connect_opts.pass = String::from("pw");
         });
-        let handled = handle(&s.runtime, &s.keys, token.as_bytes(), None, "r1", NOW);
+        let handled = handle(&s.runtime, None, &s.keys, token.as_bytes(), None, "r1", NOW).await;
         assert_eq!(handled.audit.outcome, "allow");
         let back = response(&handled.payload.unwrap());
         assert_eq!(back.iss, s.keys.account);
@@ -288,13 +294,22 @@ mod tests {
         let token = server_request(&server, &keys.account, &user, |c| {
             c.nats.connect_opts.pass = String::from("pw");
         });
-        let handled = handle(&plain.runtime, &keys, token.as_bytes(), None, "r2", NOW);
+        let handled = handle(
+            &plain.runtime,
+            None,
+            &keys,
+            token.as_bytes(),
+            None,
+            "r2",
+            NOW,
+        )
+        .await;
         assert_eq!(handled.audit.code, "internal");
         assert!(response(&handled.payload.unwrap()).nats.jwt.is_empty());
     }
 
-    #[test]
-    fn tampered_or_foreign_requests_get_no_answer() {
+    #[tokio::test]
+    async fn tampered_or_foreign_requests_get_no_answer() {
         let ours = XKey::new();
         let s = setup(Some(XKey::from_seed(&ours.seed().unwrap()).unwrap()));
         let server = KeyPair::new_server();
@@ -306,7 +321,7 @@ mod tests {
         });
         let mut sealed = theirs.seal(token.as_bytes(), &ours).unwrap();
         let header = theirs.public_key();
-        let handled = handle(&s.runtime, &s.keys, &sealed, Some(&header), "r1", NOW);
+        let handled = handle(&s.runtime, None, &s.keys, &sealed, Some(&header), "r1", NOW).await;
         let opened = theirs.open(&handled.payload.unwrap(), &ours).unwrap();
         assert_eq!(
             UserClaims::decode(&response(&opened).nats.jwt).unwrap().sub,
@@ -317,7 +332,7 @@ mod tests {
         if let Some(byte) = sealed.get_mut(middle) {
             *byte ^= 1;
         }
-        let handled = handle(&s.runtime, &s.keys, &sealed, Some(&header), "r2", NOW);
+        let handled = handle(&s.runtime, None, &s.keys, &sealed, Some(&header), "r2", NOW).await;
         assert!(handled.payload.is_none());
         assert_eq!(handled.audit.code, "callout_request_invalid");
 
@@ -326,12 +341,14 @@ mod tests {
         let token = server_request(&server, &other, &user, |_| {});
         let handled = handle(
             &plain.runtime,
+            None,
             &plain.keys,
             token.as_bytes(),
             None,
             "r3",
             NOW,
-        );
+        )
+        .await;
         assert!(handled.payload.is_none());
     }
 }

@@ -5,6 +5,8 @@
 //! - any other token is looked up in the tenants' callout credentials;
 //! - a password that looks like a JWT is an ID token too (the user name is then ignored:
 //!   some clients can send only a user and password);
+//! - a token or password shaped like an invite (`inv_…`) is an invite, redeemed through
+//!   the registry (the user name, if any, is the name asked for);
 //! - any other user and password is looked up in the callout credentials.
 //!
 //! The outcome says only which tenant, name and tags the credential stands for; the
@@ -15,6 +17,7 @@ use policy::{CredentialKind, VerifiedCredential};
 
 use crate::callout::credentials::{CalloutCredentials, Holder};
 use crate::oidc::OidcVerifiers;
+use crate::registry::invite::is_token_shaped;
 
 /// What the CONNECT carried.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,6 +33,14 @@ pub enum Presented<'a> {
     Token(&'a str),
     /// An OpenID Connect ID token.
     IdToken(&'a str),
+    /// An invite token, with the name asked for (the CONNECT user) when it came as a
+    /// password.
+    Invite {
+        /// The CONNECT user name, if the invite came as the password.
+        name: Option<&'a str>,
+        /// The invite token.
+        token: &'a str,
+    },
     /// No credential the callout understands (for example only an nkey).
     Nothing,
 }
@@ -40,6 +51,7 @@ impl std::fmt::Debug for Presented<'_> {
             Presented::Password { user, .. } => write!(f, "Password {{ user: {user:?} }}"),
             Presented::Token(_) => f.write_str("Token"),
             Presented::IdToken(_) => f.write_str("IdToken"),
+            Presented::Invite { name, .. } => write!(f, "Invite {{ name: {name:?} }}"),
             Presented::Nothing => f.write_str("Nothing"),
         }
     }
@@ -56,11 +68,23 @@ pub fn presented(opts: &ConnectOptions) -> Presented<'_> {
         if looks_like_jwt(&opts.auth_token) {
             return Presented::IdToken(&opts.auth_token);
         }
+        if is_token_shaped(&opts.auth_token) {
+            return Presented::Invite {
+                name: None,
+                token: &opts.auth_token,
+            };
+        }
         return Presented::Token(&opts.auth_token);
     }
     if !opts.pass.is_empty() {
         if looks_like_jwt(&opts.pass) {
             return Presented::IdToken(&opts.pass);
+        }
+        if is_token_shaped(&opts.pass) {
+            return Presented::Invite {
+                name: (!opts.user.is_empty()).then_some(opts.user.as_str()),
+                token: &opts.pass,
+            };
         }
         return Presented::Password {
             user: &opts.user,
@@ -127,6 +151,11 @@ pub fn identify(
             credential.via_callout = true;
             Ok(credential)
         }
+        // Redeemed through the registry by the caller; here only when none runs.
+        Presented::Invite { .. } => Err(Unidentified::new(
+            "invite_not_configured",
+            "invite tokens need the registry, which this provisioner does not run",
+        )),
     }
 }
 
@@ -161,6 +190,22 @@ mod tests {
         let o = opts("whoever", jwt, "");
         assert_eq!(presented(&o), Presented::IdToken(jwt));
         assert_eq!(presented(&opts("alice", "", "")), Presented::Nothing);
+        let invite = "inv_ABCDEFGHIJKLMNOP234567";
+        assert_eq!(
+            presented(&opts("ivy", invite, "")),
+            Presented::Invite {
+                name: Some("ivy"),
+                token: invite
+            }
+        );
+        assert_eq!(
+            presented(&opts("", "", invite)),
+            Presented::Invite {
+                name: None,
+                token: invite
+            }
+        );
+        assert!(!format!("{:?}", presented(&opts("ivy", invite, ""))).contains(invite));
         assert!(!looks_like_jwt("eyJ.."));
         assert!(!looks_like_jwt("abc.def.ghi"));
         assert!(!format!("{:?}", presented(&opts("alice", "pw", ""))).contains("pw"));
@@ -183,5 +228,11 @@ mod tests {
         assert_eq!(err.code, "credentials_invalid");
         let err = identify(Presented::IdToken("eyJ.a.b"), &creds, &oidc, 0).unwrap_err();
         assert_eq!(err.code, "id_token_invalid");
+        let invite = Presented::Invite {
+            name: None,
+            token: "inv_AAAA",
+        };
+        let err = identify(invite, &creds, &oidc, 0).unwrap_err();
+        assert_eq!(err.code, "invite_not_configured");
     }
 }

@@ -160,12 +160,14 @@ async fn answer(
     let runtime = ctx.runtime();
     let CalloutHandled { payload, audit } = handle(
         &runtime,
+        ctx.registry.as_ref(),
         keys,
         &message.payload,
         xkey.as_deref(),
         id,
         unix_now(),
-    );
+    )
+    .await;
     if let Some(payload) = payload {
         if let Err(err) = client.publish(reply, payload.into()).await {
             tracing::warn!(error = %err, "callout response failed to send");

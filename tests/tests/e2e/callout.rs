@@ -6,6 +6,7 @@
 
 mod config_mode;
 mod estate;
+mod invite;
 mod nsc_setup;
 mod oidc;
 
@@ -38,7 +39,7 @@ async fn assert_in_account(
 }
 
 /// The client may use its own subjects and nothing else.
-async fn assert_own_subjects_only(client: &mut WatchedClient, tenant: &str, name: &str) {
+pub(crate) async fn assert_own_subjects_only(client: &mut WatchedClient, tenant: &str, name: &str) {
     let own = format!("tenant.{tenant}.{name}.inbox");
     let mut sub = client.client.subscribe(own.clone()).await.unwrap();
     publish_until_received(&client.client, &mut sub, &own, b"hi")

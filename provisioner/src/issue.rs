@@ -1,0 +1,227 @@
+//! Issuance with the registry: decide with the facts it holds, mint, then reserve and
+//! record with compare-and-set (`registry::reserve`); when the registry moved on since it
+//! was read, read and decide again, a bounded number of times, so that of two replicas
+//! racing for the same name, invite use or last quota slot, exactly one wins and the
+//! other gets the decision the new state gives. Used by credential requests and by
+//! callout connections that present an invite.
+
+use claims::KeyPair;
+use policy::Identity;
+
+use crate::audit::AuditEvent;
+use crate::config::runtime::Runtime;
+use crate::handler::{allowed, deny_rejection, mint_for};
+use crate::mint::{mint_placed_user, Minted};
+use crate::registry::entry::Issuance;
+use crate::registry::invite::{is_token_shaped, token_id, InviteEntry, InviteState};
+use crate::registry::kv::Versioned;
+use crate::registry::reserve::{requester, Asking, ReserveError};
+use crate::registry::{Registry, MAX_ATTEMPTS};
+use crate::rejection::{Rejection, Status};
+
+/// A request on its way through the registry.
+pub struct Ask<'a> {
+    /// The request, facts still empty.
+    pub request: policy::Request,
+    /// Who is calling.
+    pub identity: &'a Identity,
+    /// An invite token, if one came.
+    pub token: Option<String>,
+    /// For the issuance record.
+    pub request_id: &'a str,
+    /// The time of the decision.
+    pub now: i64,
+    /// Which key signs the user.
+    pub sign_with: SignWith<'a>,
+}
+
+/// Which key signs an allowed user.
+#[derive(Clone, Copy)]
+pub enum SignWith<'a> {
+    /// The tenant's signing key (credential requests, operator-mode callout).
+    TenantKey,
+    /// The config-mode callout issuer, placing the user by the tenant's
+    /// `identity.callout.config_account`.
+    CalloutIssuer(&'a KeyPair),
+}
+
+/// Signs the user claims of `allow` as `sign_with` says.
+///
+/// # Errors
+/// The rejection when the key is missing or signing fails.
+pub fn mint_as(
+    runtime: &Runtime,
+    allow: &policy::Allow,
+    sign_with: SignWith<'_>,
+    now: i64,
+    audit: &mut AuditEvent,
+) -> Result<Minted, Rejection> {
+    match sign_with {
+        SignWith::TenantKey => mint_for(runtime, allow, now, audit),
+        SignWith::CalloutIssuer(issuer) => {
+            let placement = runtime
+                .policy
+                .tenant_by_account(&allow.account)
+                .and_then(|t| t.config().identity.callout.config_account.clone())
+                .ok_or_else(|| {
+                    tracing::error!(account = %allow.account, "config mode: the tenant names no identity.callout.config_account");
+                    Rejection::internal()
+                })?;
+            mint_placed_user(allow, issuer, &placement, now)
+        }
+    }
+}
+
+/// The refusal of a token that is unknown, expired, revoked or used up (one code for all,
+/// so that the reply tells a guesser nothing).
+pub fn invite_invalid() -> Rejection {
+    Rejection::denied(
+        "invite_invalid",
+        "the invite is unknown, expired, revoked or used up",
+    )
+}
+
+/// Reads the invite a token names and checks it can vouch for `request`.
+pub async fn read_invite(
+    registry: &Registry,
+    token: &str,
+    request: &policy::Request,
+    now: i64,
+) -> Result<(String, Versioned<InviteEntry>), Rejection> {
+    if !is_token_shaped(token) {
+        return Err(invite_invalid());
+    }
+    let id = token_id(token);
+    let invite = registry.invite(&id).await.map_err(|err| {
+        tracing::error!(error = %err, "reading an invite failed");
+        Rejection::internal()
+    })?;
+    match invite {
+        Some(invite)
+            if invite.value.state(&request.public_key, &request.name, now)
+                != InviteState::Spent =>
+        {
+            Ok((id, invite))
+        }
+        _ => Err(invite_invalid()),
+    }
+}
+
+/// Decides, mints, reserves and records with the registry; see the module docs.
+pub async fn issue_with_registry(
+    registry: &Registry,
+    runtime: &Runtime,
+    ask: Ask<'_>,
+    audit: &mut AuditEvent,
+) -> Result<(policy::Allow, Minted), Rejection> {
+    let Ask {
+        mut request,
+        identity,
+        token,
+        request_id,
+        now,
+        sign_with,
+    } = ask;
+    let failed = |err: &dyn std::fmt::Display| {
+        tracing::error!(error = %err, "registry unavailable");
+        Rejection::internal()
+    };
+    let mut invite = match &token {
+        Some(token) => Some(read_invite(registry, token, &request, now).await?),
+        None => None,
+    };
+    request.invite = invite.as_ref().map(|(_, i)| i.value.grant());
+    let tenant = runtime
+        .policy
+        .resolve_tenant(&request, identity)
+        .map_err(deny_rejection)?;
+    audit.tenant = Some(tenant.name().to_owned());
+    audit.account = Some(tenant.account().to_owned());
+    let invite_id = invite.as_ref().map(|(id, _)| id.clone());
+    let who = requester(
+        identity.caller_user.as_deref(),
+        invite_id.as_deref(),
+        &request.public_key,
+    )
+    .to_owned();
+    for attempt in 0..MAX_ATTEMPTS {
+        if attempt > 0 {
+            audit.rule = None;
+            tokio::time::sleep(backoff(attempt)).await;
+            if let Some(token) = &token {
+                let fresh = read_invite(registry, token, &request, now).await?;
+                invite = Some(fresh);
+            }
+        }
+        let asking = Asking {
+            name: &request.name,
+            public_key: &request.public_key,
+            requester: &who,
+            legacy: request.legacy,
+        };
+        let snapshot = registry
+            .snapshot(tenant, &asking, invite.clone(), now)
+            .await
+            .map_err(|e| failed(&e))?;
+        if snapshot.entry().is_some_and(|e| e.revoked) {
+            return Err(Rejection::denied(
+                "name_revoked",
+                format!(
+                    "name `{}` was revoked; it is not issued again",
+                    request.name
+                ),
+            ));
+        }
+        request.facts = snapshot.facts;
+        let decision = policy::evaluate(&runtime.policy, &request, identity, now);
+        let allow = allowed(decision, audit)?;
+        let minted = mint_as(runtime, &allow, sign_with, now, audit)?;
+        let issuer = match sign_with {
+            SignWith::TenantKey => runtime
+                .signer(&allow.account)
+                .map(|s| s.key.public_key())
+                .unwrap_or_default(),
+            SignWith::CalloutIssuer(key) => key.public_key(),
+        };
+        let issuance = Issuance {
+            tenant: allow.tenant.clone(),
+            name: allow.name.clone(),
+            public_key: allow.user_public_key.clone(),
+            account: allow.account.clone(),
+            jti: minted.jti.clone(),
+            iat: now,
+            exp: allow.expires_at,
+            issuer,
+            request_id: request_id.to_owned(),
+        };
+        match registry.reserve(&snapshot, &issuance, now).await {
+            Ok(()) => return Ok((allow, minted)),
+            Err(ReserveError::Conflict) => {
+                tracing::debug!(attempt, "registry moved on; deciding again");
+            }
+            Err(ReserveError::QuotaExceeded) => {
+                return Err(Rejection::new(
+                    Status::TooMany,
+                    policy::DenyCode::QuotaExceeded.as_str(),
+                    "the tenant has as many active users as it may",
+                ))
+            }
+            Err(ReserveError::Registry(err)) => return Err(failed(&err)),
+        }
+    }
+    Err(Rejection::new(
+        Status::Unavailable,
+        "registry_contended",
+        "too many concurrent changes to the same registry entries; retry",
+    ))
+}
+
+/// A short, jittered pause before deciding again, growing with the attempt.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+        % 1_000;
+    std::time::Duration::from_micros(u64::from(attempt.min(8)) * 500 + u64::from(jitter))
+}
