@@ -18,7 +18,10 @@ use integration_tests::{
 
 use estate::{CalloutEstate, Options, ACME_TOKEN, ALICE, BOB};
 
-async fn with_password(url: &str, (user, pass): (&str, &str)) -> anyhow::Result<WatchedClient> {
+pub(crate) async fn with_password(
+    url: &str,
+    (user, pass): (&str, &str),
+) -> anyhow::Result<WatchedClient> {
     let options = ConnectOptions::with_user_and_password(user.to_owned(), pass.to_owned());
     connect_with_options(url, options).await
 }

@@ -6,7 +6,6 @@
 //! is refused) while the next is answered. (Clients cannot publish on
 //! `$SYS.REQ.USER.AUTH` themselves: the server forbids it in both modes.)
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_nats::ConnectOptions;
@@ -16,8 +15,10 @@ use integration_tests::{
     TamperingProxy, WatchedClient,
 };
 use nkeys::XKey;
-use provisioner::callout::credentials::salted_sha256;
 use provisioner::callout::AUTH_CALLOUT_SUBJECT;
+
+use super::estate::{credentials_entry, write};
+use super::{assert_own_subjects_only, with_password};
 
 /// The CONNECT secrets the estate accepts.
 const ALICE: (&str, &str) = ("alice", "alice-config-mode-1");
@@ -30,23 +31,6 @@ const GLOBEX_OBSERVER: (&str, &str) = ("globex-observer", "observer-pass-2");
 struct ConfigModeEstate {
     dir: tempfile::TempDir,
     server: NatsServer,
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn entry(kind: &str, key: &str, secret: &str) -> String {
-    let salt = nuid::next().to_string();
-    let digest = data_encoding::HEXLOWER.encode(&salted_sha256(&salt, secret));
-    let field = if kind == "users" {
-        "password_sha256"
-    } else {
-        "token_sha256"
-    };
-    format!("[[{kind}]]\n{key}\nsalt = \"{salt}\"\n{field} = \"{digest}\"\n\n")
 }
 
 fn tenant(name: &str, account: &str, config_account: &str) -> String {
@@ -100,13 +84,13 @@ impl ConfigModeEstate {
             policy.push_str(&tenant(name, &account.public_key(), config_account));
         }
         write(d, "policy.toml", &policy);
-        let acme = entry("users", &format!("user = \"{}\"", ALICE.0), ALICE.1)
-            + &entry("tokens", "name = \"ci\"", CI_TOKEN);
+        let acme = credentials_entry("users", &format!("user = \"{}\"", ALICE.0), ALICE.1, "")
+            + &credentials_entry("tokens", "name = \"ci\"", CI_TOKEN, "");
         write(d, "acme-callout.toml", &acme);
         write(
             d,
             "globex-callout.toml",
-            &entry("users", &format!("user = \"{}\"", BOB.0), BOB.1),
+            &credentials_entry("users", &format!("user = \"{}\"", BOB.0), BOB.1, ""),
         );
         ConfigModeEstate { dir, server }
     }
@@ -159,11 +143,6 @@ impl ConfigModeEstate {
     }
 }
 
-async fn with_password(url: &str, (user, pass): (&str, &str)) -> anyhow::Result<WatchedClient> {
-    let options = ConnectOptions::with_user_and_password(user.to_owned(), pass.to_owned());
-    connect_with_options(url, options).await
-}
-
 /// `client` lives in the account of `observer`: the observer sees what it publishes.
 async fn assert_seen_by(url: &str, client: &WatchedClient, observer: (&str, &str), subject: &str) {
     let observer = with_password(url, observer).await.unwrap();
@@ -171,22 +150,6 @@ async fn assert_seen_by(url: &str, client: &WatchedClient, observer: (&str, &str
     publish_until_received(&client.client, &mut seen, subject, b"where am i")
         .await
         .unwrap();
-}
-
-async fn assert_own_subjects_only(client: &mut WatchedClient, tenant: &str, name: &str) {
-    let own = format!("tenant.{tenant}.{name}.inbox");
-    let mut sub = client.client.subscribe(own.clone()).await.unwrap();
-    publish_until_received(&client.client, &mut sub, &own, b"hi")
-        .await
-        .unwrap();
-    let other = format!("tenant.{tenant}.someone-else.inbox");
-    client
-        .client
-        .publish(other.clone(), "x".into())
-        .await
-        .unwrap();
-    client.client.flush().await.unwrap();
-    client.expect_permission_violation(&other).await.unwrap();
 }
 
 #[tokio::test]

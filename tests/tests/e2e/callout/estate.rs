@@ -49,13 +49,14 @@ pub struct CalloutEstate {
     pub xkey: Option<XKey>,
 }
 
-fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
 }
 
-fn credentials_entry(kind: &str, key: &str, secret: &str, extra: &str) -> String {
+/// One `[[users]]` or `[[tokens]]` entry of a callout credentials file, salted anew.
+pub(crate) fn credentials_entry(kind: &str, key: &str, secret: &str, extra: &str) -> String {
     let salt = nuid::next().to_string();
     let digest = data_encoding::HEXLOWER.encode(&salted_sha256(&salt, secret));
     let field = if kind == "users" {
