@@ -2,7 +2,8 @@
 # Measures the provisioner with its own load generator (`provisioner bench`), server and
 # load generator on this machine: the seed flow (plain-text requests, the tutorial's
 # one-account layout) and the proof flow (JSON requests with proof of key possession,
-# through a tenant's import on an nsc-setup estate). Prints creds/s and latency.
+# through a tenant's import on an nsc-setup estate), and the auth callout (clients
+# connecting with a user and password). Prints creds/s (connections/s) and latency.
 #
 # Environment: CONCURRENCY (default 64), DURATION (default 10s), PORT (default 14222).
 set -euo pipefail
@@ -70,3 +71,22 @@ pids+=($!)
 wait_for_line "$work/estate-provisioner.log" serving
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
   --subject creds.request --concurrency "$concurrency" --duration "$duration"
+stop_all
+
+echo
+echo "== callout flow (user and password at CONNECT, through AUTH's auth callout, xkey sealed)"
+"$bin/nsc-setup" init --dir "$work/callout" --operator OP --tenant acme --resolver memory \
+  --port "$port" --callout >/dev/null
+salt="bench-$RANDOM"
+password="bench-password-$RANDOM$RANDOM"
+digest="$(printf '%s%s' "$salt" "$password" | sha256sum | cut -d' ' -f1)"
+printf '\n[[users]]\nuser = "bencher"\nsalt = "%s"\npassword_sha256 = "%s"\n' "$salt" "$digest" \
+  >>"$work/callout/callout/acme.toml"
+printf '%s' "$password" >"$work/callout-password"
+run_server "$work/callout/server.conf" "$work/callout-server.log"
+"$bin/provisioner" serve --config "$work/callout/provisioner.toml" -s "nats://127.0.0.1:$port" \
+  --admin-addr 127.0.0.1:0 >"$work/callout-provisioner.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/callout-provisioner.log" serving
+"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-user bencher \
+  --connect-password-file "$work/callout-password" --concurrency "$concurrency" --duration "$duration"

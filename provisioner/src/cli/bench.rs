@@ -2,7 +2,10 @@
 //! requests for a fixed duration; it prints creds/s, latency percentiles and errors.
 //!
 //! Every requester makes a fresh key and proof per request in the proof flow, as real
-//! clients do, so the figures include the client's own signing work.
+//! clients do, so the figures include the client's own signing work. With
+//! `--connect-user`, it measures the auth callout instead: every requester connects
+//! with a user and password (no creds), waits until the server lets it in, and
+//! disconnects, so each connection is one callout decision and one minted user.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -36,6 +39,13 @@ pub struct BenchArgs {
     /// Name prefix; each request asks for `<prefix>-<requester>-<n>`.
     #[arg(long, default_value = "bench")]
     pub name_prefix: String,
+    /// Measure the auth callout: connect as this user (a callout credential) over and
+    /// over instead of sending requests.
+    #[arg(long, value_name = "USER", requires = "connect_password_file")]
+    pub connect_user: Option<String>,
+    /// File holding the password of `--connect-user`.
+    #[arg(long, value_name = "FILE", requires = "connect_user")]
+    pub connect_password_file: Option<std::path::PathBuf>,
 }
 
 /// Runs `bench`.
@@ -57,6 +67,11 @@ struct Tally {
 }
 
 async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
+    if let (Some(user), Some(file)) = (&args.connect_user, &args.connect_password_file) {
+        let password = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("reading `{}`: {e}", file.display()))?;
+        return bench_connect(args, user, password.trim()).await;
+    }
     let client = args.nats.connect().await?;
     let tally = Arc::new(Tally::default());
     let deadline = Instant::now() + args.duration;
@@ -111,6 +126,78 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
             latencies
         }));
     }
+    let flow = if args.legacy {
+        "legacy (seed)"
+    } else {
+        "proof (JSON v1)"
+    };
+    report(args, flow, "creds", started, &tally, tasks).await
+}
+
+/// Connects as `user` over and over from `--concurrency` tasks; each connection is let
+/// in (or refused) by the auth callout.
+async fn bench_connect(args: &BenchArgs, user: &str, password: &str) -> anyhow::Result<Outcome> {
+    let tally = Arc::new(Tally::default());
+    let deadline = Instant::now() + args.duration;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(args.concurrency);
+    for _ in 0..args.concurrency.max(1) {
+        let tally = Arc::clone(&tally);
+        let (url, user, password) = (
+            args.nats.nats_url.clone(),
+            user.to_owned(),
+            password.to_owned(),
+        );
+        let timeout = args.nats.timeout;
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let options = async_nats::ConnectOptions::with_user_and_password(
+                    user.clone(),
+                    password.clone(),
+                )
+                .connection_timeout(timeout)
+                .max_reconnects(Some(0));
+                let sent = Instant::now();
+                match options.connect(url.as_str()).await {
+                    Ok(client) => {
+                        latencies.push(sent.elapsed());
+                        tally.ok.fetch_add(1, Ordering::Relaxed);
+                        drop(client);
+                    }
+                    Err(err)
+                        if err.kind() == async_nats::ConnectErrorKind::AuthorizationViolation =>
+                    {
+                        tally.refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        tally.failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        }));
+    }
+    report(
+        args,
+        "callout (user and password at CONNECT)",
+        "connections",
+        started,
+        &tally,
+        tasks,
+    )
+    .await
+}
+
+/// Waits for the tasks and prints rate, refusals, errors and latency percentiles.
+async fn report(
+    args: &BenchArgs,
+    flow: &str,
+    unit: &str,
+    started: Instant,
+    tally: &Tally,
+    tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>,
+) -> anyhow::Result<Outcome> {
     let mut latencies = Vec::new();
     for task in tasks {
         latencies.extend(task.await.unwrap_or_default());
@@ -134,17 +221,12 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
         format!("{:.2} ms", value.as_secs_f64() * 1000.0)
     };
     println!(
-        "flow {} | concurrency {} | duration {:.1} s",
-        if args.legacy {
-            "legacy (seed)"
-        } else {
-            "proof (JSON v1)"
-        },
+        "flow {flow} | concurrency {} | duration {:.1} s",
         args.concurrency,
         elapsed.as_secs_f64()
     );
     println!(
-        "creds {ok} | {:.0} creds/s | refused {refused} | errors {failed}",
+        "{unit} {ok} | {:.0} {unit}/s | refused {refused} | errors {failed}",
         ok as f64 / elapsed.as_secs_f64()
     );
     println!(
