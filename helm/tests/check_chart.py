@@ -98,16 +98,19 @@ def provisioner_names(source_root: Path) -> tuple[set[str], set[str]]:
     accepts: the `env = "PROVISIONER_…"` of `struct ServeArgs`, the logging variables,
     and the fields of `struct FileConfig` (the file's shape; unknown keys are refused)."""
     env: set[str] = set()
-    serve_args = file_config = None
+    serve_args = callout_args = file_config = None
     for path in sorted((source_root / "provisioner/src").rglob("*.rs")):
         text = path.read_text()
         if path.name == "logging.rs":
             env |= set(re.findall(r'"(PROVISIONER_LOG[A-Z_]*)"', text))
         serve_args = serve_args or re.search(r"struct ServeArgs \{(.*?)\n\}", text, re.S)
+        # The callout flags are flattened into ServeArgs.
+        callout_args = callout_args or re.search(r"struct CalloutArgs \{(.*?)\n\}", text, re.S)
         file_config = file_config or re.search(r"struct FileConfig \{(.*?)\n\}", text, re.S)
-    if serve_args is None or file_config is None:
-        raise SystemExit("check_chart: no struct ServeArgs or FileConfig in provisioner/src")
-    env |= set(re.findall(r'env = "(PROVISIONER_[A-Z_]+)"', serve_args.group(1)))
+    if serve_args is None or callout_args is None or file_config is None:
+        raise SystemExit("check_chart: no struct ServeArgs, CalloutArgs or FileConfig in provisioner/src")
+    for args in (serve_args, callout_args):
+        env |= set(re.findall(r'env = "(PROVISIONER_[A-Z_]+)"', args.group(1)))
     keys = set(re.findall(r"^\s+([a-z_]+):", file_config.group(1), re.M))
     return env, keys
 
@@ -416,6 +419,16 @@ def mounts_checks(objects: Objects, env_names: set[str], file_keys: set[str]) ->
                 assert "secret" in volume, f"{name} is not on a Secret"
                 check_secret_volume(volume, name)
 
+    def callout():
+        issuer = pod.env.get("PROVISIONER_CALLOUT_ISSUER_KEY")
+        xkey = pod.env.get("PROVISIONER_CALLOUT_XKEY")
+        assert issuer or not xkey, "PROVISIONER_CALLOUT_XKEY without PROVISIONER_CALLOUT_ISSUER_KEY"
+        for name, path in (("PROVISIONER_CALLOUT_ISSUER_KEY", issuer), ("PROVISIONER_CALLOUT_XKEY", xkey)):
+            if path:
+                volume, _ = pod.file(path, name)
+                assert "secret" in volume, f"{name}={path} is not on a Secret"
+                check_secret_volume(volume, name)
+
     def hardened():
         check_hardened(pod, "provisioner")
         annotation = deployment["spec"]["template"]["metadata"].get("annotations", {})
@@ -476,6 +489,7 @@ def mounts_checks(objects: Objects, env_names: set[str], file_keys: set[str]) ->
         ("PROVISIONER_ACCOUNT_JWT files are in the ConfigMap", account_jwts),
         ("admin address, container port and /healthz, /readyz probes agree", admin_and_probes),
         ("TLS files are on a Secret", tls),
+        ("callout seeds are files of the Secret", callout),
         ("non-root, read-only root, resources, checksum annotation", hardened),
         ("metrics Service and ServiceMonitor select the pods", service_and_monitor),
         ("PDB and NetworkPolicy select the pods", disruption_and_network),

@@ -17,6 +17,8 @@ helm/tests/check_chart.py checks that the rendered mounts match.
 {{- define "provisioner.policyFile" -}}policy.toml{{- end }}
 {{- define "provisioner.credsFile" -}}provisioner.creds{{- end }}
 {{- define "provisioner.nkeysDir" -}}nkeys{{- end }}
+{{- define "provisioner.calloutIssuerFile" -}}callout-issuer.nk{{- end }}
+{{- define "provisioner.calloutXkeyFile" -}}callout.xk{{- end }}
 {{- define "provisioner.agentCredsFile" -}}agent.creds{{- end }}
 
 {{- define "provisioner.name" -}}
