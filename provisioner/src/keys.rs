@@ -45,7 +45,7 @@ pub enum KeyError {
         source: std::io::Error,
     },
     /// The seed is malformed or of the wrong kind.
-    #[error("signing key `{path}`: {source}")]
+    #[error("seed file `{path}`: {source}")]
     Seed {
         /// The file.
         path: PathBuf,
@@ -149,6 +149,15 @@ pub fn nsc_key_path(nkeys_path: &Path, public_key: &str) -> PathBuf {
 /// # Errors
 /// [`KeyError::Read`] or [`KeyError::Seed`].
 pub fn load_account_seed(path: &Path) -> Result<KeyPair, KeyError> {
+    load_seed(path, KeyKind::Account, "signing key")
+}
+
+/// Reads a seed of `kind` (`what` names it in errors) from `path`, warning when others
+/// may read the file. The error names the file, never the seed.
+///
+/// # Errors
+/// [`KeyError::Read`] or [`KeyError::Seed`].
+pub fn load_seed(path: &Path, kind: KeyKind, what: &str) -> Result<KeyPair, KeyError> {
     let text = read_file(path)?;
     if readable_by_others(path) {
         tracing::warn!(path = %path.display(), "seed file is readable by others; chmod 600 it");
@@ -159,11 +168,9 @@ pub fn load_account_seed(path: &Path) -> Result<KeyPair, KeyError> {
         .map(str::trim)
         .find(|l| l.starts_with('S'))
         .unwrap_or_else(|| text.trim());
-    claims::keypair_from_seed(seed, KeyKind::Account, "signing key").map_err(|source| {
-        KeyError::Seed {
-            path: path.to_owned(),
-            source,
-        }
+    claims::keypair_from_seed(seed, kind, what).map_err(|source| KeyError::Seed {
+        path: path.to_owned(),
+        source,
     })
 }
 

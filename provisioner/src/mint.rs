@@ -28,15 +28,7 @@ pub fn mint_user(
         tracing::error!(account = %allow.account, signer_account = %signer.account, "signer of another account");
         return Err(Rejection::internal());
     }
-    let mut claims = allow.user_claims();
-    let jwt = claims.encode(&signer.key, now).map_err(|err| {
-        tracing::error!(error = %err, "signing the user JWT failed");
-        Rejection::internal()
-    })?;
-    Ok(Minted {
-        jwt,
-        jti: claims.jti,
-    })
+    sign(allow.user_claims(), &signer.key, now)
 }
 
 /// Signs the user claims of `allow` for a config-mode server: the callout `issuer`
@@ -54,7 +46,15 @@ pub fn mint_placed_user(
     let mut claims = allow.user_claims();
     claims.nats.issuer_account.clear();
     claims.aud = audience.to_owned();
-    let jwt = claims.encode(issuer, now).map_err(|err| {
+    sign(claims, issuer, now)
+}
+
+fn sign(
+    mut claims: claims::UserClaims,
+    key: &claims::KeyPair,
+    now: i64,
+) -> Result<Minted, Rejection> {
+    let jwt = claims.encode(key, now).map_err(|err| {
         tracing::error!(error = %err, "signing the user JWT failed");
         Rejection::internal()
     })?;

@@ -17,7 +17,7 @@ use crate::config::runtime::{load_runtime, own_account, Runtime};
 use crate::config::{ConfigError, RevocationFiles, ServeArgs, ServeConfig};
 use crate::exit::Outcome;
 use crate::handler::Context;
-use crate::keys::{read_file, readable_by_others};
+use crate::keys::load_seed;
 use crate::nonce::NonceGuard;
 use crate::oidc::remote::{JwksCache, JwksRefresher};
 use crate::registry::revoke::Revoker;
@@ -144,35 +144,18 @@ async fn connect(
 
 /// Reads a user seed (`SU…`) to connect with; the error names the file, never the seed.
 fn read_user_seed(path: &Path) -> anyhow::Result<String> {
-    let text = read_file(path)?;
-    if readable_by_others(path) {
-        tracing::warn!(path = %path.display(), "seed file is readable by others; chmod 600 it");
-    }
-    let seed = text
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("SU"))
-        .unwrap_or_else(|| text.trim());
-    claims::keypair_from_seed(seed, KeyKind::User, "nkey")
-        .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?;
-    Ok(seed.to_owned())
+    let key = load_seed(path, KeyKind::User, "nkey")?;
+    Ok(key.seed()?)
 }
 
 /// Reads the operator signing key (an operator seed, `SO…`) and checks the system
 /// account creds file, before anything connects.
 fn load_revocation_files(files: &RevocationFiles) -> Result<KeyPair, ConfigError> {
-    let path = &files.operator_signing_key;
-    let text = read_file(path)?;
-    if readable_by_others(path) {
-        tracing::warn!(path = %path.display(), "seed file is readable by others; chmod 600 it");
-    }
-    let seed = text
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with('S'))
-        .unwrap_or_else(|| text.trim());
-    let key = claims::keypair_from_seed(seed, KeyKind::Operator, "operator signing key")
-        .map_err(|e| ConfigError::Invalid(format!("`{}`: {e}", path.display())))?;
+    let key = load_seed(
+        &files.operator_signing_key,
+        KeyKind::Operator,
+        "operator signing key",
+    )?;
     own_account(&files.sys_creds)?;
     Ok(key)
 }
