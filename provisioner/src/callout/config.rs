@@ -118,6 +118,9 @@ pub fn load(
         return Ok(None);
     };
     if callout.mode == CalloutMode::Config {
+        if config.creds.is_none() && config.nkey.is_none() {
+            tracing::warn!("config-mode callout without --nkey or --creds: the provisioner must connect as one of auth_callout.auth_users, or the server sends its own connection through the callout");
+        }
         let keys = load_config_mode_keys(&callout.issuer_key, callout.xkey.as_deref())?;
         check_policy(config, &runtime.policy)?;
         return Ok(Some(keys));
