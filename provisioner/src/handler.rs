@@ -12,8 +12,8 @@ use policy::{Decision, Identity};
 use crate::audit::AuditEvent;
 use crate::config::runtime::Runtime;
 use crate::identify::identify_caller;
-use crate::issue::{issue_with_registry, Ask, SignWith};
-use crate::mint::mint_user;
+use crate::issue::{issue_with_registry, Ask};
+use crate::mint::{mint_for, SignWith};
 use crate::nonce::{NonceGuard, NonceOutcome};
 use crate::parse::{parse_request, ParsedRequest};
 use crate::proof::{verify_proof, ProofError};
@@ -214,28 +214,6 @@ pub fn deny_rejection(deny: policy::Deny) -> Rejection {
         _ => Status::Denied,
     };
     Rejection::new(status, deny.code.as_str(), deny.reason)
-}
-
-pub(crate) fn mint_for(
-    runtime: &Runtime,
-    allow: &policy::Allow,
-    now: i64,
-    audit: &mut AuditEvent,
-) -> Result<crate::mint::Minted, Rejection> {
-    audit.tenant = Some(allow.tenant.clone());
-    audit.account = Some(allow.account.clone());
-    // Only a config-mode callout loads tenants without their key: their users come
-    // through the callout alone.
-    let signer = runtime.signer(&allow.account).ok_or_else(|| {
-        Rejection::denied(
-            "callout_only",
-            format!(
-                "tenant `{}` issues credentials only through auth callout",
-                allow.tenant
-            ),
-        )
-    })?;
-    mint_user(allow, signer, now)
 }
 
 /// The checks only the edge can do for a JSON request: key kind, proof, nonce, token.

@@ -5,13 +5,12 @@
 //! other gets the decision the new state gives. Used by credential requests and by
 //! callout connections that present an invite.
 
-use claims::KeyPair;
 use policy::Identity;
 
 use crate::audit::AuditEvent;
 use crate::config::runtime::Runtime;
-use crate::handler::{allowed, deny_rejection, mint_for};
-use crate::mint::{mint_placed_user, Minted};
+use crate::handler::{allowed, deny_rejection};
+use crate::mint::{mint_as, Minted, SignWith};
 use crate::registry::entry::Issuance;
 use crate::registry::invite::{is_token_shaped, token_id, InviteEntry, InviteState};
 use crate::registry::kv::Versioned;
@@ -33,43 +32,6 @@ pub struct Ask<'a> {
     pub now: i64,
     /// Which key signs the user.
     pub sign_with: SignWith<'a>,
-}
-
-/// Which key signs an allowed user.
-#[derive(Clone, Copy)]
-pub enum SignWith<'a> {
-    /// The tenant's signing key (credential requests, operator-mode callout).
-    TenantKey,
-    /// The config-mode callout issuer, placing the user by the tenant's
-    /// `identity.callout.config_account`.
-    CalloutIssuer(&'a KeyPair),
-}
-
-/// Signs the user claims of `allow` as `sign_with` says.
-///
-/// # Errors
-/// The rejection when the key is missing or signing fails.
-pub fn mint_as(
-    runtime: &Runtime,
-    allow: &policy::Allow,
-    sign_with: SignWith<'_>,
-    now: i64,
-    audit: &mut AuditEvent,
-) -> Result<Minted, Rejection> {
-    match sign_with {
-        SignWith::TenantKey => mint_for(runtime, allow, now, audit),
-        SignWith::CalloutIssuer(issuer) => {
-            let placement = runtime
-                .policy
-                .tenant_by_account(&allow.account)
-                .and_then(|t| t.config().identity.callout.config_account.clone())
-                .ok_or_else(|| {
-                    tracing::error!(account = %allow.account, "config mode: the tenant names no identity.callout.config_account");
-                    Rejection::internal()
-                })?;
-            mint_placed_user(allow, issuer, &placement, now)
-        }
-    }
 }
 
 /// The refusal of a token that is unknown, expired, revoked or used up (one code for all,

@@ -17,7 +17,7 @@ use crate::callout::keys::CalloutKeys;
 use crate::callout::request::open_request;
 use crate::callout::respond::{response, Answer};
 use crate::config::runtime::Runtime;
-use crate::issue::{mint_as, SignWith};
+use crate::mint::{mint_as, SignWith};
 use crate::registry::Registry;
 
 /// A handled callout: the response to publish (none for a request that failed its

@@ -12,7 +12,8 @@ use crate::audit::AuditEvent;
 use crate::callout::config::CalloutMode;
 use crate::callout::keys::CalloutKeys;
 use crate::config::runtime::Runtime;
-use crate::issue::{invite_invalid, issue_with_registry, read_invite, Ask, SignWith};
+use crate::issue::{invite_invalid, issue_with_registry, read_invite, Ask};
+use crate::mint::SignWith;
 use crate::registry::Registry;
 use crate::rejection::Rejection;
 

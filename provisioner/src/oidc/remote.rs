@@ -75,7 +75,8 @@ pub struct JwksRefresher {
 impl JwksCache {
     /// A cache and the refresher that keeps it fresh.
     pub fn new() -> (Arc<JwksCache>, JwksRefresher) {
-        let (wake, wakes) = mpsc::channel(64);
+        // Room for every URL of a large policy: a full queue drops a first fetch until the tick.
+        let (wake, wakes) = mpsc::channel(1024);
         let cache = Arc::new(JwksCache {
             entries: RwLock::new(HashMap::new()),
             wake,
