@@ -185,7 +185,7 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<KeyRing, String> {
         .header("accept", "application/json")
         .send()
         .await
-        .map_err(|e| e.without_url().to_string())?;
+        .map_err(|e| describe(&e.without_url()))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("HTTP {status}"));
@@ -194,7 +194,7 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<KeyRing, String> {
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| e.without_url().to_string())?
+        .map_err(|e| describe(&e.without_url()))?
     {
         if body.len() + chunk.len() > MAX_JWKS_BYTES {
             return Err(format!("larger than {MAX_JWKS_BYTES} bytes"));
@@ -203,6 +203,22 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<KeyRing, String> {
     }
     let text = String::from_utf8(body).map_err(|_| String::from("not UTF-8"))?;
     KeyRing::parse(&text)
+}
+
+/// The error and its causes on one line ("error sending request: …: invalid peer
+/// certificate: UnknownIssuer"): reqwest's own text alone hides why.
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -270,5 +286,43 @@ mod tests {
         let url = http_once("200 OK", String::from(r#"{"keys":[]}"#)).await;
         let err = fetch(&client, &url).await.unwrap_err();
         assert!(err.contains("no usable"), "{err}");
+    }
+
+    /// Serves `localhost` over TLS with a self-signed certificate (test data, not a
+    /// secret) that no system trusts.
+    async fn untrusted_https() -> String {
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use tokio::io::AsyncWriteExt as _;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let cert =
+            CertificateDer::from_pem_slice(include_bytes!("testdata/localhost-cert.pem")).unwrap();
+        let key =
+            PrivateKeyDer::from_pem_slice(include_bytes!("testdata/localhost-key.pem")).unwrap();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                if let Ok(mut tls) = acceptor.accept(stream).await {
+                    let _ = tls
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                        .await;
+                }
+            }
+        });
+        format!("https://localhost:{port}/jwks")
+    }
+
+    #[tokio::test]
+    async fn an_untrusted_https_certificate_is_refused_with_its_reason() {
+        let client = http_client().unwrap();
+        let url = untrusted_https().await;
+        let err = fetch(&client, &url).await.unwrap_err();
+        assert!(err.contains("invalid peer certificate"), "{err}");
     }
 }
