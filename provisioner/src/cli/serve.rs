@@ -358,6 +358,7 @@ fn reload(config: &ServeConfig, ctx: &Context, jwks: &JwksCache) {
     });
     match checked {
         Ok(runtime) => {
+            jwks.retain_used_by(&runtime.policy);
             let tenants = runtime.policy.tenants().len();
             ctx.replace_runtime(runtime);
             tracing::info!(policy = %source.display(), tenants, "SIGHUP: policy reloaded");

@@ -5,7 +5,8 @@
 //!
 //! Verification stays synchronous: it reads the latest set, and a token signed by a key
 //! the set does not have yet is refused while the refresh it asked for runs; the
-//! client's next attempt finds the key. A failed fetch keeps the previous set.
+//! client's next attempt finds the key. A failed fetch keeps the previous set. A reload
+//! that drops a URL stops its fetches.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -109,6 +110,21 @@ impl JwksCache {
             ring: RwLock::new(Arc::new(KeyRing::default())),
             last_forced: Mutex::new(None),
             wake: self.wake.clone(),
+        }
+    }
+
+    /// Forgets the URLs `policy` no longer names (after a reload), so that they are no
+    /// longer fetched.
+    pub fn retain_used_by(&self, policy: &policy::Policy) {
+        let used: std::collections::HashSet<&str> = policy
+            .tenants()
+            .iter()
+            .filter_map(|t| t.config().identity.oidc.as_ref())
+            .map(|o| o.jwks_url.as_str())
+            .filter(|u| !u.is_empty())
+            .collect();
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|url, _| used.contains(url.as_str()));
         }
     }
 
@@ -249,6 +265,18 @@ mod tests {
         );
         a.want_refresh(t0 + FORCED_REFRESH_GAP);
         assert!(refresher.wakes.try_recv().is_ok());
+
+        // A reload that drops the URL drops it from the fetches.
+        let policy = policy::Policy::from_toml_str(&format!(
+            "version = 1\n[[tenants]]\nname = \"acme\"\naccount = \"{}\"\n\
+             namespace = \"tenant.acme\"\nsigning_key.path = \"k\"\n\
+             identity.import.enabled = true\n\
+             permissions.pub.allow = [\"tenant.acme.>\"]\npermissions.sub.allow = [\"_INBOX.>\"]\n",
+            claims::KeyPair::new_account().public_key()
+        ))
+        .unwrap();
+        cache.retain_used_by(&policy);
+        assert!(cache.urls().is_empty());
     }
 
     /// Answers every connection with `status` and `body`, once per connection.
