@@ -60,6 +60,10 @@ pub struct ServeArgs {
         conflicts_with = "creds"
     )]
     pub nkey: Option<PathBuf>,
+    /// PEM bundle of CAs trusted, besides the system's, for the policy's JWKS URLs
+    /// (`identity.oidc.jwks_url`): an identity provider behind a private CA.
+    #[arg(long, env = "PROVISIONER_JWKS_CA", value_name = "FILE")]
+    pub jwks_ca: Option<PathBuf>,
     /// Policy file. Without one, `--acc` and `--sk` give the seed's legacy policy.
     #[arg(long, env = "PROVISIONER_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -164,6 +168,7 @@ struct FileConfig {
     nats_url: Option<String>,
     creds: Option<PathBuf>,
     nkey: Option<PathBuf>,
+    jwks_ca: Option<PathBuf>,
     policy: Option<PathBuf>,
     #[serde(default)]
     account_jwts: Vec<PathBuf>,
@@ -203,6 +208,8 @@ pub struct ServeConfig {
     pub creds: Option<PathBuf>,
     /// User seed file to connect with (config-mode servers), instead of `creds`.
     pub nkey: Option<PathBuf>,
+    /// Extra CAs for JWKS URLs.
+    pub jwks_ca: Option<PathBuf>,
     /// Policy file, or `None` for the seed's legacy policy.
     pub policy: Option<PathBuf>,
     /// Account JWT files.
@@ -355,6 +362,7 @@ impl ServeConfig {
                 .unwrap_or_else(|| DEFAULT_NATS_URL.to_owned()),
             creds: pick(&args.creds, file.creds),
             nkey: pick(&args.nkey, file.nkey),
+            jwks_ca: pick(&args.jwks_ca, file.jwks_ca),
             policy: pick(&args.policy, file.policy),
             account_jwts,
             signing_key: pick(&args.signing_key, file.signing_key),

@@ -19,7 +19,7 @@ use crate::exit::Outcome;
 use crate::handler::Context;
 use crate::keys::load_seed;
 use crate::nonce::NonceGuard;
-use crate::oidc::remote::{JwksCache, JwksRefresher};
+use crate::oidc::remote::{http_client, JwksCache, JwksRefresher};
 use crate::registry::revoke::Revoker;
 use crate::registry::Registry;
 use crate::service::{self, ServiceSettings};
@@ -32,6 +32,10 @@ use crate::service::{self, ServiceSettings};
 pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
     let config = match ServeConfig::resolve(args) {
         Ok(config) => config,
+        Err(err) => return Ok(bad_config(&err)),
+    };
+    let jwks_client = match jwks_http_client(&config) {
+        Ok(client) => client,
         Err(err) => return Ok(bad_config(&err)),
     };
     let (jwks, jwks_refresher) = JwksCache::new();
@@ -73,15 +77,33 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
     let jwks = Jwks {
         cache: jwks,
         refresher: jwks_refresher,
+        client: jwks_client,
     };
     rt.block_on(serve(config, runtime, own, operator_key, callout, jwks))?;
     Ok(Outcome::Ok)
 }
 
-/// The JWKS URL cache (shared with reloads) and its refresher (run once serving).
+/// The JWKS URL cache (shared with reloads), its refresher (run once serving) and the
+/// HTTP client it fetches with.
 struct Jwks {
     cache: Arc<JwksCache>,
     refresher: JwksRefresher,
+    client: reqwest::Client,
+}
+
+/// The JWKS HTTP client, trusting `--jwks-ca` too when given.
+fn jwks_http_client(config: &ServeConfig) -> Result<reqwest::Client, ConfigError> {
+    let pem = match &config.jwks_ca {
+        Some(path) => Some(
+            std::fs::read(path)
+                .map_err(|e| ConfigError::Invalid(format!("jwks_ca `{}`: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    http_client(pem.as_deref()).map_err(|why| match &config.jwks_ca {
+        Some(path) => ConfigError::Invalid(format!("jwks_ca `{}`: {why}", path.display())),
+        None => ConfigError::Invalid(format!("the JWKS HTTP client: {why}")),
+    })
 }
 
 fn bad_config(err: &dyn std::fmt::Display) -> Outcome {
@@ -267,7 +289,7 @@ async fn serve(
     callout: Option<crate::callout::keys::CalloutKeys>,
     jwks: Jwks,
 ) -> anyhow::Result<()> {
-    tokio::spawn(jwks.refresher.run());
+    tokio::spawn(jwks.refresher.run(jwks.client));
     let readiness = Arc::new(Readiness::default());
     readiness.policy_loaded.store(true, Ordering::Relaxed);
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -141,15 +141,9 @@ impl JwksCache {
 }
 
 impl JwksRefresher {
-    /// Fetches on every wake and every [`REFRESH_EVERY`], until the process ends.
-    pub async fn run(mut self) {
-        let client = match http_client() {
-            Ok(client) => client,
-            Err(err) => {
-                tracing::error!(error = %err, "no HTTP client: JWKS URLs are not fetched");
-                return;
-            }
-        };
+    /// Fetches with `client` on every wake and every [`REFRESH_EVERY`], until the
+    /// process ends.
+    pub async fn run(mut self, client: reqwest::Client) {
         // Registration queued the first fetches; the timer starts one period on.
         let start = tokio::time::Instant::now() + REFRESH_EVERY;
         let mut tick = tokio::time::interval_at(start, REFRESH_EVERY);
@@ -171,15 +165,27 @@ impl JwksRefresher {
     }
 }
 
-fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+/// The HTTP client for JWKS URLs: the system's trusted CAs, plus those of `extra_ca_pem`
+/// (a PEM bundle, `serve --jwks-ca`) for issuers behind a private CA.
+///
+/// # Errors
+/// Why the bundle or the TLS setup is unusable.
+pub fn http_client(extra_ca_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
     // reqwest is built without a default crypto provider: use ring, as async-nats does.
     // An error only says one is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .timeout(FETCH_TIMEOUT)
         .connect_timeout(FETCH_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
+        .redirect(reqwest::redirect::Policy::limited(3));
+    if let Some(pem) = extra_ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| describe(&e))?;
+        if certs.is_empty() {
+            return Err(String::from("holds no PEM certificate"));
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| describe(&e))
 }
 
 async fn refresh(client: &reqwest::Client, keys: &RemoteKeys) {
@@ -301,7 +307,7 @@ mod tests {
 
     #[tokio::test]
     async fn failed_oversized_and_foreign_answers_are_errors() {
-        let client = http_client().unwrap();
+        let client = http_client(None).unwrap();
         let url = http_once("404 Not Found", String::new()).await;
         let err = fetch(&client, &url).await.unwrap_err();
         assert!(err.contains("404"), "{err}");
@@ -316,8 +322,8 @@ mod tests {
         assert!(err.contains("no usable"), "{err}");
     }
 
-    /// Serves `localhost` over TLS with a self-signed certificate (test data, not a
-    /// secret) that no system trusts.
+    /// Serves `localhost` over TLS with a certificate from the test CA (`testdata`, not
+    /// secrets), which no system trusts; the body is an empty key set.
     async fn untrusted_https() -> String {
         use rustls::pki_types::pem::PemObject as _;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -338,7 +344,7 @@ mod tests {
             while let Ok((stream, _)) = listener.accept().await {
                 if let Ok(mut tls) = acceptor.accept(stream).await {
                     let _ = tls
-                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\n{\"keys\":[]}")
                         .await;
                 }
             }
@@ -348,9 +354,19 @@ mod tests {
 
     #[tokio::test]
     async fn an_untrusted_https_certificate_is_refused_with_its_reason() {
-        let client = http_client().unwrap();
+        let client = http_client(None).unwrap();
         let url = untrusted_https().await;
         let err = fetch(&client, &url).await.unwrap_err();
         assert!(err.contains("invalid peer certificate"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_private_ca_given_as_jwks_ca_is_trusted() {
+        let client = http_client(Some(include_bytes!("testdata/test-ca.pem"))).unwrap();
+        let url = untrusted_https().await;
+        let err = fetch(&client, &url).await.unwrap_err();
+        // The TLS handshake passed: what is left is the server's empty key set.
+        assert!(err.contains("no usable signature key"), "{err}");
+        assert!(http_client(Some(b"not a certificate")).is_err());
     }
 }
