@@ -10,14 +10,13 @@
 use policy::{Decision, Identity};
 
 use crate::audit::AuditEvent;
-use crate::callout::config::CalloutMode;
 use crate::callout::identify::{identify, presented, Presented};
 use crate::callout::invite::redeem;
 use crate::callout::keys::CalloutKeys;
 use crate::callout::request::open_request;
 use crate::callout::respond::{response, Answer};
 use crate::config::runtime::Runtime;
-use crate::mint::{mint_as, SignWith};
+use crate::mint::mint_as;
 use crate::registry::Registry;
 
 /// A handled callout: the response to publish (none for a request that failed its
@@ -133,10 +132,7 @@ fn decide(
         }
     };
     audit.account = Some(allow.account.clone());
-    let sign_with = match keys.mode {
-        CalloutMode::Operator => SignWith::TenantKey,
-        CalloutMode::Config => SignWith::CalloutIssuer(&keys.issuer),
-    };
+    let sign_with = keys.sign_with();
     let minted = mint_as(runtime, &allow, sign_with, now, audit);
     match minted {
         Ok(minted) => {
@@ -159,6 +155,7 @@ mod tests {
     use nkeys::XKey;
 
     use super::*;
+    use crate::callout::config::CalloutMode;
     use crate::callout::credentials::{salted_sha256, CalloutCredentials};
     use crate::callout::request::tests::{server_request, NOW};
     use crate::keys::authorize_signer;
@@ -223,6 +220,13 @@ mod tests {
         }
     }
 
+    /// A server's request for a CONNECT with password `password`.
+    fn password_request(server: &KeyPair, account: &str, user: &str, password: &str) -> String {
+        server_request(server, account, user, |c| {
+            c.nats.connect_opts.pass = password.to_owned();
+        })
+    }
+
     fn response(payload: &[u8]) -> AuthorizationResponseClaims {
         AuthorizationResponseClaims::decode(std::str::from_utf8(payload).unwrap()).unwrap()
     }
@@ -232,9 +236,7 @@ mod tests {
         let s = setup(None);
         let server = KeyPair::new_server();
         let user = KeyPair::new_user().public_key();
-        let token = server_request(&server, &s.keys.account, &user, |c| {
-            c.nats.connect_opts.pass = String::from("pw");
-        });
+        let token = password_request(&server, &s.keys.account, &user, "pw");
         let handled = handle(&s.runtime, None, &s.keys, token.as_bytes(), None, "r1", NOW).await;
         assert_eq!(handled.audit.outcome, "allow");
         let back = response(&handled.payload.unwrap());
@@ -250,9 +252,7 @@ mod tests {
             ["tenant.acme.alice.>"]
         );
 
-        let token = server_request(&server, &s.keys.account, &user, |c| {
-            c.nats.connect_opts.pass = String::from("Tr0ub4dor");
-        });
+        let token = password_request(&server, &s.keys.account, &user, "Tr0ub4dor");
         let handled = handle(&s.runtime, None, &s.keys, token.as_bytes(), None, "r2", NOW).await;
         assert_eq!(handled.audit.code, "credentials_invalid");
         let back = response(&handled.payload.unwrap());
@@ -267,9 +267,7 @@ mod tests {
         s.keys.mode = CalloutMode::Config;
         let server = KeyPair::new_server();
         let user = KeyPair::new_user().public_key();
-        let token = server_request(&server, &s.keys.account, &user, |c| {
-            c.nats.connect_opts.pass = String::from("pw");
-        });
+        let token = password_request(&server, &s.keys.account, &user, "pw");
         let handled = handle(&s.runtime, None, &s.keys, token.as_bytes(), None, "r1", NOW).await;
         assert_eq!(handled.audit.outcome, "allow");
         let back = response(&handled.payload.unwrap());
@@ -291,9 +289,7 @@ mod tests {
             mode: CalloutMode::Config,
             ..plain.keys
         };
-        let token = server_request(&server, &keys.account, &user, |c| {
-            c.nats.connect_opts.pass = String::from("pw");
-        });
+        let token = password_request(&server, &keys.account, &user, "pw");
         let handled = handle(
             &plain.runtime,
             None,

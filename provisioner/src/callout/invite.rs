@@ -9,11 +9,9 @@
 use policy::Identity;
 
 use crate::audit::AuditEvent;
-use crate::callout::config::CalloutMode;
 use crate::callout::keys::CalloutKeys;
 use crate::config::runtime::Runtime;
 use crate::issue::{invite_invalid, issue_with_registry, read_invite, Ask};
-use crate::mint::SignWith;
 use crate::registry::Registry;
 use crate::rejection::Rejection;
 
@@ -72,10 +70,7 @@ pub async fn redeem(
     // The server made up the key and holds its seed: possession is not in doubt.
     request.proof_verified = true;
     let identity = Identity::anonymous();
-    let sign_with = match keys.mode {
-        CalloutMode::Operator => SignWith::TenantKey,
-        CalloutMode::Config => SignWith::CalloutIssuer(&keys.issuer),
-    };
+    let sign_with = keys.sign_with();
     let ask = Ask {
         request,
         identity: &identity,

@@ -16,6 +16,7 @@ use nkeys::XKey;
 use crate::callout::config::CalloutMode;
 use crate::config::ConfigError;
 use crate::keys::{load_account_seed, read_file, readable_by_others};
+use crate::mint::SignWith;
 
 /// Keys and identity of the callout responder.
 pub struct CalloutKeys {
@@ -29,6 +30,17 @@ pub struct CalloutKeys {
     pub xkey: Option<XKey>,
     /// Operator mode (tenant keys sign users) or config mode (`issuer` signs them).
     pub mode: CalloutMode,
+}
+
+impl CalloutKeys {
+    /// The key that signs the users this callout admits: the tenant's signing key in
+    /// operator mode, the issuer itself in config mode.
+    pub fn sign_with(&self) -> SignWith<'_> {
+        match self.mode {
+            CalloutMode::Operator => SignWith::TenantKey,
+            CalloutMode::Config => SignWith::CalloutIssuer(&self.issuer),
+        }
+    }
 }
 
 impl std::fmt::Debug for CalloutKeys {
