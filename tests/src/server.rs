@@ -172,6 +172,35 @@ impl NatsServer {
         tail
     }
 
+    /// Waits until the server log holds every one of `needles`, and returns the log. The
+    /// server writes a line after the event it reports (a refused client sees the refusal
+    /// first), so a log read right after an action can miss it.
+    ///
+    /// # Errors
+    /// When `within` passes first; the error names the missing lines and holds the tail.
+    pub fn wait_for_log(&self, needles: &[&str], within: Duration) -> anyhow::Result<String> {
+        let log = self.dir.path().join("server.log");
+        let deadline = Instant::now() + within;
+        loop {
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            let missing: Vec<&str> = needles
+                .iter()
+                .copied()
+                .filter(|needle| !text.contains(needle))
+                .collect();
+            if missing.is_empty() {
+                return Ok(text);
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "no {missing:?} in the server log within {within:?}; log tail:\n{}",
+                    self.log_tail(TAIL_LINES)
+                );
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
+    }
+
     /// Polls the log until the server is ready, and returns the client address it printed.
     fn wait_until_ready(&mut self) -> anyhow::Result<(String, u16)> {
         let log = self.dir.path().join("server.log");

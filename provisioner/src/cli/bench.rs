@@ -73,6 +73,7 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
         return bench_connect(args, user, password.trim()).await;
     }
     let client = args.nats.connect().await?;
+    let target = args.nats.target()?;
     let tally = Arc::new(Tally::default());
     let deadline = Instant::now() + args.duration;
     let started = Instant::now();
@@ -80,7 +81,7 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
     for worker in 0..args.concurrency.max(1) {
         let client = client.clone();
         let tally = Arc::clone(&tally);
-        let subject = args.nats.subject.clone();
+        let subject = target.subject.clone();
         let legacy = args.legacy;
         let tenant = args.tenant.clone();
         let prefix = args.name_prefix.clone();
@@ -137,6 +138,7 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
 /// Connects as `user` over and over from `--concurrency` tasks; each connection is let
 /// in (or refused) by the auth callout.
 async fn bench_connect(args: &BenchArgs, user: &str, password: &str) -> anyhow::Result<Outcome> {
+    let target = args.nats.target()?;
     let tally = Arc::new(Tally::default());
     let deadline = Instant::now() + args.duration;
     let started = Instant::now();
@@ -144,7 +146,7 @@ async fn bench_connect(args: &BenchArgs, user: &str, password: &str) -> anyhow::
     for _ in 0..args.concurrency.max(1) {
         let tally = Arc::clone(&tally);
         let (url, user, password) = (
-            args.nats.nats_url.clone(),
+            target.nats_url.clone(),
             user.to_owned(),
             password.to_owned(),
         );

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use claims::KeyPair;
 use clap::Args;
 
+use crate::cli::connection::Connection;
 use crate::cli::nats_args::NatsArgs;
 use crate::client::{read_answer, request_body, Answer, Ask};
 use crate::display::format_time;
@@ -61,16 +62,21 @@ pub fn run(args: &RequestArgs) -> anyhow::Result<Outcome> {
 }
 
 async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
-    let client = args.nats.connect().await?;
+    let target = args.nats.target()?;
+    let mut connection = Connection::open(
+        &target.nats_url,
+        args.nats.creds.as_deref(),
+        args.nats.timeout,
+    )
+    .await?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.creds", args.name)));
     if args.legacy {
-        let reply = client
-            .request(args.nats.subject.clone(), args.name.clone().into())
-            .await
-            .context("no reply to the credential request")?;
+        let reply = connection
+            .request(&target.subject, args.name.clone().into())
+            .await?;
         if let Ok(Answer::Refused { status, error }) = read_answer(&reply) {
             eprintln!(
                 "refused ({status} {}): {}",
@@ -107,10 +113,9 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
             None => None,
         },
     };
-    let reply = client
-        .request(args.nats.subject.clone(), request_body(&user, &ask)?)
-        .await
-        .context("no reply to the credential request")?;
+    let reply = connection
+        .request(&target.subject, request_body(&user, &ask)?)
+        .await?;
     match read_answer(&reply)? {
         Answer::Refused { status, error } => {
             eprintln!(

@@ -14,7 +14,8 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
-use crate::cli::nats_args::parse_duration;
+use crate::cli::connection::Connection;
+use crate::cli::nats_args::{parse_duration, EstateDefaults, DEFAULT_NATS_URL};
 use crate::config::DEFAULT_ADMIN_SUBJECT_PREFIX;
 use crate::display::format_time;
 use crate::exit::Outcome;
@@ -24,31 +25,42 @@ use crate::tenant_admin::wire::{
 };
 use crate::wire::{ErrorReply, SERVICE_ERROR_CODE_HEADER};
 
-/// Arguments of `provisioner tenant`.
+/// Arguments of `provisioner tenant`. Every option may also come after the subcommand
+/// (`tenant users list --creds admin.creds`).
 #[derive(Debug, Args)]
 pub struct TenantArgs {
-    /// NATS server URL.
+    /// NATS server URL [default: the estate's `nats_url`, else nats://127.0.0.1:4222].
     #[arg(
         short = 's',
         long = "server",
         env = "PROVISIONER_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
+        global = true
     )]
-    pub nats_url: String,
+    pub nats_url: Option<String>,
     /// The tenant admin's creds file.
-    #[arg(long, env = "PROVISIONER_ADMIN_CREDS", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "PROVISIONER_ADMIN_CREDS",
+        value_name = "FILE",
+        global = true
+    )]
     pub creds: Option<PathBuf>,
-    /// Subject prefix of the admin endpoints.
-    #[arg(long, env = "PROVISIONER_ADMIN_SUBJECT_PREFIX", default_value = DEFAULT_ADMIN_SUBJECT_PREFIX)]
-    pub prefix: String,
+    /// Subject prefix of the admin endpoints [default: the estate's
+    /// `admin_subject_prefix`, else creds.admin].
+    #[arg(long, env = "PROVISIONER_ADMIN_SUBJECT_PREFIX", global = true)]
+    pub prefix: Option<String>,
+    /// An estate folder made by `nsc-setup init`: its `provisioner.toml` gives the server
+    /// URL and the admin subject prefix (flags still win).
+    #[arg(long, env = "PROVISIONER_ESTATE", value_name = "DIR", global = true)]
+    pub estate: Option<PathBuf>,
     /// The tenant; the service refuses any but the admin's own.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub tenant: Option<String>,
     /// How long to wait for a reply.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_duration, global = true)]
     pub timeout: Duration,
     /// Print the endpoint's JSON reply.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
     /// What to do.
     #[command(subcommand)]
@@ -157,22 +169,25 @@ async fn tenant(args: &TenantArgs) -> anyhow::Result<Outcome> {
         TenantCommand::Quota => (AdminOp::Quota, AdminRequest::default()),
     };
     request.tenant.clone_from(&args.tenant);
-    let options = match &args.creds {
-        Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
-            .await
-            .with_context(|| format!("reading creds `{}`", path.display()))?,
-        None => async_nats::ConnectOptions::new(),
+    let estate = match &args.estate {
+        Some(dir) => EstateDefaults::read(dir)?,
+        None => EstateDefaults::default(),
     };
-    let client = options
-        .request_timeout(Some(args.timeout))
-        .connect(args.nats_url.as_str())
-        .await
-        .with_context(|| format!("connecting to `{}`", args.nats_url))?;
-    let subject = format!("{}.{}", args.prefix, op.subject_suffix());
-    let reply = client
-        .request(subject.clone(), serde_json::to_vec(&request)?.into())
-        .await
-        .with_context(|| format!("no reply on `{subject}`"))?;
+    let url = args
+        .nats_url
+        .clone()
+        .or(estate.nats_url)
+        .unwrap_or_else(|| String::from(DEFAULT_NATS_URL));
+    let prefix = args
+        .prefix
+        .clone()
+        .or(estate.admin_subject_prefix)
+        .unwrap_or_else(|| String::from(DEFAULT_ADMIN_SUBJECT_PREFIX));
+    let mut connection = Connection::open(&url, args.creds.as_deref(), args.timeout).await?;
+    let subject = format!("{prefix}.{}", op.subject_suffix());
+    let reply = connection
+        .request(&subject, serde_json::to_vec(&request)?.into())
+        .await?;
     let status = reply
         .headers
         .as_ref()

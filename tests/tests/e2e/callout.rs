@@ -13,7 +13,7 @@ mod oidc;
 use async_nats::ConnectOptions;
 use integration_tests::{
     connect_with_creds, connect_with_options, mint_user, publish_until_received, TestAccount,
-    WatchedClient,
+    WatchedClient, LOG_WAIT,
 };
 
 use estate::{CalloutEstate, Options, ACME_TOKEN, ALICE, BOB};
@@ -61,7 +61,7 @@ pub(crate) async fn assert_own_subjects_only(client: &mut WatchedClient, tenant:
 #[tokio::test]
 async fn a_user_and_password_connect_with_exactly_the_policys_permissions() {
     let estate = CalloutEstate::start(Options::default());
-    let provisioner = estate.start_provisioner("p");
+    let mut provisioner = estate.start_provisioner("p");
 
     let mut alice = with_password(&estate.url(), ALICE).await.unwrap();
     assert_in_account(&estate.url(), &alice, &estate.acme, "tenant.acme.alice.x").await;
@@ -77,9 +77,10 @@ async fn a_user_and_password_connect_with_exactly_the_policys_permissions() {
     let err = with_password(&estate.url(), ("mallory", ALICE.1)).await;
     assert!(err.is_err(), "an unknown user must be refused");
 
-    let out = provisioner.output();
-    assert!(out.contains("minted"), "{out}");
-    assert!(out.contains("credentials_invalid"), "{out}");
+    provisioner.wait_for_count("minted", 2, LOG_WAIT).unwrap();
+    let out = provisioner
+        .wait_for_count("credentials_invalid", 2, LOG_WAIT)
+        .unwrap();
     assert!(
         !out.contains(ALICE.1) && !out.contains("wrong-password"),
         "{out}"
@@ -127,7 +128,7 @@ async fn with_an_xkey_requests_are_opened_and_responses_sealed() {
         xkey: true,
         ..Options::default()
     });
-    let provisioner = estate.start_provisioner("p");
+    let mut provisioner = estate.start_provisioner("p");
     let mut alice = with_password(&estate.url(), ALICE).await.unwrap();
     assert_in_account(&estate.url(), &alice, &estate.acme, "tenant.acme.alice.x").await;
     assert_own_subjects_only(&mut alice, "acme", "alice").await;
@@ -136,11 +137,10 @@ async fn with_an_xkey_requests_are_opened_and_responses_sealed() {
         .is_err());
 
     // The server sealed both requests to the provisioner's xkey and opened both answers.
-    let out = provisioner.output();
+    provisioner.wait_for_count("minted", 1, LOG_WAIT).unwrap();
+    let out = provisioner
+        .wait_for_count("credentials_invalid", 1, LOG_WAIT)
+        .unwrap();
     assert!(out.contains("sealed=true"), "{out}");
-    assert!(
-        out.contains("minted") && out.contains("credentials_invalid"),
-        "{out}"
-    );
     assert!(!out.contains("callout request dropped"), "{out}");
 }

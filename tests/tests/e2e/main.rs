@@ -7,6 +7,8 @@
 #[cfg(test)]
 mod callout;
 #[cfg(test)]
+mod cli;
+#[cfg(test)]
 mod harness;
 #[cfg(test)]
 mod lifecycle;

@@ -8,7 +8,7 @@ use async_nats::HeaderMap;
 use claims::{KeyPair, UserClaims};
 use integration_tests::{
     admin_addr, connect_with_creds, http_get, publish_until_received, workspace_bin, ProductEstate,
-    WatchedClient, STEP,
+    WatchedClient, LOG_WAIT, STEP,
 };
 use nsc_setup::ResolverKind;
 use provisioner::proof::sign_proof;
@@ -398,8 +398,16 @@ async fn micro_service_api_audit_metrics_and_readiness() {
     assert_eq!(status, 200);
     let (status, body) = http_get(&admin, "/readyz").unwrap();
     assert_eq!(status, 200, "{body}");
-    let (status, metrics) = http_get(&admin, "/metrics").unwrap();
-    assert_eq!(status, 200);
+    // A request is counted after its reply and audit event went out: poll.
+    let deadline = std::time::Instant::now() + LOG_WAIT;
+    let metrics = loop {
+        let (status, metrics) = http_get(&admin, "/metrics").unwrap();
+        assert_eq!(status, 200);
+        if metrics.contains("outcome=\"allow\"") || std::time::Instant::now() > deadline {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert!(metrics.contains("provisioner_requests_total{"), "{metrics}");
     assert!(metrics.contains("outcome=\"allow\""), "{metrics}");
     assert!(

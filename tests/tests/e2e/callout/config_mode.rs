@@ -12,7 +12,7 @@ use async_nats::ConnectOptions;
 use claims::KeyPair;
 use integration_tests::{
     connect_with_options, publish_until_received, quote, workspace_bin, NatsServer, ProductProcess,
-    TamperingProxy, WatchedClient,
+    TamperingProxy, WatchedClient, LOG_WAIT,
 };
 use nkeys::XKey;
 use provisioner::callout::AUTH_CALLOUT_SUBJECT;
@@ -155,7 +155,7 @@ async fn assert_seen_by(url: &str, client: &WatchedClient, observer: (&str, &str
 #[tokio::test]
 async fn config_mode_places_users_by_account_name_with_the_policys_permissions() {
     let estate = ConfigModeEstate::start();
-    let provisioner = estate.start_provisioner();
+    let mut provisioner = estate.start_provisioner();
     let url = estate.url();
 
     let mut alice = with_password(&url, ALICE).await.unwrap();
@@ -180,12 +180,11 @@ async fn config_mode_places_users_by_account_name_with_the_policys_permissions()
             .is_err()
     );
 
-    let out = provisioner.output();
+    provisioner.wait_for_count("minted", 1, LOG_WAIT).unwrap();
+    let out = provisioner
+        .wait_for_count("credentials_invalid", 1, LOG_WAIT)
+        .unwrap();
     assert!(out.contains("sealed=true"), "{out}");
-    assert!(
-        out.contains("minted") && out.contains("credentials_invalid"),
-        "{out}"
-    );
     for secret in [ALICE.1, BOB.1, CI_TOKEN, "wrong-password"] {
         assert!(!out.contains(secret), "a secret reached the log: {out}");
     }
@@ -213,7 +212,6 @@ async fn a_request_tampered_on_the_wire_is_refused_and_the_next_one_served() {
     let mut alice = with_password(&estate.url(), ALICE).await.unwrap();
     assert_seen_by(&estate.url(), &alice, ACME_OBSERVER, "tenant.acme.alice.y").await;
     assert_own_subjects_only(&mut alice, "acme", "alice").await;
-    let out = provisioner.output();
-    assert!(out.contains("minted"), "{out}");
+    let out = provisioner.wait_for_count("minted", 1, LOG_WAIT).unwrap();
     assert!(!out.contains(ALICE.1), "{out}");
 }

@@ -6,7 +6,7 @@
 //! made-up or other-pattern invites are refused.
 
 use async_nats::ConnectOptions;
-use integration_tests::{connect_with_creds, connect_with_options, ProductEstate};
+use integration_tests::{connect_with_creds, connect_with_options, ProductEstate, LOG_WAIT};
 use nsc_setup::ResolverKind;
 use serde_json::json;
 
@@ -18,7 +18,7 @@ async fn an_invite_at_connect_admits_as_many_connections_as_it_has_uses() {
     let estate = ProductEstate::start_with(&["acme"], ResolverKind::Full, true, true).unwrap();
     let extra = "identity.invite.enabled = true\nnames.reissue_to_other_key = true\n";
     let policy = policy(&estate, &[("acme", extra)], &[]);
-    let provisioner = provisioner(&estate, "p", &policy, &[]);
+    let mut provisioner = provisioner(&estate, "p", &policy, &[]);
     let url = estate.url();
     let acme_admin = connect_with_creds(&url, &estate.creds("acme", "admin").unwrap())
         .await
@@ -58,11 +58,20 @@ async fn an_invite_at_connect_admits_as_many_connections_as_it_has_uses() {
     let made_up = "inv_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     assert!(with_invite("ivy", made_up).await.is_err());
 
-    let out = provisioner.output();
-    assert!(out.contains("invite_invalid"), "{out}");
+    let out = provisioner
+        .wait_for_count("invite_invalid", 1, LOG_WAIT)
+        .unwrap();
     for secret in [&token, &jack_token] {
         assert!(!out.contains(secret.as_str()), "an invite reached the log");
     }
-    let server_log = estate.server.log_tail(300);
-    assert!(server_log.contains("invite_invalid"), "{server_log}");
+    let server_log = estate
+        .server
+        .wait_for_log(&["invite_invalid"], LOG_WAIT)
+        .unwrap();
+    for secret in [&token, &jack_token] {
+        assert!(
+            !server_log.contains(secret.as_str()),
+            "an invite reached the log"
+        );
+    }
 }

@@ -11,6 +11,7 @@ use async_nats::ConnectOptions;
 use claims::KeyPair;
 use integration_tests::{
     connect_with_creds, connect_with_options, publish_until_received, unix_now, workspace_bin,
+    LOG_WAIT,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -72,7 +73,7 @@ fn estate(issuer: &Issuer) -> CalloutEstate {
 async fn an_id_token_from_the_jwks_connects_and_bad_ones_are_refused() {
     let issuer = Issuer::new("key-1");
     let estate = estate(&issuer);
-    let provisioner = estate.start_provisioner("p");
+    let mut provisioner = estate.start_provisioner("p");
     let url = estate.url();
     let later = unix_now() + 600;
 
@@ -110,16 +111,17 @@ async fn an_id_token_from_the_jwks_connects_and_bad_ones_are_refused() {
         refused(unknown).await.is_err(),
         "a key missing from the JWKS"
     );
-    // The server logs the callout's reasons; the client only sees a refusal.
-    let server_log = estate.server.log_tail(200);
-    for reason in [
+    // The server logs the callout's reasons; the client only sees a refusal, and sees it
+    // before the server and the provisioner write their lines.
+    let reasons = [
         "id_token_invalid: the ID token has expired",
         "id_token_invalid: the ID token is for another audience",
         "id_token_invalid: the ID token's signing key is not in the issuer's JWKS",
-    ] {
-        assert!(server_log.contains(reason), "{reason}:\n{server_log}");
-    }
-    let out = provisioner.output();
+    ];
+    let server_log = estate.server.wait_for_log(&reasons, LOG_WAIT).unwrap();
+    let out = provisioner
+        .wait_for_count("code=id_token_invalid", 3, LOG_WAIT)
+        .unwrap();
     assert_eq!(out.matches("code=id_token_invalid").count(), 3, "{out}");
     assert!(
         !out.contains(&token) && !server_log.contains(&token),
