@@ -1,9 +1,11 @@
 //! Decoding and verification, step for step as Go's `jwt.Decode`: size cap, three parts,
 //! header check, payload type and version, signature (v1 or v2 rule), issuer kind.
 //!
-//! v1 tokens (top-level `type`) are decoded and migrated as Go does: `tags`, `type` and
-//! `issuer_account` move under `nats` and `nats.version` becomes 1. Time checks (`exp`,
-//! `nbf`) are not part of decoding; call [`crate::Claims::check_times`] with a clock value.
+//! v1 tokens (top-level `type`) of a known claim type are decoded and migrated as Go does:
+//! `tags`, `type` and `issuer_account` move under `nats` and `nats.version` becomes 1. Time
+//! checks (`exp`, `nbf`) are not part of decoding; call [`crate::Claims::check_times`] with a
+//! clock value. Go's `DecodeGeneric`, and [`crate::decode_any`] built on both, are in
+//! `decode_generic.rs`.
 
 use data_encoding::BASE64URL_NOPAD;
 use nkeys::KeyPair;
@@ -20,8 +22,8 @@ use crate::{Account, Activation, AuthorizationRequest, AuthorizationResponse, Op
 /// The largest token accepted, in bytes (Go's `MaxTokenSize`).
 pub const MAX_TOKEN_SIZE: usize = 1024 * 1024;
 
-const ALG_V2: &str = "ed25519-nkey";
-const ALG_V1: &str = "ed25519";
+pub(crate) const ALG_V2: &str = "ed25519-nkey";
+pub(crate) const ALG_V1: &str = "ed25519";
 
 impl<N: ClaimBody> Claims<N> {
     /// Decodes and verifies a token of this claim type.
@@ -34,13 +36,13 @@ impl<N: ClaimBody> Claims<N> {
     }
 }
 
-struct Parts<'a> {
-    header: &'a str,
-    payload: &'a str,
-    signature: &'a str,
+pub(crate) struct Parts<'a> {
+    pub(crate) header: &'a str,
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
 }
 
-fn split(token: &str) -> Result<Parts<'_>, ClaimsError> {
+pub(crate) fn split(token: &str) -> Result<Parts<'_>, ClaimsError> {
     if token.len() > MAX_TOKEN_SIZE {
         return Err(ClaimsError::TooLarge {
             size: token.len(),
@@ -59,14 +61,14 @@ fn split(token: &str) -> Result<Parts<'_>, ClaimsError> {
 }
 
 #[derive(Deserialize)]
-struct Header {
+pub(crate) struct Header {
     #[serde(default)]
     typ: String,
     #[serde(default)]
-    alg: String,
+    pub(crate) alg: String,
 }
 
-fn parse_header(part: &str) -> Result<Header, ClaimsError> {
+pub(crate) fn parse_header(part: &str) -> Result<Header, ClaimsError> {
     let bytes = decode_b64url(part).ok_or(ClaimsError::Base64 { part: "header" })?;
     let header: Header =
         serde_json::from_slice(&bytes).map_err(|e| ClaimsError::json("header", &e))?;
@@ -81,7 +83,7 @@ fn parse_header(part: &str) -> Result<Header, ClaimsError> {
 }
 
 /// Base64url without padding, accepting non-zero unused trailing bits as Go does.
-fn decode_b64url(part: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_b64url(part: &str) -> Option<Vec<u8>> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bytes = part.as_bytes();
     let unused_bits = match bytes.len() % 4 {
@@ -100,7 +102,7 @@ fn decode_b64url(part: &str) -> Option<Vec<u8>> {
     BASE64URL_NOPAD.decode(&fixed).ok()
 }
 
-fn verify(issuer: &str, message: &[u8], signature: &[u8]) -> bool {
+pub(crate) fn verify(issuer: &str, message: &[u8], signature: &[u8]) -> bool {
     KeyPair::from_public_key(issuer)
         .map(|key| key.verify(message, signature).is_ok())
         .unwrap_or(false)
@@ -155,7 +157,48 @@ fn typed<N: ClaimBody>(payload: Map<String, Value>) -> Result<Claims<N>, ClaimsE
     serde_json::from_value(Value::Object(payload)).map_err(|e| ClaimsError::json("payload", &e))
 }
 
-/// Decodes and verifies a token of any claim type (Go `jwt.Decode`).
+/// The claim types `jwt.Decode` names in its `switch`; `cluster` and `server` it names
+/// only to refuse. Every other type, or none, takes its `default:` branch.
+pub(crate) const GO_TYPES: [&str; 8] = [
+    "operator",
+    "account",
+    "user",
+    "activation",
+    "authorization_request",
+    "authorization_response",
+    "cluster",
+    "server",
+];
+
+/// Decodes the signature part and verifies it: the v1 rule signs the payload part alone,
+/// the v2 rule `header.payload`.
+pub(crate) fn check_signature(
+    token: &str,
+    parts: &Parts<'_>,
+    issuer: &str,
+    v1: bool,
+) -> Result<(), ClaimsError> {
+    let signature =
+        decode_b64url(parts.signature).ok_or(ClaimsError::Base64 { part: "signature" })?;
+    let signed = if v1 {
+        parts.payload
+    } else {
+        token
+            .get(..parts.header.len() + 1 + parts.payload.len())
+            .unwrap_or_default()
+    };
+    if verify(issuer, signed.as_bytes(), &signature) {
+        Ok(())
+    } else {
+        Err(ClaimsError::Signature { v1 })
+    }
+}
+
+/// Decodes and verifies a token of any claim type exactly as Go's `jwt.Decode` does.
+///
+/// Like Go, it verifies a token of a type it does not know (generic claims) with the v1
+/// rule, so it refuses the v2 tokens Go's own `GenericClaims.Encode` makes; those decode
+/// with [`crate::decode_generic`], and [`crate::decode_any`] picks the decoder by type.
 ///
 /// # Errors
 /// Size, shape, header, JSON, version, signature and issuer-kind errors, as in Go.
@@ -170,7 +213,10 @@ pub fn decode(token: &str) -> Result<AnyClaims, ClaimsError> {
     if version > LIB_VERSION {
         return Err(ClaimsError::NewerVersion(version));
     }
-    let payload = if version == 1 {
+    // Go migrates v1 payloads inside the loaders of the known types only; its generic
+    // branch reads the payload as it is.
+    let known = GO_TYPES.contains(&kind.as_str());
+    let payload = if version == 1 && known {
         migrate_v1(payload)
     } else {
         payload
@@ -192,27 +238,15 @@ pub fn decode(token: &str) -> Result<AnyClaims, ClaimsError> {
             version,
         ),
         "cluster" | "server" => return Err(ClaimsError::UnsupportedClaimType(kind)),
-        // Go decodes unknown types as generic claims with version -1, so the v1 rule
-        // (signature over the payload only) applies to them.
+        // Go's `default:` branch returns version -1 for generic claims, whatever the
+        // payload says, so `Decode` verifies them with the v1 rule.
         _ => (
             AnyClaims::Generic(GenericClaims::from_value(&Value::Object(payload))?),
             -1,
         ),
     };
-    let signature =
-        decode_b64url(parts.signature).ok_or(ClaimsError::Base64 { part: "signature" })?;
     let issuer = claims.standard().iss;
-    let v1 = version <= 1;
-    let signed = if v1 {
-        parts.payload
-    } else {
-        token
-            .get(..parts.header.len() + 1 + parts.payload.len())
-            .unwrap_or_default()
-    };
-    if !verify(issuer, signed.as_bytes(), &signature) {
-        return Err(ClaimsError::Signature { v1 });
-    }
+    check_signature(token, &parts, issuer, version <= 1)?;
     let allowed: &[crate::KeyKind] = match &claims {
         AnyClaims::Operator(_) => Operator::ISSUERS,
         AnyClaims::Account(_) => Account::ISSUERS,
@@ -224,36 +258,6 @@ pub fn decode(token: &str) -> Result<AnyClaims, ClaimsError> {
     };
     if !allowed.is_empty() {
         check_issuer(issuer, allowed)?;
-    }
-    Ok(claims)
-}
-
-/// Decodes and verifies generic claims (Go `DecodeGeneric`): the header's `alg` picks the
-/// signature rule and neither the claim type nor the issuer kind is checked. Unlike Go,
-/// the size cap still applies.
-///
-/// # Errors
-/// Size, shape, header, JSON and signature errors.
-pub fn decode_generic(token: &str) -> Result<GenericClaims, ClaimsError> {
-    let parts = split(token)?;
-    let header = parse_header(parts.header)?;
-    let payload_bytes =
-        decode_b64url(parts.payload).ok_or(ClaimsError::Base64 { part: "payload" })?;
-    let payload: Value =
-        serde_json::from_slice(&payload_bytes).map_err(|e| ClaimsError::json("payload", &e))?;
-    let claims = GenericClaims::from_value(&payload)?;
-    let signature =
-        decode_b64url(parts.signature).ok_or(ClaimsError::Base64 { part: "signature" })?;
-    let v1 = header.alg == ALG_V1;
-    let signed = if v1 {
-        parts.payload
-    } else {
-        token
-            .get(..parts.header.len() + 1 + parts.payload.len())
-            .unwrap_or_default()
-    };
-    if !verify(&claims.iss, signed.as_bytes(), &signature) {
-        return Err(ClaimsError::Signature { v1 });
     }
     Ok(claims)
 }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::claims_data::{Standard, LIB_VERSION};
 use crate::error::ClaimsError;
-use crate::go_json::write_untyped;
+use crate::go_json::{go_untyped, write_untyped};
 
 /// Claims with an untyped `nats` body.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,7 +26,7 @@ pub struct GenericClaims {
     pub nbf: i64,
     /// Subject.
     pub sub: String,
-    /// The body; `None` when absent (then it is not written).
+    /// The body; `None` when absent. An absent or empty body is not written, as in Go.
     pub nats: Option<Map<String, Value>>,
 }
 
@@ -61,9 +61,10 @@ impl GenericClaims {
             None | Some(Value::Null) => Ok(0),
             Some(v) => v.as_i64().ok_or_else(bad),
         };
-        let nats = match obj.get("nats") {
+        // Go decodes the body into a `map[string]interface{}`, numbers as float64.
+        let nats = match obj.get("nats").map(go_untyped) {
             None | Some(Value::Null) => None,
-            Some(Value::Object(map)) => Some(map.clone()),
+            Some(Value::Object(map)) => Some(map),
             Some(_) => return Err(bad()),
         };
         Ok(GenericClaims {
@@ -79,11 +80,16 @@ impl GenericClaims {
         })
     }
 
+    /// The body as Go writes it: `omitempty` drops an absent and an empty map alike.
+    fn written_body(&self) -> Option<&Map<String, Value>> {
+        self.nats.as_ref().filter(|nats| !nats.is_empty())
+    }
+
     /// Serializes as Go does: standard fields, then `nats` with sorted keys and every
     /// number written as a float64.
     pub fn to_go_json(&self) -> Result<String, ClaimsError> {
         let standard = self.standard().to_go_json()?;
-        let Some(nats) = &self.nats else {
+        let Some(nats) = self.written_body() else {
             return Ok(standard);
         };
         let mut out = standard;
@@ -104,7 +110,8 @@ impl GenericClaims {
         }
     }
 
-    /// The claims as a JSON value, for comparisons and printing.
+    /// The claims as a JSON value, for comparisons and printing: what Go's `json.Marshal`
+    /// writes for them, read back as JSON.
     pub fn to_value(&self) -> Value {
         let mut obj = Map::new();
         let mut put_text = |k: &str, v: &str| {
@@ -122,7 +129,7 @@ impl GenericClaims {
                 obj.insert(k.to_owned(), Value::from(v));
             }
         }
-        if let Some(nats) = &self.nats {
+        if let Some(nats) = self.written_body() {
             obj.insert(String::from("nats"), Value::Object(nats.clone()));
         }
         Value::Object(obj)

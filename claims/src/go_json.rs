@@ -6,7 +6,7 @@
 //! handles both; it does not order fields (the claim structs do that by declaration order).
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Number, Value};
 
 use crate::error::ClaimsError;
 
@@ -85,6 +85,38 @@ pub fn write_untyped(value: &Value, out: &mut String) {
     }
 }
 
+/// 2^53: up to here every integer is exact as a float64.
+const FLOAT64_EXACT: f64 = 9_007_199_254_740_992.0;
+
+/// The value Go holds after decoding `value` into an `interface{}`: every number becomes a
+/// float64. Whole numbers up to 2^53 stay integers, where they print as Go prints them;
+/// the rest become floats, equal as numbers to what Go writes (Go rounds larger integers).
+pub(crate) fn go_untyped(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => go_number(n),
+        Value::Array(items) => Value::Array(items.iter().map(go_untyped).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), go_untyped(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn go_number(n: &Number) -> Value {
+    if n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53) {
+        return Value::Number(n.clone());
+    }
+    let f = n.as_f64().unwrap_or(0.0);
+    let negative_zero = f == 0.0 && f.is_sign_negative();
+    if f.fract() == 0.0 && f.abs() <= FLOAT64_EXACT && !negative_zero {
+        // Exact: a whole float64 within 2^53 converts without loss.
+        return Value::from(f as i64);
+    }
+    Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
 /// Formats a float64 the way Go's `encoding/json` does: the shortest representation that
 /// round-trips, in plain decimal for magnitudes in `[1e-6, 1e21)` and in exponent form
 /// (`1e+21`, `1e-7`) outside that range.
@@ -146,5 +178,25 @@ mod tests {
         assert_eq!(format_go_float(1e20), "100000000000000000000");
         assert_eq!(format_go_float(1.5e300), "1.5e+300");
         assert_eq!(format_go_float(2e-10), "2e-10");
+    }
+
+    #[test]
+    fn untyped_numbers_go_through_float64_like_go() {
+        let parsed: Value = serde_json::from_str(
+            "[1, -1, 9007199254740992, 9007199254740993, 12345678901234567890, 2.0, 0.5, -0.0]",
+        )
+        .unwrap();
+        let go = go_untyped(&parsed);
+        assert_eq!(go[0], Value::from(1));
+        assert_eq!(go[1], Value::from(-1));
+        assert_eq!(go[2], Value::from(9_007_199_254_740_992_i64));
+        assert_eq!(go[3], Value::from(9_007_199_254_740_992_i64));
+        assert_eq!(go[4].as_f64(), Some(12_345_678_901_234_567_890.0));
+        assert!(go[4].is_f64());
+        assert_eq!(go[5], Value::from(2));
+        assert_eq!(go[6], Value::from(0.5));
+        assert!(go[7]
+            .as_f64()
+            .is_some_and(|f| f == 0.0 && f.is_sign_negative()));
     }
 }

@@ -9,7 +9,8 @@
 //! - bodies: [`User`], [`Account`] (with imports, exports, limits, signing keys),
 //!   [`Operator`], [`Activation`], [`AuthorizationRequest`], [`AuthorizationResponse`],
 //!   [`GenericClaims`]; shared permission shapes in [`UserPermissionLimits`];
-//! - `encode` / `decode`: signing and verification, [`decode`] for any type;
+//! - `encode` / `decode`: signing and verification; [`decode`] is Go's `jwt.Decode`,
+//!   [`decode_generic`] Go's `DecodeGeneric`, and [`decode_any`] picks between them by type;
 //! - [`validate`](Validate): Go's `Validate` rules as typed [`ValidationError`]s and
 //!   [`ValidationWarning`]s against a given clock value, [`validate_any`] for decoded
 //!   tokens and [`validate_scoped_signer`] for users of scoped signing keys;
@@ -26,6 +27,7 @@ mod authorization;
 mod claims_data;
 mod creds;
 mod decode;
+mod decode_generic;
 mod encode;
 mod error;
 mod generic;
@@ -51,7 +53,8 @@ pub use authorization::{
 };
 pub use claims_data::{ClaimBody, Claims, Standard, LIB_VERSION};
 pub use creds::{format_creds, jwt_from_creds_or_token, parse_creds, Creds, UserSeed};
-pub use decode::{decode, decode_generic, MAX_TOKEN_SIZE};
+pub use decode::{decode, MAX_TOKEN_SIZE};
+pub use decode_generic::{decode_any, decode_generic};
 pub use encode::HEADER_B64;
 pub use error::ClaimsError;
 pub use generic::GenericClaims;

@@ -30,8 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Decode a JWT or a creds file, verify its signature and print its claims.
     ///
-    /// Exits 0 when the token is valid, 1 (with the reason) when it is not. A seed in a
-    /// creds file is never printed.
+    /// A type Go's jwt library does not know, or no type, is read as generic claims, as
+    /// Go's DecodeGeneric reads it. Exits 0 when the token is valid, 1 (with the reason)
+    /// when it is not. A seed in a creds file is never printed.
     Inspect(inspect::InspectArgs),
     /// Serve credential requests over NATS.
     ///

@@ -1,11 +1,16 @@
-//! Human-readable rendering of decoded claims: a two-column table of the standard fields
-//! (times as UTC dates) followed by every field of the `nats` body, flattened.
+//! Rendering of decoded claims: a two-column table of the standard fields (times as UTC
+//! dates) followed by every field of the `nats` body, flattened; or indented JSON whose
+//! numbers are written as Go writes them.
 //!
-//! Rendering only; what is valid is decided by the caller.
+//! Rendering only; what is valid is decided by the caller. Keys and values come from the
+//! token, so control characters in them are shown escaped rather than sent to the terminal.
 
 use std::fmt::Write as _;
+use std::io;
 
-use claims::AnyClaims;
+use claims::{format_go_float, AnyClaims};
+use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::Value;
 
 /// Fields of an auth callout request that hold client secrets; shown as `<redacted>`.
@@ -56,6 +61,64 @@ pub fn claims_table(claims: &AnyClaims, verdict: &str) -> String {
     out
 }
 
+/// The claims as indented JSON with Go's field names. Floats (found only in the body of
+/// generic claims, where Go holds every number as a float64) are written as Go writes
+/// them, `1e+21` and `0.000001` rather than `1e21` and `1e-6`.
+///
+/// # Errors
+/// Only if serializing a JSON value fails, which it does not.
+pub fn claims_json(claims: &AnyClaims) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, GoFloats(PrettyFormatter::new()));
+    claims.to_value().serialize(&mut serializer)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// serde_json's pretty layout with Go's float64 text.
+struct GoFloats<'a>(PrettyFormatter<'a>);
+
+impl Formatter for GoFloats<'_> {
+    fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        w.write_all(format_go_float(value).as_bytes())
+    }
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 fn title(type_name: &str) -> String {
     let mut chars = type_name.chars();
     match chars.next() {
@@ -72,8 +135,9 @@ fn flatten(prefix: &str, value: &Value, rows: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => {
             for (key, v) in map {
+                let key = path_segment(key);
                 let path = if prefix.is_empty() {
-                    key.clone()
+                    key
                 } else {
                     format!("{prefix}.{key}")
                 };
@@ -102,9 +166,48 @@ fn flatten(prefix: &str, value: &Value, rows: &mut Vec<(String, String)>) {
 
 fn scalar(value: &Value) -> String {
     match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => printable(s),
+        // Floats only occur in generic claims, where Go holds every number as a float64.
+        Value::Number(n) if n.is_f64() => format_go_float(n.as_f64().unwrap_or_default()),
         other => other.to_string(),
     }
+}
+
+/// A key as one step of a row's path: quoted and escaped like a JSON string when it would
+/// otherwise be invisible or read as more than one step (empty, spaces, `.`, brackets,
+/// quotes, control characters).
+fn path_segment(key: &str) -> String {
+    let plain = !key.is_empty()
+        && !key
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || ".[]\"".contains(c));
+    if plain {
+        key.to_owned()
+    } else {
+        let escaped = key.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("\"{}\"", printable(&escaped))
+    }
+}
+
+/// `text` with control characters (escape sequences, newlines, NUL, DEL…) written as JSON
+/// escapes, so a token cannot move the cursor or break the table's lines.
+fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Formats unix seconds as `YYYY-MM-DD HH:MM:SS UTC (unix)`; empty for 0.
@@ -171,5 +274,65 @@ mod tests {
         req.nats.connect_opts.pass = "hunter2".into();
         let table = claims_table(&AnyClaims::AuthorizationRequest(req), "valid");
         assert!(!table.contains("hunter2"), "{table}");
+    }
+
+    #[test]
+    fn generic_tables_escape_control_characters_and_name_the_empty_key() {
+        let nats = serde_json::json!({
+            "": "empty",
+            "k\u{7}": ["a\u{1b}[2J", "b"],
+            "q\"\\\u{9b}": "c1",
+            "nested": {"x": [[1, 2], []]},
+            "a.b": 1e21,
+            "type": "widget\nnext"
+        });
+        let generic = claims::GenericClaims {
+            sub: "s".into(),
+            nats: nats.as_object().cloned(),
+            ..Default::default()
+        };
+        let table = claims_table(&AnyClaims::Generic(generic), "valid");
+        assert!(table.starts_with("Generic JWT (valid)\n"), "{table}");
+        assert!(
+            !table.chars().any(|c| c.is_control() && c != '\n'),
+            "{table}"
+        );
+        assert_eq!(table.lines().count(), 10, "{table}");
+        let row = |key: &str, value: &str| {
+            table.lines().any(|line| {
+                line.strip_prefix("  ")
+                    .and_then(|l| l.strip_prefix(key))
+                    .is_some_and(|rest| rest.starts_with(' ') && rest.trim_start() == value)
+            })
+        };
+        assert!(row(r#""""#, "empty"), "{table}");
+        assert!(row(r#""a.b""#, "1e+21"), "{table}");
+        assert!(row(r#""k\u0007""#, r"a\u001b[2J, b"), "{table}");
+        assert!(row(r#""q\"\\\u009b""#, "c1"), "{table}");
+        assert!(row("nested.x[0]", "1, 2"), "{table}");
+        assert!(row("type", r"widget\nnext"), "{table}");
+    }
+
+    #[test]
+    fn json_writes_floats_as_go_and_integers_unchanged() {
+        let nats = serde_json::json!({"big": 1e21, "micro": 0.000001, "neg0": -0.0, "n": [7, 1.5]});
+        let generic = claims::GenericClaims {
+            iat: 1_795_344_916,
+            nats: nats.as_object().cloned(),
+            ..Default::default()
+        };
+        let json = claims_json(&AnyClaims::Generic(generic)).unwrap();
+        for text in [
+            "1e+21",
+            "0.000001",
+            "-0",
+            "\"iat\": 1795344916",
+            "7,",
+            "1.5",
+        ] {
+            assert!(json.contains(text), "{text} in {json}");
+        }
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["nats"]["big"], 1e21);
     }
 }

@@ -1,5 +1,6 @@
 //! `provisioner inspect` as a user runs it: valid tokens, creds files, tampered and
-//! expired tokens.
+//! expired tokens, tokens of a type Go's library does not know. Every golden vector goes
+//! through it in `inspect_vectors.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -127,4 +128,33 @@ fn a_token_that_fails_go_validation_exits_one() {
         .code(1)
         .stdout(predicate::str::contains("INVALID"))
         .stderr(predicate::str::contains("foo..bar"));
+}
+
+#[test]
+fn a_token_of_a_type_go_does_not_know_is_shown_as_generic_claims() {
+    let account = KeyPair::new_account();
+    let mut generic = claims::GenericClaims {
+        sub: "anything".into(),
+        nats: serde_json::json!({"type": "something_else", "a": 1, "": "<&>"})
+            .as_object()
+            .cloned(),
+        ..Default::default()
+    };
+    let token = generic.encode(&account, IAT).unwrap();
+    inspect()
+        .args(["inspect", &token])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Generic JWT (valid)"))
+        .stdout(predicate::str::contains("something_else"));
+    let out = inspect()
+        .args(["inspect", "--json", &token])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["nats"]["type"], "something_else");
+    assert_eq!(v["nats"][""], "<&>");
+    assert_eq!(v["nats"]["version"], 2);
+    assert_eq!(v["iss"], account.public_key());
 }

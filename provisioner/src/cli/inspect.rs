@@ -2,6 +2,11 @@
 //!
 //! The input is a path to a file (a creds file or a file holding a token) or the token
 //! itself. Only the JWT is read from a creds file; the seed is never printed.
+//!
+//! Tokens are read as Go's `nats-io/jwt/v2` can read them ([`claims::decode_any`]): the claim
+//! types `jwt.Decode` knows as there, any other type (or none) as generic claims the way
+//! `DecodeGeneric` does. The verdict is the exit status with the reasons on stderr, so the
+//! `--json` output is the claims alone, as Go's `json.Marshal` writes them.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -9,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::Args;
 
-use crate::display::claims_table;
+use crate::display::{claims_json, claims_table};
 use crate::exit::Outcome;
 
 /// Arguments of `provisioner inspect`.
@@ -18,11 +23,13 @@ pub struct InspectArgs {
     /// A creds file, a file holding a JWT, or a JWT.
     pub input: String,
 
-    /// Print the claims as JSON with Go's field names instead of a table.
+    /// Print the decoded claims alone as JSON, as Go's json.Marshal writes them (Go's field
+    /// names; the body of generic claims as Go's interface{} values), instead of a table.
+    /// The verdict is the exit status: 0 valid, 1 invalid, with the reasons on stderr.
     #[arg(long)]
     pub json: bool,
 
-    /// Check expiry against this unix time instead of the current time.
+    /// Check `exp` and `nbf` against this unix time instead of the current time.
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub now: Option<i64>,
 }
@@ -38,7 +45,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Outcome> {
         Some(now) => now,
         None => unix_now(),
     };
-    let decoded = match claims::decode(token) {
+    let decoded = match claims::decode_any(token) {
         Ok(decoded) => decoded,
         Err(err) => {
             eprintln!("invalid: {err}");
@@ -47,7 +54,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Outcome> {
     };
     let problems = problems(&decoded, now);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&decoded.to_value())?);
+        println!("{}", claims_json(&decoded)?);
     } else {
         let verdict = if problems.is_empty() {
             "valid"
