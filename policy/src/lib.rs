@@ -18,22 +18,28 @@
 //! assert_eq!(claims.nats.issuer_account, account);
 //! ```
 //!
-//! Layout:
-//! - [`schema`]: the TOML file's serde types (`README.md` documents every key);
-//! - `load`: TOML text to a checked [`Policy`], problems placed by path and line;
-//! - `validate`: load-time checks (namespaces, `$SYS`, scoped keys, TTLs, duplicates…);
+//! Layout (each module uses only those listed before it, and its own submodules):
+//! - `path`: [`Path`] and [`Location`], where a problem is;
 //! - [`subject`]: subject and literal-token checks;
-//! - [`template`]: placeholders (`{name}`, `{tenant}`, `{public_key}`, `{account}`,
-//!   `{tag:KEY}`) and safe substitution;
 //! - [`names`]: character sets and globs for name rules;
-//! - `policy`: [`Policy`], [`Tenant`], [`SigningKeyRef`], the seed policy;
+//! - [`template`]: placeholders (`{name}`, `{tenant}`, `{public_key}`, `{account}`,
+//!   `{tag:KEY}`) and safe substitution: `error`, `placeholder`, `text_template`,
+//!   `subject_template`;
+//! - `error`: [`PolicyErrors`], [`Problem`], [`PolicyError`];
+//! - [`schema`]: the TOML file's serde types (`README.md` documents every key): the file
+//!   and tenant in `schema`, then `limits`, `identity`, `names`, `permissions`;
+//! - `policy`: [`Policy`], [`Tenant`], [`SigningKeyRef`], the checked values;
+//! - `validate`: load-time checks (namespaces, `$SYS`, scoped keys, TTLs, duplicates…)
+//!   and [`Policy::from_file`]: `problems`, `tag`, `identity`, `limits`, `permissions`;
+//! - `load`: TOML text to a checked [`Policy`] ([`Policy::from_toml_str`]), problems
+//!   placed by path and line;
+//! - `seed`: [`Policy::seed_legacy`], the seed's behaviour as a policy;
 //! - `request`: [`Request`], [`Identity`], [`InviteGrant`], [`VerifiedCredential`],
 //!   [`RegistryFacts`];
 //! - `decision`: [`Decision`], [`Allow`], [`Deny`], [`DenyCode`], [`Step`];
-//! - `evaluate`: [`evaluate`] and its rules ([`rule`]);
-//! - `explain`: [`explain`], the what-if decision `provisioner policy explain` prints;
-//! - `error`: [`PolicyErrors`], [`Problem`], [`PolicyError`];
-//! - `path`: [`Path`] and [`Location`], where a problem is.
+//! - `evaluate`: [`evaluate`] and its rules ([`rule`]): `echo`, `trail`, `credential`,
+//!   `identify`, `grant`;
+//! - `explain`: [`explain`], the what-if decision `provisioner policy explain` prints.
 
 #![warn(missing_docs)]
 
@@ -47,6 +53,7 @@ mod path;
 mod policy;
 mod request;
 pub mod schema;
+mod seed;
 pub mod subject;
 pub mod template;
 mod validate;
@@ -57,10 +64,11 @@ pub use evaluate::{evaluate, rule, MAX_ECHO_CHARS};
 pub use explain::{explain, what_if, EXPLAIN_PUBLIC_KEY};
 pub use load::MAX_UNKNOWN_KEYS;
 pub use path::{Location, Path, Segment};
-pub use policy::{Policy, SigningKeyRef, Tenant, SEED_MAX_PAYLOAD, SEED_TTL_SECS};
+pub use policy::{Policy, SigningKeyRef, Tenant};
 pub use request::{
     CredentialKind, Identity, InviteGrant, NameHolder, RegistryFacts, Request, VerifiedCredential,
 };
+pub use seed::{SEED_MAX_PAYLOAD, SEED_TTL_SECS};
 pub use validate::{
     MAX_NAME_LEN, MAX_OIDC_LEEWAY_SECS, MAX_RATE_WINDOW_SECS, MAX_TAG_LEN, MAX_TENANT_NAME_LEN,
     MAX_TTL_SECS,

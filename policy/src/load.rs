@@ -23,8 +23,45 @@ pub const MAX_UNKNOWN_KEYS: usize = 100;
 
 type Tree<'i> = Spanned<DeTable<'i>>;
 
+impl Policy {
+    /// Parses and checks a policy file's text.
+    ///
+    /// # Errors
+    /// [`PolicyErrors`] listing every problem with its place (`tenants[1].ttl.max_secs`)
+    /// and, where known, its line and column: TOML syntax, unknown keys, wrong types,
+    /// and every load-time validation failure.
+    ///
+    /// # Examples
+    /// ```
+    /// let text = r#"
+    ///     version = 1
+    ///     [[tenants]]
+    ///     name = "acme"
+    ///     account = "AB3NTPZB3ZRJIZGBEJSUYRKIGD4AIPKDAAFNQZSK24FUQUYALERHCO3Y"
+    ///     namespace = "tenant.acme"
+    ///     signing_key = { path = "/keys/acme.nk" }
+    ///     identity.import.enabled = true
+    ///     permissions.pub.allow = ["tenant.acme.{name}.>"]
+    ///     permissions.sub.allow = ["tenant.acme.{name}.>", "_INBOX.>"]
+    /// "#;
+    /// let policy = policy::Policy::from_toml_str(text).unwrap();
+    /// assert_eq!(policy.tenants()[0].namespace(), "tenant.acme");
+    ///
+    /// let errors = policy::Policy::from_toml_str(&text.replace("pub.allow", "pub.allw"))
+    ///     .unwrap_err();
+    /// let shown: Vec<String> = errors.problems().iter().map(|p| p.to_string()).collect();
+    /// assert!(shown.contains(&"tenants[0].permissions.pub.allw (line 9, column 21): \
+    ///     unknown key `allw`, expected `allow` or `deny`".to_owned()));
+    /// // Without the key, the allow list is empty: also a problem, listed too.
+    /// assert_eq!(errors.len(), 2);
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Policy, PolicyErrors> {
+        from_toml_str(text)
+    }
+}
+
 /// Parses, deserializes and validates `text`.
-pub(crate) fn from_toml_str(text: &str) -> Result<Policy, PolicyErrors> {
+fn from_toml_str(text: &str) -> Result<Policy, PolicyErrors> {
     let tree = DeTable::parse(text).map_err(|err| {
         let location = err.span().map(|s| Location::of_offset(text, s.start));
         PolicyErrors::new(vec![Problem {

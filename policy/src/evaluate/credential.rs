@@ -6,7 +6,9 @@
 //! module only decides whether the tenant accepts that kind of credential and whether it
 //! covers the request. It never sees the secret.
 
-use super::{quote, rule, Refusal, Trail};
+use super::echo::quote;
+use super::rule;
+use super::trail::{Refusal, Trail};
 use crate::decision::{DenyCode, IdentitySource};
 use crate::policy::Tenant;
 use crate::request::{CredentialKind, Request};

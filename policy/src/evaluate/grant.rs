@@ -7,7 +7,9 @@
 
 use claims::{Permission, UserPermissionLimits};
 
-use super::{quote, rule, Refusal, Trail};
+use super::echo::quote;
+use super::rule;
+use super::trail::{Refusal, Trail};
 use crate::decision::{Allow, DenyCode, IdentitySource};
 use crate::names::glob_match;
 use crate::policy::{CompiledPermissions, Tenant};

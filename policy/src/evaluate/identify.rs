@@ -6,7 +6,9 @@
 //! requests) the one tenant with legacy mode on. Each identity source is off unless the
 //! tenant enables it; with none vouching, the request is denied.
 
-use super::{quote, rule, Refusal, Trail};
+use super::echo::quote;
+use super::rule;
+use super::trail::{Refusal, Trail};
 use crate::decision::{Deny, DenyCode, IdentitySource};
 use crate::names::glob_match;
 use crate::policy::{Policy, Tenant};

@@ -4,7 +4,8 @@
 //! Expansion admits only single literal tokens for placeholders, so an expansion has
 //! exactly the template's token count, literal prefix and wildcards.
 
-use super::{pieces, Piece, Placeholder, SubstitutionError, TemplateError, Values};
+use super::error::{SubstitutionError, TemplateError};
+use super::placeholder::{pieces, Piece, Placeholder, Values};
 use crate::subject;
 
 /// One token of a subject template.

@@ -10,7 +10,8 @@ use std::net::IpAddr;
 
 use claims::{CidrList, ResponsePermission, TimeRange, UserPermissionLimits};
 
-use super::{check_tag, Problems};
+use super::problems::Problems;
+use super::tag::check_tag;
 use crate::error::PolicyError;
 use crate::path::Path;
 use crate::policy::CompiledPermissions;

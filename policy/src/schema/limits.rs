@@ -1,0 +1,70 @@
+//! Limits on a tenant's issuance: credential lifetime (`ttl`), registry quotas
+//! (`quotas`) and rate limits (`rate_limits`).
+
+use serde::{Deserialize, Serialize};
+
+/// Credential lifetime in seconds: a requested TTL is capped at `max_secs`, never
+/// extended; no requested TTL means `default_secs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TtlConfig {
+    /// Lifetime when the request names none.
+    pub default_secs: u64,
+    /// The longest lifetime granted.
+    pub max_secs: u64,
+}
+
+/// One hour: the default lifetime when a tenant does not configure `ttl`.
+pub const DEFAULT_TTL_SECS: u64 = 60 * 60;
+/// One day: the default maximum lifetime when a tenant does not configure `ttl`.
+pub const DEFAULT_TTL_MAX_SECS: u64 = 24 * 60 * 60;
+
+impl Default for TtlConfig {
+    fn default() -> Self {
+        TtlConfig {
+            default_secs: DEFAULT_TTL_SECS,
+            max_secs: DEFAULT_TTL_MAX_SECS,
+        }
+    }
+}
+
+/// Quotas on the tenant's registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotasConfig {
+    /// Maximum users with unexpired credentials; unlimited when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_active_users: Option<u64>,
+}
+
+/// Issuance rate limits over a fixed window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsConfig {
+    /// Window length in seconds; the edge counts issuances per window.
+    #[serde(default = "default_window")]
+    pub window_secs: u64,
+    /// Maximum issuances per requester per window; unlimited when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_requester: Option<u64>,
+    /// Maximum issuances per tenant per window; unlimited when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_tenant: Option<u64>,
+}
+
+/// One hour: the rate-limit window when a tenant does not configure one.
+pub const DEFAULT_RATE_WINDOW_SECS: u64 = 60 * 60;
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        RateLimitsConfig {
+            window_secs: DEFAULT_RATE_WINDOW_SECS,
+            per_requester: None,
+            per_tenant: None,
+        }
+    }
+}
+
+fn default_window() -> u64 {
+    DEFAULT_RATE_WINDOW_SECS
+}
