@@ -16,10 +16,7 @@ pub use imports::Import;
 pub use limits::{JetStreamLimits, OperatorLimits};
 pub use signing_keys::{SigningKeys, UserScope, USER_SCOPE_KIND};
 
-use crate::any::AnyClaims;
-use crate::claims_data::{ClaimBody, Claims, LIB_VERSION};
-use crate::error::ClaimsError;
-use crate::nkey_kind::KeyKind;
+use crate::claims_data::Claims;
 use crate::omit;
 use crate::permissions::Permissions;
 
@@ -118,27 +115,6 @@ pub struct Account {
 
 /// An account JWT's claims.
 pub type AccountClaims = Claims<Account>;
-
-impl ClaimBody for Account {
-    const TYPE: &'static str = "account";
-    const ISSUERS: &'static [KeyKind] = &[KeyKind::Account, KeyKind::Operator];
-    const SUBJECT: Option<KeyKind> = Some(KeyKind::Account);
-
-    fn prepare_for_encoding(&mut self) {
-        // Go uses an unstable sort by subject; with distinct subjects both orders agree.
-        self.exports.sort_by(|a, b| a.subject.cmp(&b.subject));
-        self.imports.sort_by(|a, b| a.subject.cmp(&b.subject));
-        self.claim_type = Self::TYPE.to_owned();
-        self.version = LIB_VERSION;
-    }
-
-    fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError> {
-        match any {
-            AnyClaims::Account(c) => Ok(c),
-            other => Err(other.wrong_type(Self::TYPE)),
-        }
-    }
-}
 
 /// How an account authorizes a key that signed one of its users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,11 +31,3 @@ pub struct Activation {
 
 /// An activation JWT's claims.
 pub type ActivationClaims = Claims<Activation>;
-
-crate::claims_data::claim_body!(
-    Activation,
-    Activation,
-    "activation",
-    [Account, Operator],
-    Some(crate::KeyKind::Account)
-);

@@ -175,14 +175,6 @@ pub struct AuthorizationRequest {
 /// An authorization request JWT's claims.
 pub type AuthorizationRequestClaims = Claims<AuthorizationRequest>;
 
-crate::claims_data::claim_body!(
-    AuthorizationRequest,
-    AuthorizationRequest,
-    "authorization_request",
-    [Server],
-    None
-);
-
 /// The `nats` body of an authorization response: a user JWT or an error, never both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationResponse {
@@ -208,11 +200,3 @@ pub struct AuthorizationResponse {
 
 /// An authorization response JWT's claims.
 pub type AuthorizationResponseClaims = Claims<AuthorizationResponse>;
-
-crate::claims_data::claim_body!(
-    AuthorizationResponse,
-    AuthorizationResponse,
-    "authorization_response",
-    [Account],
-    None
-);

@@ -1,65 +1,18 @@
 //! The JWT envelope every claim type shares: the standard fields (`aud` … `sub`) and the
 //! type-specific `nats` body, plus the `jti` recipe.
 //!
-//! The body types implement [`ClaimBody`], which tells the encoder and decoder the claim's
-//! type string, which key kinds may issue it and what its subject must be.
+//! The trait that ties a body to its claim type, [`crate::ClaimBody`], is in `claim_body.rs`
+//! above the bodies; the envelope does not need it.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512_256};
 
-use crate::any::AnyClaims;
 use crate::error::ClaimsError;
 use crate::go_json::to_go_json;
-use crate::nkey_kind::KeyKind;
 use crate::omit;
 
 /// The claims library version written into `nats.version`.
 pub const LIB_VERSION: i64 = 2;
-
-/// A claim type's `nats` body.
-pub trait ClaimBody:
-    Serialize + DeserializeOwned + Clone + Default + PartialEq + std::fmt::Debug
-{
-    /// The `nats.type` string, for example `user`.
-    const TYPE: &'static str;
-    /// Key kinds allowed to sign this claim type (Go's `ExpectedPrefixes`).
-    const ISSUERS: &'static [KeyKind];
-    /// The kind of public key the subject must be, where Go's `Encode` checks it.
-    const SUBJECT: Option<KeyKind>;
-
-    /// Sets `type` and `version` and does any normalization Go's `Encode` does (sorting).
-    fn prepare_for_encoding(&mut self);
-
-    /// Takes this claim type out of a decoded token of any type.
-    fn from_any(any: AnyClaims) -> Result<Claims<Self>, ClaimsError>;
-}
-
-/// Implements [`ClaimBody`] for a body whose encoding only sets `type` and `version`.
-macro_rules! claim_body {
-    ($body:ident, $variant:ident, $type:literal, [$($issuer:ident),+], $subject:expr) => {
-        impl $crate::claims_data::ClaimBody for $body {
-            const TYPE: &'static str = $type;
-            const ISSUERS: &'static [$crate::KeyKind] = &[$($crate::KeyKind::$issuer),+];
-            const SUBJECT: Option<$crate::KeyKind> = $subject;
-
-            fn prepare_for_encoding(&mut self) {
-                self.claim_type = Self::TYPE.to_owned();
-                self.version = $crate::claims_data::LIB_VERSION;
-            }
-
-            fn from_any(
-                any: $crate::AnyClaims,
-            ) -> Result<$crate::Claims<Self>, $crate::ClaimsError> {
-                match any {
-                    $crate::AnyClaims::$variant(c) => Ok(c),
-                    other => Err(other.wrong_type(Self::TYPE)),
-                }
-            }
-        }
-    };
-}
-pub(crate) use claim_body;
 
 /// A decoded or to-be-encoded JWT: the standard fields and the type-specific body.
 ///
@@ -198,9 +151,7 @@ impl<N> Claims<N> {
     pub fn check_times(&self, now: i64) -> Result<(), ClaimsError> {
         self.standard().check_times(now)
     }
-}
 
-impl<N: ClaimBody> Claims<N> {
     /// Claims about `subject` with the given body and no other standard field set.
     pub fn with_body(subject: impl Into<String>, nats: N) -> Self {
         Claims {

@@ -7,7 +7,8 @@
 use std::fmt;
 
 use crate::error::ClaimsError;
-use crate::nkey_kind::{keypair_from_seed, KeyKind};
+use crate::nkey_check::keypair_from_seed;
+use crate::nkey_kind::KeyKind;
 
 /// A user nkey seed. `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::any::AnyClaims;
-use crate::claims_data::{ClaimBody, Claims, LIB_VERSION};
+use crate::claim_body::ClaimBody;
+use crate::claims_data::{Claims, LIB_VERSION};
 use crate::encode::check_issuer;
 use crate::error::ClaimsError;
 use crate::generic::GenericClaims;

@@ -5,11 +5,13 @@
 use data_encoding::BASE64URL_NOPAD;
 use nkeys::KeyPair;
 
-use crate::claims_data::{ClaimBody, Claims};
+use crate::claim_body::ClaimBody;
+use crate::claims_data::Claims;
 use crate::error::ClaimsError;
 use crate::generic::GenericClaims;
 use crate::go_json::to_go_json;
-use crate::nkey_kind::{is_public_key, KeyKind};
+use crate::nkey_check::is_public_key;
+use crate::nkey_kind::KeyKind;
 
 /// The header every token this library writes carries, `{"typ":"JWT","alg":"ed25519-nkey"}`,
 /// base64url-encoded.

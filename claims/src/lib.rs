@@ -9,13 +9,17 @@
 //! - bodies: [`User`], [`Account`] (with imports, exports, limits, signing keys),
 //!   [`Operator`], [`Activation`], [`AuthorizationRequest`], [`AuthorizationResponse`],
 //!   [`GenericClaims`]; shared permission shapes in [`UserPermissionLimits`];
+//! - `any`: [`AnyClaims`], a decoded token of whichever type it carried;
+//! - [`claim_body`](ClaimBody): each typed body's claim type, issuer and subject kinds, and
+//!   its way out of [`AnyClaims`];
 //! - `encode` / `decode`: signing and verification; [`decode`] is Go's `jwt.Decode`,
 //!   [`decode_generic`] Go's `DecodeGeneric`, and [`decode_any`] picks between them by type;
 //! - [`validate`](Validate): Go's `Validate` rules as typed [`ValidationError`]s and
 //!   [`ValidationWarning`]s against a given clock value, [`validate_any`] for decoded
 //!   tokens and [`validate_scoped_signer`] for users of scoped signing keys;
 //! - [`creds`](parse_creds): the `.creds` file format;
-//! - [`KeyKind`]: strict nkey kind checks;
+//! - [`KeyKind`]: the nkey kinds; `nkey_check`: strict checks of public keys and seeds
+//!   against a kind ([`check_public_key`], [`keypair_from_seed`]);
 //! - `go_json`: Go `encoding/json` compatible output.
 
 #![warn(missing_docs)]
@@ -24,6 +28,7 @@ mod account;
 mod activation;
 mod any;
 mod authorization;
+mod claim_body;
 mod claims_data;
 mod creds;
 mod decode;
@@ -32,6 +37,7 @@ mod encode;
 mod error;
 mod generic;
 mod go_json;
+mod nkey_check;
 mod nkey_kind;
 mod omit;
 mod operator;
@@ -51,7 +57,8 @@ pub use authorization::{
     AuthorizationResponseClaims, ClientInformation, ClientTls, ConnectOptions, ServerId,
     AUTH_REQUEST_AUDIENCE,
 };
-pub use claims_data::{ClaimBody, Claims, Standard, LIB_VERSION};
+pub use claim_body::ClaimBody;
+pub use claims_data::{Claims, Standard, LIB_VERSION};
 pub use creds::{format_creds, jwt_from_creds_or_token, parse_creds, Creds, UserSeed};
 pub use decode::{decode, MAX_TOKEN_SIZE};
 pub use decode_generic::{decode_any, decode_generic};
@@ -59,7 +66,8 @@ pub use encode::HEADER_B64;
 pub use error::ClaimsError;
 pub use generic::GenericClaims;
 pub use go_json::{format_go_float, to_go_json};
-pub use nkey_kind::{check_public_key, is_public_key, keypair_from_seed, seed_kind, KeyKind};
+pub use nkey_check::{check_public_key, is_public_key, keypair_from_seed, seed_kind};
+pub use nkey_kind::KeyKind;
 pub use nkeys::KeyPair;
 pub use operator::{Operator, OperatorClaims};
 pub use permissions::{

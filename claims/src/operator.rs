@@ -40,14 +40,6 @@ pub struct Operator {
 /// An operator JWT's claims.
 pub type OperatorClaims = Claims<Operator>;
 
-crate::claims_data::claim_body!(
-    Operator,
-    Operator,
-    "operator",
-    [Operator],
-    Some(crate::KeyKind::Operator)
-);
-
 impl OperatorClaims {
     /// Whether `key` is the operator's identity key or one of its signing keys.
     pub fn is_operator_key(&self, key: &str) -> bool {

@@ -29,8 +29,6 @@ pub struct User {
 /// A user JWT's claims.
 pub type UserClaims = Claims<User>;
 
-crate::claims_data::claim_body!(User, User, "user", [Account], Some(crate::KeyKind::User));
-
 impl User {
     /// What Go's `NewUserClaims` starts with: no permissions, unlimited subs/data/payload.
     pub fn unlimited() -> Self {

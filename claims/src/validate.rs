@@ -28,7 +28,8 @@ use crate::account::UserScope;
 use crate::any::AnyClaims;
 use crate::claims_data::Standard;
 use crate::generic::GenericClaims;
-use crate::nkey_kind::{is_public_key, KeyKind};
+use crate::nkey_check::is_public_key;
+use crate::nkey_kind::KeyKind;
 use crate::user::UserClaims;
 
 pub use error::{TimeBound, ValidationError};

@@ -16,7 +16,8 @@ use super::routing::{check_cluster_traffic, check_mappings, check_trace};
 use super::subject::has_wildcards;
 use super::{check_times, Validate, ValidationError, ValidationReport, ValidationWarning};
 use crate::account::{Account, AccountClaims, JetStreamLimits, OperatorLimits, SigningKeys};
-use crate::nkey_kind::{is_public_key, KeyKind};
+use crate::nkey_check::is_public_key;
+use crate::nkey_kind::KeyKind;
 use crate::permissions::NO_LIMIT;
 
 /// Go's `OperatorLimits.Validate`: tiers exclude flat JetStream limits and need names.

@@ -7,7 +7,8 @@
 use super::subject::check_subject;
 use super::{check_times, Validate, ValidationError, ValidationReport};
 use crate::activation::ActivationClaims;
-use crate::nkey_kind::{is_public_key, KeyKind};
+use crate::nkey_check::is_public_key;
+use crate::nkey_kind::KeyKind;
 
 /// The activation rules without the time checks (Go `validateWithTimeChecks(vr, false)`),
 /// as applied to a token embedded in an import.

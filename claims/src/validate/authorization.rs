@@ -8,7 +8,8 @@
 use super::{check_times, Validate, ValidationError, ValidationReport};
 use crate::account::ExternalAuthorization;
 use crate::authorization::{AuthorizationRequestClaims, AuthorizationResponseClaims};
-use crate::nkey_kind::{is_public_key, KeyKind};
+use crate::nkey_check::is_public_key;
+use crate::nkey_kind::KeyKind;
 
 /// The allowed-accounts entry that lets the callout place users in any account.
 const ANY_ACCOUNT: &str = "*";

@@ -7,7 +7,8 @@
 use super::go_url;
 use super::subject::go_atoi;
 use super::{check_times, Validate, ValidationError, ValidationReport};
-use crate::nkey_kind::{is_public_key, KeyKind};
+use crate::nkey_check::is_public_key;
+use crate::nkey_kind::KeyKind;
 use crate::operator::{Operator, OperatorClaims};
 
 /// Schemes an operator service URL may use.

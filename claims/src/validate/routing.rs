@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use super::subject::{check_subject, has_wildcards};
 use super::ValidationError;
 use crate::account::{MsgTrace, WeightedMapping};
-use crate::nkey_kind::{is_public_key, KeyKind};
+use crate::nkey_check::is_public_key;
+use crate::nkey_kind::KeyKind;
 
 /// The most a weight or a sum of weights may be, in percent.
 const FULL_WEIGHT: u8 = 100;
