@@ -13,11 +13,11 @@
 //! policy then decides. Refusals carry a fixed code and a reason without secrets.
 
 use claims::ConnectOptions;
+use oidc::OidcVerifiers;
 use policy::{CredentialKind, VerifiedCredential};
+use registry::invite::is_token_shaped;
 
 use crate::callout::credentials::{CalloutCredentials, Holder};
-use crate::oidc::OidcVerifiers;
-use crate::registry::invite::is_token_shaped;
 
 /// What the CONNECT carried.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,12 @@
 //! an admin.
 
 use bytes::Bytes;
+use registry::invite::{
+    check_pattern, is_invite_id, new_token, token_id, InviteEntry, MAX_INVITE_TAGS, MAX_INVITE_USES,
+};
 
 use super::wire::{InviteCreated, InviteRevoked, InviteView, InvitesReply};
 use super::{body, registry_failed, AdminCall};
-use crate::registry::invite::{
-    check_pattern, is_invite_id, new_token, token_id, InviteEntry, MAX_INVITE_TAGS, MAX_INVITE_USES,
-};
 use crate::rejection::{echo, Rejection, Status};
 
 /// Lifetime of an invite when the request names none: one day.

@@ -2,10 +2,10 @@
 //! one by name (see `registry::revoke` for what a revocation does).
 
 use bytes::Bytes;
+use registry::revoke::Revoker;
 
 use super::wire::{RevokeReply, UserView, UsersReply};
 use super::{body, registry_failed, required_name, AdminCall};
-use crate::registry::revoke::Revoker;
 use crate::rejection::{echo, Rejection, Status};
 
 /// `users.list`.

@@ -7,10 +7,9 @@
 
 use std::fmt;
 
+use registry::entry::UserEntry;
+use registry::invite::InviteEntry;
 use serde::{Deserialize, Serialize};
-
-use crate::registry::entry::UserEntry;
-use crate::registry::invite::InviteEntry;
 
 /// Largest admin request payload read.
 pub const MAX_ADMIN_REQUEST_BYTES: usize = 8 * 1024;
@@ -268,7 +267,7 @@ impl InviteView {
             revoked: invite.revoked,
             usable: !invite.revoked
                 && invite.uses_left > 0
-                && crate::registry::entry::unexpired(invite.expires, now),
+                && registry::entry::unexpired(invite.expires, now),
         }
     }
 }

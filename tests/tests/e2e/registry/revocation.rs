@@ -11,7 +11,7 @@ use claims::{AccountClaims, KeyPair};
 use futures::StreamExt as _;
 use integration_tests::{connect_with_creds, workspace_bin, ProductEstate};
 use nsc_setup::{Layout, PushOptions, ResolverKind};
-use provisioner::registry::entry::UserEntry;
+use registry::entry::UserEntry;
 use serde_json::Value;
 
 use super::{estate, mint, policy, provisioner};

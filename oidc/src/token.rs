@@ -3,14 +3,15 @@
 //! `aud`, `exp` (required) and `nbf` against the given clock with the tenant's leeway;
 //! then its claims mapped to a name, tags and the tenant check (`tenant_claim`).
 //!
-//! The time checks use the `now` passed in, not the system clock, so they are testable.
+//! Pure: the keys and the time come in as arguments (`now`, not the system clock), so the
+//! checks are testable and do no IO.
 
 use jsonwebtoken::{decode, decode_header, Validation};
 use policy::schema::OidcConfig;
 use serde_json::{Map, Value};
 
-use crate::oidc::jwks::KeyRing;
-use crate::oidc::OidcError;
+use crate::error::OidcError;
+use crate::jwks::KeyRing;
 
 /// What a verified token says.
 #[derive(Debug, Clone, PartialEq, Eq)]

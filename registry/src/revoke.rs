@@ -5,7 +5,7 @@
 //!
 //! The push: look up the account JWT the resolver holds
 //! (`$SYS.REQ.ACCOUNT.<id>.CLAIMS.LOOKUP`), compute the revocations it should carry
-//! (`registry::prune`: the registry's revoked keys added, entries whose JWTs all expired
+//! (`prune`: the registry's revoked keys added, entries whose JWTs all expired
 //! pruned), re-sign with the operator signing key at `max(now, iat + 1)` (a JWT re-signed
 //! within the same second would get the same `jti`, which the resolver ignores) and send
 //! it to `$SYS.REQ.CLAIMS.UPDATE`. Then look again: replicas revoking at once may push
@@ -17,11 +17,13 @@ use std::time::Duration;
 use claims::{AccountClaims, KeyPair};
 use serde_json::Value;
 
-use super::entry::{user_key, UserEntry};
-use super::kv::{Versioned, WriteError};
-use super::prune::{desired_revocations, key_facts};
-use super::reserve::slot_of;
-use super::{Registry, RegistryError, MAX_ATTEMPTS};
+use crate::entry::{user_key, UserEntry};
+use crate::error::RegistryError;
+use crate::kv::{Slot, Versioned, WriteError};
+use crate::prune::{desired_revocations, key_facts};
+use crate::reserve::slot_of;
+use crate::settings::MAX_ATTEMPTS;
+use crate::store::Registry;
 
 /// Where account JWTs are pushed.
 pub const CLAIMS_UPDATE_SUBJECT: &str = "$SYS.REQ.CLAIMS.UPDATE";
@@ -142,13 +144,13 @@ impl Registry {
             match self.users.write(&key, &next, current.revision).await {
                 Ok(_) => return Ok(next),
                 Err(WriteError::Conflict) => match self.users.read::<UserEntry>(&key).await? {
-                    super::kv::Slot::Present(v) => current = v,
-                    super::kv::Slot::Missing { .. } => return Ok(next),
+                    Slot::Present(v) => current = v,
+                    Slot::Missing { .. } => return Ok(next),
                 },
                 Err(WriteError::Failed(e)) => return Err(e),
             }
         }
-        Err(RegistryError::contended(&self.users, &key))
+        Err(RegistryError::contended(self.users.name(), &key))
     }
 }
 

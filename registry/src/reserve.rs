@@ -13,13 +13,15 @@
 
 use policy::Tenant;
 
-use super::entry::{
+use crate::entry::{
     self, facts, quota_key, rate_key, rate_window, user_key, user_slot, ActiveSet, Counter,
     Issuance, UserEntry,
 };
-use super::invite::{InviteEntry, InviteState};
-use super::kv::{Slot, Versioned, WriteError};
-use super::{Registry, RegistryError};
+use crate::error::RegistryError;
+use crate::invite::{InviteEntry, InviteState};
+use crate::kv::{Slot, Versioned, WriteError};
+use crate::settings::MAX_ATTEMPTS;
+use crate::store::Registry;
 
 /// What the registry held when a request was decided.
 #[derive(Debug, Clone)]
@@ -273,7 +275,7 @@ impl Registry {
             .as_ref()
             .and_then(|set| set.value.active.get(&snapshot.slot).copied());
         let key = quota_key(&snapshot.tenant);
-        for _ in 0..super::MAX_ATTEMPTS {
+        for _ in 0..MAX_ATTEMPTS {
             let Slot::Present(mut set) = self.quota.read::<ActiveSet>(&key).await? else {
                 return Ok(());
             };
@@ -287,11 +289,11 @@ impl Registry {
                 Err(WriteError::Failed(e)) => return Err(e),
             }
         }
-        Err(RegistryError::contended(&self.quota, &key))
+        Err(RegistryError::contended(self.quota.name(), &key))
     }
 
     async fn undo_count(&self, key: &str) {
-        for _ in 0..super::MAX_ATTEMPTS {
+        for _ in 0..MAX_ATTEMPTS {
             let counter = match self.rates.read::<Counter>(key).await {
                 Ok(Slot::Present(c)) => c,
                 Ok(Slot::Missing { .. }) => return,

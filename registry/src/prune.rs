@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::entry::{unexpired, UserEntry};
+use crate::entry::{unexpired, UserEntry};
 
 /// The key of the "all users" revocation.
 pub const REVOKE_ALL: &str = "*";

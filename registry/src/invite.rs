@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::entry::unexpired;
+use crate::entry::unexpired;
 
 /// The prefix of every invite token.
 pub const TOKEN_PREFIX: &str = "inv_";
@@ -193,6 +193,11 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether an invite read for a request can vouch for it.
+pub fn invite_usable(invite: &InviteEntry, public_key: &str, name: &str, now: i64) -> bool {
+    invite.state(public_key, name, now) != InviteState::Spent
 }
 
 #[cfg(test)]

@@ -1,134 +1,22 @@
-//! The registry: who was issued which name, invites, quotas and issuance counters, in
-//! JetStream KV buckets in the provisioner's account, shared by every replica (design §5).
+//! The registry's buckets and what the service reads and writes in them besides a
+//! reservation: opening the buckets, a tenant's users by name, its active set (the
+//! quota), and invites (create, look up, list, revoke, give a use back).
 //!
-//! Every invariant that must hold across replicas is a KV compare-and-set, never an
-//! in-process lock: name uniqueness (the users key), the active-user quota (the tenant's
-//! active set), single- or N-use invites (the invite key), issuance rate limits (the
-//! window counters) and nonce replay (the nonce guard's create). `REGISTRY.md` in the
-//! crate describes the buckets, keys and values.
-//!
-//! Layout:
-//! - `entry`: the values and keys (pure);
-//! - `invite`: invite tokens and entries (pure but for drawing a token);
-//! - `kv`: buckets, versioned reads, conditional writes and listings;
-//! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
-//! - `revoke`: marking a name revoked and pushing the account's revocations;
-//! - `prune`: which revocations an account JWT may drop (pure).
-//!
-//! Not here: deciding (the `policy` crate) and the admin endpoints (`tenant_admin`).
-
-pub mod entry;
-pub mod invite;
-pub mod kv;
-pub mod prune;
-pub mod reserve;
-pub mod revoke;
+//! Every change is a compare-and-set at the revision read, retried up to
+//! [`MAX_ATTEMPTS`] times. Reserving after an Allow is `reserve`; revoking is `revoke`.
 
 use std::time::Duration;
 
 use async_nats::jetstream;
 
-use self::entry::{quota_key, tenant_filter, user_key, ActiveSet, UserEntry};
-use self::invite::{InviteEntry, InviteState};
-use self::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
-
-/// Default prefix of the registry's bucket names.
-pub const DEFAULT_BUCKET_PREFIX: &str = "creds_";
-/// Default replica count of the buckets.
-pub const DEFAULT_REPLICAS: usize = 1;
-/// The most replicas JetStream allows.
-pub const MAX_REPLICAS: usize = 5;
-/// Suffix of the users bucket.
-pub const USERS_BUCKET: &str = "users";
-/// Suffix of the invites bucket.
-pub const INVITES_BUCKET: &str = "invites";
-/// Suffix of the quota bucket.
-pub const QUOTA_BUCKET: &str = "quota";
-/// Suffix of the rate counters bucket.
-pub const RATES_BUCKET: &str = "rates";
-/// Suffix of the nonce bucket (the nonce guard's).
-pub const NONCES_BUCKET: &str = "nonces";
-/// Attempts of a compare-and-set loop before giving up as contended.
-pub const MAX_ATTEMPTS: u32 = 12;
-/// Rate counters outlive their window by this factor (the bucket's max age).
-const RATE_KEEP_WINDOWS: u32 = 2;
-
-/// Where the registry lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistrySettings {
-    /// Prefix of the bucket names (`creds_` gives `creds_users`, …).
-    pub bucket_prefix: String,
-    /// Replicas of each bucket.
-    pub replicas: usize,
-}
-
-impl Default for RegistrySettings {
-    fn default() -> Self {
-        RegistrySettings {
-            bucket_prefix: DEFAULT_BUCKET_PREFIX.to_owned(),
-            replicas: DEFAULT_REPLICAS,
-        }
-    }
-}
-
-impl RegistrySettings {
-    /// The name of bucket `suffix`.
-    pub fn bucket(&self, suffix: &str) -> String {
-        format!("{}{suffix}", self.bucket_prefix)
-    }
-}
-
-/// A registry failure. The detail is logged; callers get a 500.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RegistryError {
-    /// A KV operation failed or timed out.
-    #[error("{op} bucket `{bucket}`: {reason}")]
-    Kv {
-        /// What was being done.
-        op: &'static str,
-        /// The bucket.
-        bucket: String,
-        /// Why.
-        reason: String,
-    },
-    /// A stored value is not what this version writes.
-    #[error("bucket `{bucket}` key `{key}`: {reason}")]
-    Corrupt {
-        /// The bucket.
-        bucket: String,
-        /// The key.
-        key: String,
-        /// Why.
-        reason: String,
-    },
-    /// A compare-and-set loop kept losing.
-    #[error("bucket `{bucket}` key `{key}` is contended")]
-    Contended {
-        /// The bucket.
-        bucket: String,
-        /// The key.
-        key: String,
-    },
-}
-
-impl RegistryError {
-    /// A KV failure.
-    pub fn kv(op: &'static str, bucket: &str, reason: impl std::fmt::Display) -> Self {
-        RegistryError::Kv {
-            op,
-            bucket: bucket.to_owned(),
-            reason: reason.to_string(),
-        }
-    }
-
-    fn contended(bucket: &Bucket, key: &str) -> Self {
-        RegistryError::Contended {
-            bucket: bucket.name().to_owned(),
-            key: key.to_owned(),
-        }
-    }
-}
+use crate::entry::{self, quota_key, tenant_filter, user_key, ActiveSet, UserEntry};
+use crate::error::RegistryError;
+use crate::invite::InviteEntry;
+use crate::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
+use crate::settings::{
+    RegistrySettings, INVITES_BUCKET, MAX_ATTEMPTS, QUOTA_BUCKET, RATES_BUCKET, RATE_KEEP_WINDOWS,
+    USERS_BUCKET,
+};
 
 /// The registry's buckets.
 #[derive(Clone)]
@@ -286,7 +174,7 @@ impl Registry {
                 },
             }
         }
-        Err(RegistryError::contended(&self.quota, &key))
+        Err(RegistryError::contended(self.quota.name(), &key))
     }
 
     /// Removes `slot` from `tenant`'s active set, if the set exists.
@@ -308,7 +196,7 @@ impl Registry {
                 Err(WriteError::Failed(e)) => return Err(e),
             }
         }
-        Err(RegistryError::contended(&self.quota, &key))
+        Err(RegistryError::contended(self.quota.name(), &key))
     }
 
     /// The invite stored under token id `id`.
@@ -329,7 +217,7 @@ impl Registry {
     pub async fn create_invite(&self, id: &str, invite: &InviteEntry) -> Result<(), RegistryError> {
         match self.invites.write(id, invite, 0).await {
             Ok(_) => Ok(()),
-            Err(WriteError::Conflict) => Err(RegistryError::contended(&self.invites, id)),
+            Err(WriteError::Conflict) => Err(RegistryError::contended(self.invites.name(), id)),
             Err(WriteError::Failed(e)) => Err(e),
         }
     }
@@ -372,7 +260,7 @@ impl Registry {
                 Err(WriteError::Failed(e)) => return Err(e),
             }
         }
-        Err(RegistryError::contended(&self.invites, id))
+        Err(RegistryError::contended(self.invites.name(), id))
     }
 
     /// Gives back the use of invite `id` by `public_key` for `name` (a reservation
@@ -401,9 +289,4 @@ impl Registry {
         }
         tracing::warn!("giving back an invite use failed: contended");
     }
-}
-
-/// Whether an invite read for a request can vouch for it.
-pub fn invite_usable(invite: &InviteEntry, public_key: &str, name: &str, now: i64) -> bool {
-    invite.state(public_key, name, now) != InviteState::Spent
 }

@@ -6,14 +6,11 @@
 //! symmetric (`oct`) keys, encryption keys (`use: enc`) and unknown key types are skipped
 //! with a warning, so an HMAC token can never verify against a public key.
 //!
-//! Not here: fetching a JWKS URL (`remote`).
-
-use std::path::Path;
+//! Pure: text in, keys out. Not here: reading a JWKS file (`file`) or fetching a JWKS
+//! URL (`remote`).
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
-
-use crate::keys::read_file;
 
 /// The largest JWKS file read.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
@@ -56,16 +53,6 @@ const RSA: [Algorithm; 6] = [
 ];
 
 impl KeyRing {
-    /// Reads and parses the JWKS file at `path`.
-    ///
-    /// # Errors
-    /// A one-line reason (the file, and why) when the file cannot be read, is too large,
-    /// is not a JWKS, or holds no usable key.
-    pub fn load(path: &Path) -> Result<KeyRing, String> {
-        let text = read_file(path).map_err(|e| e.to_string())?;
-        KeyRing::parse(&text).map_err(|why| format!("JWKS `{}`: {why}", path.display()))
-    }
-
     /// Parses JWKS text.
     ///
     /// # Errors

@@ -1,6 +1,4 @@
-//! OpenID Connect ID tokens as an identity source (`identity.oidc` in the policy), for
-//! the request flow (the request's `id_token`) and for auth callout (the CONNECT token, or
-//! the password).
+//! Every tenant's ID token verifier, and which tenant a token stands for.
 //!
 //! A token is routed by its (unverified) `iss` to the tenants whose `identity.oidc.issuer`
 //! it names, then verified for each of them (`token`: signature by a key of the tenant's
@@ -8,13 +6,10 @@
 //! tenant must accept it. The outcome is a [`VerifiedCredential`] with the token's name,
 //! tags and `exp`, which the policy turns into a user that never outlives the token.
 //!
-//! Layout: `jwks` (a JWKS into verification keys), `remote` (JWKS URLs, fetched and kept
-//! fresh in the background), `token` (one token against one tenant). JWKS files are read
-//! at start and on SIGHUP. Tokens never appear in logs or errors.
-
-pub mod jwks;
-pub mod remote;
-pub mod token;
+//! [`OidcVerifiers::load`] is where the edge is used: JWKS files are read (`file`) at
+//! start and on SIGHUP, JWKS URLs are registered with the cache (`remote`) that fetches
+//! them. [`OidcVerifiers::verify`] does no IO: it reads the latest key sets in memory and
+//! at most asks the refresher to look again. Tokens never appear in logs or errors.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,60 +19,13 @@ use policy::schema::OidcConfig;
 use policy::{CredentialKind, VerifiedCredential};
 use serde_json::{Map, Value};
 
-use crate::oidc::jwks::KeyRing;
-use crate::oidc::remote::{JwksCache, RemoteKeys};
+use crate::error::OidcError;
+use crate::jwks::KeyRing;
+use crate::remote::{JwksCache, RemoteKeys};
+use crate::token;
 
 /// The largest ID token accepted.
 pub const MAX_ID_TOKEN_BYTES: usize = 64 * 1024;
-
-/// Why an ID token identifies nobody. Never carries the token; claim names are fine.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OidcError {
-    /// Not a compact JWS, or too large.
-    #[error("the ID token is malformed")]
-    Malformed,
-    /// No tenant trusts the token's issuer.
-    #[error("no tenant accepts ID tokens from this issuer")]
-    UnknownIssuer,
-    /// No key of the JWKS matches the token's `kid` and algorithm.
-    #[error("the ID token's signing key is not in the issuer's JWKS")]
-    UnknownKey,
-    /// The signature does not verify.
-    #[error("the ID token's signature does not verify")]
-    Signature,
-    /// `iss` is not the configured issuer.
-    #[error("the ID token's issuer is not accepted")]
-    Issuer,
-    /// `aud` does not hold the configured audience.
-    #[error("the ID token is for another audience")]
-    Audience,
-    /// `exp` is past (beyond the leeway).
-    #[error("the ID token has expired")]
-    Expired,
-    /// `nbf` is in the future (beyond the leeway).
-    #[error("the ID token is not valid yet")]
-    NotYetValid,
-    /// A required claim is missing or of the wrong type.
-    #[error("the ID token lacks claim `{claim}`")]
-    MissingClaim {
-        /// The claim.
-        claim: String,
-    },
-    /// `tenant_claim` does not name the tenant.
-    #[error("the ID token is not for this tenant")]
-    Tenant,
-    /// Several tenants accept the token.
-    #[error("several tenants accept this ID token; set `tenant_claim`")]
-    Ambiguous,
-    /// A JWKS file could not be used.
-    #[error("tenant `{tenant}`: {reason}")]
-    Jwks {
-        /// The tenant.
-        tenant: String,
-        /// Why.
-        reason: String,
-    },
-}
 
 /// One tenant's verifier.
 #[derive(Debug)]
@@ -196,21 +144,6 @@ impl OidcVerifiers {
             (None, _) => Err(error),
         }
     }
-}
-
-/// The request flow's use: the credential a request's `id_token` stands for, or a 403
-/// `id_token_invalid` rejection with the reason (never the token).
-///
-/// # Errors
-/// The [`crate::rejection::Rejection`] to reply with.
-pub fn vouch(
-    verifiers: &OidcVerifiers,
-    id_token: &str,
-    now: i64,
-) -> Result<VerifiedCredential, crate::rejection::Rejection> {
-    verifiers
-        .verify(id_token, now)
-        .map_err(|err| crate::rejection::Rejection::denied("id_token_invalid", err.to_string()))
 }
 
 #[cfg(test)]

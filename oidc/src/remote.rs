@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::oidc::jwks::{KeyRing, MAX_JWKS_BYTES};
+use crate::jwks::{KeyRing, MAX_JWKS_BYTES};
 
 /// How often every URL is fetched again.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(300);

@@ -4,7 +4,7 @@
 //!
 //! Values are JSON. A key with a delete marker reads as missing, with the marker's
 //! revision, so that "create if missing" and "update" are the same compare-and-set.
-//! Not here: what the values mean (`registry::entry`, `registry::invite`).
+//! Not here: what the values mean (`entry`, `invite`).
 
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use futures::StreamExt as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::RegistryError;
+use crate::error::{safe_json_error, RegistryError};
 
 /// The header carrying a KV operation (`DEL`, `PURGE`) on a marker.
 const KV_OPERATION_HEADER: &str = "KV-Operation";
@@ -310,7 +310,7 @@ impl Bucket {
         serde_json::from_slice(bytes).map_err(|e| RegistryError::Corrupt {
             bucket: self.name.clone(),
             key: key.to_owned(),
-            reason: crate::rejection::safe_json_error(&e),
+            reason: safe_json_error(&e),
         })
     }
 }

@@ -1,8 +1,8 @@
 //! What the registry stores, as values: issued users, the per-tenant set of active users
 //! (the quota), issuance counters (rate limits), and the keys they are stored under.
 //!
-//! Pure: no IO and no clock (`now` is an argument). The KV plumbing is `registry::kv`; the
-//! invite entry is `registry::invite`.
+//! Pure: no IO and no clock (`now` is an argument). The KV plumbing is `kv`; the invite
+//! entry is `invite`.
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,45 @@
+//! The registry: who was issued which name, invites, quotas and issuance counters, in
+//! JetStream KV buckets in the provisioner's account, shared by every replica (design §5).
+//!
+//! Owns: the buckets and what is stored in them; every invariant that must hold across
+//! replicas as a KV compare-and-set, never an in-process lock: name uniqueness (the users
+//! key), the active-user quota (the tenant's active set), single- or N-use invites (the
+//! invite key), issuance rate limits (the window counters); reserving after an Allow
+//! with rollback on a lost race; marking names revoked and pushing the tenant account's
+//! revocations to the resolver, pruned of what expired. The nonce replay guard's bucket
+//! is opened here too ([`kv::open_store`]). `provisioner/REGISTRY.md` describes the
+//! buckets, keys and values.
+//!
+//! May not: decide (the `policy` crate's `evaluate` reads the facts this crate gathers),
+//! handle NATS requests or shape replies (the provisioner's request path, callout and
+//! tenant admin endpoints), or mint user JWTs. Its only NATS traffic is JetStream KV and,
+//! for revocation, the resolver's system subjects on a connection the caller supplies.
+//!
+//! Layout, lower modules first (each imports only those above it):
+//! - `settings`: bucket names, replicas and the retry bound (pure);
+//! - `error`: [`RegistryError`] and secret-free JSON error text;
+//! - `entry`: the values and keys (pure);
+//! - `invite`: invite tokens and entries (pure but for drawing a token);
+//! - `prune`: which revocations an account JWT may drop (pure);
+//! - `kv`: buckets, versioned reads, conditional writes and listings;
+//! - `store`: [`Registry`], its buckets, and reads and writes of users, quotas, invites;
+//! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
+//! - `revoke`: marking a name revoked and pushing the account's revocations.
+
+pub mod entry;
+pub mod error;
+pub mod invite;
+pub mod kv;
+pub mod prune;
+pub mod reserve;
+pub mod revoke;
+pub mod settings;
+pub mod store;
+
+pub use error::RegistryError;
+pub use invite::invite_usable;
+pub use settings::{
+    RegistrySettings, DEFAULT_BUCKET_PREFIX, DEFAULT_REPLICAS, INVITES_BUCKET, MAX_ATTEMPTS,
+    MAX_REPLICAS, NONCES_BUCKET, QUOTA_BUCKET, RATES_BUCKET, USERS_BUCKET,
+};
+pub use store::Registry;

@@ -1,0 +1,50 @@
+//! Where the registry lives: the bucket names (a prefix and one suffix per bucket), the
+//! replica count, and the limits every compare-and-set loop shares.
+//!
+//! Pure values; the provisioner's configuration fills [`RegistrySettings`] in.
+
+/// Default prefix of the registry's bucket names.
+pub const DEFAULT_BUCKET_PREFIX: &str = "creds_";
+/// Default replica count of the buckets.
+pub const DEFAULT_REPLICAS: usize = 1;
+/// The most replicas JetStream allows.
+pub const MAX_REPLICAS: usize = 5;
+/// Suffix of the users bucket.
+pub const USERS_BUCKET: &str = "users";
+/// Suffix of the invites bucket.
+pub const INVITES_BUCKET: &str = "invites";
+/// Suffix of the quota bucket.
+pub const QUOTA_BUCKET: &str = "quota";
+/// Suffix of the rate counters bucket.
+pub const RATES_BUCKET: &str = "rates";
+/// Suffix of the nonce bucket (the nonce guard's).
+pub const NONCES_BUCKET: &str = "nonces";
+/// Attempts of a compare-and-set loop before giving up as contended.
+pub const MAX_ATTEMPTS: u32 = 12;
+/// Rate counters outlive their window by this factor (the bucket's max age).
+pub const RATE_KEEP_WINDOWS: u32 = 2;
+
+/// Where the registry lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySettings {
+    /// Prefix of the bucket names (`creds_` gives `creds_users`, …).
+    pub bucket_prefix: String,
+    /// Replicas of each bucket.
+    pub replicas: usize,
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        RegistrySettings {
+            bucket_prefix: DEFAULT_BUCKET_PREFIX.to_owned(),
+            replicas: DEFAULT_REPLICAS,
+        }
+    }
+}
+
+impl RegistrySettings {
+    /// The name of bucket `suffix`.
+    pub fn bucket(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.bucket_prefix)
+    }
+}
