@@ -28,7 +28,7 @@ use crate::error::EstateError;
 use crate::estate::{Estate, UserEntry};
 use crate::keys::KeySource;
 use crate::layout::Layout;
-use crate::product::toml_string;
+use crate::toml_text::toml_string;
 use crate::topology::{AUTH_ACCOUNT, PROVISIONER_USER};
 use crate::write::FileSet;
 

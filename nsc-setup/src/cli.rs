@@ -1,15 +1,16 @@
-//! The command line: one module per subcommand, each `run(&Args) -> anyhow::Result<ExitCode>`.
+//! The command line: one module per subcommand, each `run(&Args) -> anyhow::Result<ExitCode>`,
+//! and `common` for what they share.
 //! Errors print as one line on stderr; bad input exits 64, other failures 1.
 
+mod common;
 mod describe;
 mod init;
 mod push;
 mod tenant;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use nsc_setup::{EstateError, StoreError};
 
 /// Exit code for bad input (names, an existing directory without --force).
@@ -43,14 +44,6 @@ pub enum Command {
 pub enum TenantCommand {
     /// Add a tenant account with its keys, imports, users and policy entry.
     Add(tenant::TenantAddArgs),
-}
-
-/// The estate directory, shared by every subcommand.
-#[derive(Debug, Clone, Args)]
-pub struct DirArgs {
-    /// The estate directory.
-    #[arg(long, env = "NSC_SETUP_DIR")]
-    pub dir: PathBuf,
 }
 
 /// Runs the parsed command line.
@@ -94,33 +87,4 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     } else {
         1
     }
-}
-
-/// A tokio runtime for the commands that talk to NATS.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
-
-/// Prints a push report as a table; returns whether everything was accepted.
-fn print_push_report(report: &nsc_setup::PushReport) -> bool {
-    for account in &report.accounts {
-        if account.answers.is_empty() {
-            println!("{:<12} {}  no answer", account.account, account.public_key);
-        }
-        for answer in &account.answers {
-            let status = if answer.ok { "ok" } else { "FAILED" };
-            let server = if answer.server.is_empty() {
-                "-"
-            } else {
-                answer.server.as_str()
-            };
-            println!(
-                "{:<12} {}  {server}  {status} {}: {}",
-                account.account, account.public_key, answer.code, answer.message
-            );
-        }
-    }
-    report.ok()
 }

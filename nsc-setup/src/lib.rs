@@ -8,18 +8,20 @@
 //! real `nsc` can manage it afterwards, plus `server.conf`, `provisioner.toml`,
 //! `policy.toml` and `nsc.env`.
 //!
-//! Layout (pure modules first):
+//! Layout (each module uses only those listed before it):
 //! - [`topology`]: the names, subjects and permissions of the estate, as constants;
+//! - [`error`]: [`EstateError`], [`StoreError`], [`PushError`];
+//! - [`keys`]: [`RandomKeys`] for real estates, [`SequentialKeys`] for tests;
 //! - [`estate`]: the estate as values, built from a [`KeySource`] and a clock value
 //!   ([`Estate::build`], [`Estate::add_tenant`], [`Estate::revoke_user`]);
-//! - [`keys`]: [`RandomKeys`] for real estates, [`SequentialKeys`] for tests;
+//! - [`describe`](mod@describe): the estate as tables;
 //! - [`layout`]: every path (nsc store, key store, product files);
-//! - [`store`], [`server_config`], [`product`], [`policy_file`]: the files' contents;
-//! - [`describe`]: the estate as tables;
-//! - [`write`]: 0600/0700, all-or-nothing writes; [`load`]: reading a store back (ours or
-//!   one made by `nsc`);
+//! - `toml_text`: TOML strings for the product's files;
+//! - [`write`](mod@write): 0600/0700, all-or-nothing writes;
+//! - [`store`], [`callout`] (`init --callout`, the estate wired for the provisioner's auth
+//!   callout), [`server_config`], [`product`], [`policy_file`]: the files' contents;
+//! - [`load`]: reading a store back (ours or one made by `nsc`);
 //! - [`setup`]: `init`, `tenant add` and account updates on a directory;
-//! - [`callout`]: `init --callout`, the estate wired for the provisioner's auth callout;
 //! - [`push`]: `$SYS.REQ.CLAIMS.UPDATE` as the system user, collecting every answer.
 //!
 //! The `nsc-setup` binary (`src/main.rs`, `src/cli/`) wires these to the command line.
@@ -37,6 +39,7 @@ pub mod push;
 pub mod server_config;
 pub mod setup;
 pub mod store;
+mod toml_text;
 pub mod topology;
 pub mod write;
 

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::error::StoreError;
 use crate::estate::AccountEntry;
-use crate::product::toml_string;
+use crate::toml_text::toml_string;
 use crate::topology::{self as t, INBOX, SERVICES_PREFIX, SERVICES_SUBJECT};
 
 /// Default credential lifetime.

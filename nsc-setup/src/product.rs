@@ -11,6 +11,7 @@ use std::path::Path;
 use crate::estate::Estate;
 use crate::layout::{Layout, POLICY_TOML};
 use crate::server_config::{ResolverKind, ServerSettings};
+use crate::toml_text::toml_string;
 use crate::topology::{
     AUDIT_SUBJECT, AUTH_ACCOUNT, PROVISIONER_USER, QUEUE_GROUP, REQUEST_SUBJECT, SYS_ACCOUNT,
     SYS_USER,
@@ -97,27 +98,6 @@ fn path_string(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// A TOML basic string.
-pub(crate) fn toml_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            other => out.push(other),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A shell word: bare when it has only safe characters, else single-quoted.
 fn shell_word(value: &str) -> String {
     let safe = !value.is_empty()
@@ -201,10 +181,5 @@ mod tests {
             env_file(Path::new("/a b/it's")),
             "export NSC_HOME='/a b/it'\\''s/nsc'\nexport NKEYS_PATH='/a b/it'\\''s/nkeys'\n"
         );
-    }
-
-    #[test]
-    fn toml_strings_escape() {
-        assert_eq!(toml_string("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
     }
 }

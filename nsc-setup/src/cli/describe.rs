@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::cli::DirArgs;
+use super::common::DirArgs;
 
 /// `describe` arguments.
 #[derive(Debug, Clone, Args)]

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use nsc_setup::PushOptions;
 
-use crate::cli::{print_push_report, runtime, DirArgs};
+use super::common::{print_push_report, runtime, DirArgs};
 
 /// `push` arguments.
 #[derive(Debug, Clone, Args)]

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 use nsc_setup::{PushOptions, TenantSpec};
 
-use crate::cli::{print_push_report, runtime, DirArgs};
+use super::common::{print_push_report, runtime, DirArgs};
 
 /// `tenant add` arguments.
 #[derive(Debug, Clone, Args)]

@@ -6,14 +6,16 @@
 //! `strict_signing_key_usage`); every user here by its account's identity key. Minted
 //! users are not made here: the provisioner signs them with the tenant's signing key.
 
-use claims::{
-    AccountClaims, Export, ExportType, Import, JetStreamLimits, KeyPair, OperatorClaims,
-    Permission, ResponsePermission, UserClaims, UserPermissionLimits, UserScope,
-};
+use claims::{AccountClaims, OperatorClaims, UserClaims};
 use nkeys::KeyPairType;
 
+use super::claim_parts::{
+    minted_user_scope, service_export, shared_import, unlimited_jetstream, user_with,
+};
+use super::entries::{AccountEntry, Estate, OperatorEntry};
+use super::name::{check_name, check_tenant_name};
+use super::signing::sign;
 use crate::error::EstateError;
-use crate::estate::{check_name, AccountEntry, Estate, OperatorEntry, UserEntry};
 use crate::keys::KeySource;
 use crate::topology::{
     self as t, ADMIN_EXPORT_NAME, ADMIN_SUBJECT, ADMIN_TAG, AGENT_USER, AUTH_ACCOUNT,
@@ -172,159 +174,6 @@ impl Estate {
             name: name.to_owned(),
         })
     }
-
-    /// Signs `claims` as account `name` and appends it.
-    fn push_account(
-        &mut self,
-        name: &str,
-        mut claims: AccountClaims,
-        key: KeyPair,
-        signing_keys: Vec<KeyPair>,
-        now: i64,
-    ) -> Result<(), EstateError> {
-        claims.name = name.to_owned();
-        let signer = self.operator.account_signer()?;
-        let jwt = sign(&mut claims, signer, now, &format!("account {name}"))?;
-        self.accounts.push(AccountEntry {
-            name: name.to_owned(),
-            claims,
-            jwt,
-            key: Some(key),
-            signing_keys,
-            users: Vec::new(),
-        });
-        Ok(())
-    }
-
-    /// Makes a user key, signs `claims` as user `name` with the account's identity key and
-    /// appends it to the account.
-    fn push_user(
-        &mut self,
-        account: &str,
-        name: &str,
-        mut claims: UserClaims,
-        keys: &mut impl KeySource,
-        now: i64,
-    ) -> Result<(), EstateError> {
-        let key = keys.generate(KeyPairType::User)?;
-        let entry = self.account_mut(account)?;
-        let signer = entry.key.clone().ok_or_else(|| EstateError::MissingSeed {
-            what: "account identity key",
-            key: entry.public_key().to_owned(),
-        })?;
-        claims.sub = key.public_key();
-        claims.name = name.to_owned();
-        let jwt = sign(&mut claims, &signer, now, &format!("user {account}/{name}"))?;
-        entry.users.push(UserEntry {
-            name: name.to_owned(),
-            claims,
-            jwt,
-            key: Some(key),
-        });
-        Ok(())
-    }
-}
-
-/// Tenant names are names that are not one of the fixed accounts (in any case).
-fn check_tenant_name(name: &str) -> Result<(), EstateError> {
-    check_name("tenant", name)?;
-    if t::RESERVED_ACCOUNTS
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(name))
-    {
-        return Err(EstateError::DuplicateAccount {
-            name: name.to_owned(),
-        });
-    }
-    Ok(())
-}
-
-fn sign<N: claims::ClaimBody>(
-    claims: &mut claims::Claims<N>,
-    signer: &KeyPair,
-    now: i64,
-    what: &str,
-) -> Result<String, EstateError> {
-    claims
-        .encode(signer, now)
-        .map_err(|source| EstateError::Sign {
-            what: what.to_owned(),
-            source,
-        })
-}
-
-fn strings(subjects: &[&str]) -> Vec<String> {
-    subjects.iter().map(|s| (*s).to_owned()).collect()
-}
-
-/// A user (subject set later) with these allow lists and, for responders, permission to
-/// send one reply per request received.
-fn user_with(publish: &[&str], subscribe: &[&str], responder: bool) -> UserClaims {
-    let mut claims = UserClaims::new_user(String::new());
-    let permissions = &mut claims.nats.permissions;
-    permissions.publish.allow = strings(publish);
-    permissions.subscribe.allow = strings(subscribe);
-    if responder {
-        permissions.resp = Some(ResponsePermission {
-            max: t::RESPONSE_MAX,
-            ttl: 0,
-        });
-    }
-    claims
-}
-
-/// A public service export.
-fn service_export(subject: &str, name: &str) -> Export {
-    Export {
-        name: name.to_owned(),
-        subject: subject.to_owned(),
-        export_type: Some(ExportType::Service),
-        ..Export::default()
-    }
-}
-
-/// A service import sharing the requester's identity, under the same local subject.
-fn shared_import(subject: &str, name: &str, account: &str) -> Import {
-    Import {
-        name: name.to_owned(),
-        subject: subject.to_owned(),
-        account: account.to_owned(),
-        local_subject: subject.to_owned(),
-        import_type: Some(ExportType::Service),
-        share: true,
-        ..Import::default()
-    }
-}
-
-/// JetStream without limits.
-fn unlimited_jetstream() -> JetStreamLimits {
-    JetStreamLimits {
-        mem_storage: -1,
-        disk_storage: -1,
-        streams: -1,
-        consumer: -1,
-        ..JetStreamLimits::default()
-    }
-}
-
-/// The scope of a tenant's minted-users key: the tenant's per-user subjects and the
-/// services, replies through inboxes.
-fn minted_user_scope(tenant: &str, key: &str) -> UserScope {
-    let mut scope = UserScope::new(key);
-    scope.role = t::MINTED_USER_ROLE.to_owned();
-    let user_subject = t::scope_user_subject(tenant);
-    scope.template = UserPermissionLimits {
-        publish: Permission {
-            allow: vec![user_subject.clone(), SERVICES_SUBJECT.to_owned()],
-            deny: Vec::new(),
-        },
-        subscribe: Permission {
-            allow: vec![user_subject, t::INBOX.to_owned()],
-            deny: Vec::new(),
-        },
-        ..UserPermissionLimits::unlimited()
-    };
-    scope
 }
 
 #[cfg(test)]
