@@ -52,8 +52,9 @@ phase "helm chart and Dockerfile checks"
 ./scripts/check-helm.sh helm/provisioner
 ./scripts/check-dockerfile.sh
 
-phase "cargo fmt --check"
+phase "cargo fmt --check, module graph"
 cargo fmt --all --check
+python3 scripts/check-module-graph.py
 
 phase "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings

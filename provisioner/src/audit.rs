@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::pipeline::door::Door;
+
 /// One decision, as published on the audit subject.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEvent {
@@ -13,6 +15,8 @@ pub struct AuditEvent {
     pub ts: i64,
     /// The request id.
     pub request_id: String,
+    /// The door the request came in by.
+    pub door: Door,
     /// `allow`, `deny` or `error`.
     pub outcome: &'static str,
     /// Stable code (`ok` on allow).
@@ -55,10 +59,11 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event with only the request id and time set.
-    pub fn new(request_id: &str, ts: i64) -> Self {
+    pub fn new(door: Door, request_id: &str, ts: i64) -> Self {
         AuditEvent {
             ts,
             request_id: request_id.to_owned(),
+            door,
             outcome: "error",
             code: String::new(),
             status: 0,
@@ -142,7 +147,7 @@ mod tests {
 
     #[test]
     fn events_serialize_without_empty_fields() {
-        let mut e = AuditEvent::new("r1", 5);
+        let mut e = AuditEvent::new(Door::Request, "r1", 5);
         e.outcome = "deny";
         e.code = "name_taken".into();
         e.status = 409;

@@ -9,19 +9,19 @@
 //! - `request`: open (xkey), decode and check the server-signed request;
 //! - `credentials`: the tenants' callout users and tokens (salted SHA-256 digests);
 //! - `identify`: CONNECT credentials (user and password, token, ID token) → identity;
-//! - `handle`: one request through identify → `policy::evaluate` → mint → response;
+//! - `invite`: an invite token at CONNECT, redeemed through the registry;
+//! - `handle`: one request through identify → decide → mint → response;
 //! - `respond`: the signed, optionally sealed, response;
 //! - `keys`: the response signing key and the xkey, checked against the callout account;
-//! - `config`: the `serve` flags that turn the callout on;
+//! - `setup`: loading and checking the keys at start-up and on reload (the flags are in
+//!   `config::callout`);
 //! - `service`: the queue subscription, concurrency bound and drain.
 //!
-//! Operator mode only: the user JWT is signed by the tenant's key and its issuer account
-//! places the user (the callout account's `allowed_accounts` must list the tenants). Not
-//! here: config mode (`authorization { auth_callout { … } }`), where the server places
-//! users by the JWT's audience and requires the issuer's own signature; invite tokens
-//! as CONNECT tokens (they need the registry).
+//! Operator mode: the user JWT is signed by the tenant's key and its issuer account
+//! places the user (the callout account's `allowed_accounts` must list the tenants).
+//! Config mode (`authorization { auth_callout { … } }`): the callout issuer signs every
+//! user and the JWT's audience places it (`identity.callout.config_account`).
 
-pub mod config;
 pub mod credentials;
 pub mod handle;
 pub mod identify;
@@ -30,6 +30,7 @@ pub mod keys;
 pub mod request;
 pub mod respond;
 pub mod service;
+pub mod setup;
 
 /// The subject the server sends authorization requests to, in the callout account.
 pub const AUTH_CALLOUT_SUBJECT: &str = "$SYS.REQ.USER.AUTH";

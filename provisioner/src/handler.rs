@@ -1,24 +1,24 @@
-//! One credential request, start to finish: parse → identify → decide → reserve → mint →
-//! record → reply (design §3). IO here is limited to the nonce guard and the registry;
-//! publishing the reply and the audit event is the service's job.
-//!
-//! With a registry, deciding, minting and recording happen in `issue`.
+//! The NATS credential-request door: parse the payload, identify the caller
+//! (`Nats-Request-Info`, proof of key possession and the nonce guard, an ID token), hand
+//! the request to the one issuance pipeline (`pipeline::issue`: decide → reserve → mint
+//! → record) and encode its answer as the reply (JSON, or a legacy `.creds` text).
+//! Publishing the reply and the audit event is the service's job.
 
 use std::sync::Arc;
 
 use claims::{KeyKind, KeyPair};
-use policy::{Decision, Identity};
+use policy::Identity;
+use registry::revoke::Revoker;
+use registry::Registry;
 
 use crate::audit::AuditEvent;
 use crate::config::runtime::Runtime;
 use crate::identify::identify_caller;
-use crate::issue::{issue_with_registry, Ask};
-use crate::mint::{mint_for, SignWith};
+use crate::mint::SignWith;
 use crate::nonce::{NonceGuard, NonceOutcome};
 use crate::parse::{parse_request, ParsedRequest};
+use crate::pipeline::{self, Ask, Door, Issued};
 use crate::proof::{verify_proof, ProofError};
-use crate::registry::revoke::Revoker;
-use crate::registry::Registry;
 use crate::rejection::{Rejection, Status};
 use crate::reply::{granted, granted_legacy, refused, Reply};
 use crate::wire::{CredentialReply, CredentialRequest};
@@ -76,7 +76,7 @@ pub async fn handle(
     request_id: &str,
     now: i64,
 ) -> Handled {
-    let mut audit = AuditEvent::new(request_id, now);
+    let mut audit = AuditEvent::new(Door::Request, request_id, now);
     let headers = (request_info, reply_subject);
     let reply = match decide_and_mint(ctx, payload, headers, request_id, now, &mut audit).await {
         Ok(reply) => {
@@ -118,7 +118,7 @@ async fn decide_and_mint(
             audit.user_public_key = Some(req.public_key.clone());
             let mut request = check_json_request(ctx, &req, now).await?;
             if let Some(id_token) = &req.id_token {
-                request.credential = Some(crate::oidc::vouch(&runtime.oidc, id_token, now)?);
+                request.credential = Some(vouch(&runtime.oidc, id_token, now)?);
             }
             (request, None, req.token)
         }
@@ -141,33 +141,16 @@ async fn decide_and_mint(
         },
         None => Identity::anonymous(),
     };
-    let (allow, minted) = match &ctx.registry {
-        None => {
-            if token.is_some() {
-                return Err(Rejection::denied(
-                    "invite_not_configured",
-                    "invite tokens need the registry, which this provisioner does not run",
-                ));
-            }
-            let decision = policy::evaluate(&runtime.policy, &request, &identity, now);
-            let allow = allowed(decision, audit)?;
-            let minted = mint_for(&runtime, &allow, now, audit)?;
-            (allow, minted)
-        }
-        Some(registry) => {
-            let ask = Ask {
-                request,
-                identity: &identity,
-                token,
-                request_id,
-                now,
-                sign_with: SignWith::TenantKey,
-            };
-            issue_with_registry(registry, &runtime, ask, audit).await?
-        }
+    let ask = Ask {
+        request,
+        identity: &identity,
+        token,
+        request_id,
+        now,
+        sign_with: SignWith::TenantKey,
     };
-    audit.jti = Some(minted.jti);
-    audit.expires = Some(allow.expires_at);
+    let Issued { allow, minted } =
+        pipeline::issue(&runtime, ctx.registry.as_ref(), ask, audit).await?;
     match legacy_key {
         Some(key) => {
             let seed = key.seed().map_err(|_| Rejection::internal())?;
@@ -184,36 +167,6 @@ async fn decide_and_mint(
             request_id: request_id.to_owned(),
         })),
     }
-}
-
-/// The Allow of `decision`, or the rejection its Deny maps to.
-pub(crate) fn allowed(
-    decision: Decision,
-    audit: &mut AuditEvent,
-) -> Result<policy::Allow, Rejection> {
-    audit.rule = decision
-        .explanation()
-        .last()
-        .map(|step| step.rule.to_owned());
-    match decision {
-        Decision::Allow(allow) => {
-            audit.tenant = Some(allow.tenant.clone());
-            audit.account = Some(allow.account.clone());
-            Ok(*allow)
-        }
-        Decision::Deny(deny) => Err(deny_rejection(deny)),
-    }
-}
-
-/// The rejection for a policy Deny: its code, reason and status.
-pub fn deny_rejection(deny: policy::Deny) -> Rejection {
-    let status = match deny.code.service_error_code() {
-        400 => Status::BadRequest,
-        409 => Status::Conflict,
-        429 => Status::TooMany,
-        _ => Status::Denied,
-    };
-    Rejection::new(status, deny.code.as_str(), deny.reason)
 }
 
 /// The checks only the edge can do for a JSON request: key kind, proof, nonce, token.
@@ -267,4 +220,17 @@ async fn check_json_request(
     request.tags = req.tags.clone().unwrap_or_default();
     request.proof_verified = true;
     Ok(request)
+}
+
+/// The credential a request's `id_token` stands for, or a 403 `id_token_invalid`
+/// rejection with the reason (never the token). The `oidc` crate knows nothing of
+/// replies, so the mapping to this door's refusal lives here.
+fn vouch(
+    verifiers: &oidc::OidcVerifiers,
+    id_token: &str,
+    now: i64,
+) -> Result<policy::VerifiedCredential, Rejection> {
+    verifiers
+        .verify(id_token, now)
+        .map_err(|err| Rejection::denied("id_token_invalid", err.to_string()))
 }

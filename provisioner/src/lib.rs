@@ -1,18 +1,20 @@
 //! The provisioner: a NATS service that answers credential requests, checks the requester
 //! against the account policy and mints a user JWT signed with the tenant's signing key.
 //!
-//! Where one request goes, in order (design §3):
-//! - `parse`: bytes → a v1 JSON request or the seed's plain-text name (`wire` has the shapes);
-//! - `identify`: the caller from the server-set `Nats-Request-Info` header; `proof` checks
-//!   possession of the requested key and `nonce` guards against replays;
-//! - decide: the `policy` crate's `evaluate`, on facts from the `registry` when one runs;
-//! - reserve and record: `issue` decides, mints and records through the `registry`
-//!   (JetStream KV, compare-and-set), which holds names, quotas, invites and rate
-//!   counters across replicas;
-//! - `mint`: the user JWT from the decision, signed with the tenant's key (`keys`);
-//! - `audit`: one event and one log line per decision;
-//! - `reply`: the JSON reply, or an error reply with the NATS micro error headers
-//!   (`rejection` holds the status, code and reason).
+//! Where one request goes, in order (design §3), whichever door it came in by:
+//! - the doors read and identify: `handler` for NATS credential requests (`parse`
+//!   bytes → a v1 JSON request or the seed's plain-text name, `wire` has the shapes;
+//!   `identify` the caller from the server-set `Nats-Request-Info` header; `proof`
+//!   checks possession of the requested key and `nonce` guards against replays), and
+//!   `callout` for auth callout CONNECTs;
+//! - `pipeline::issue` then decides (the `policy` crate's `evaluate`, on facts from the
+//!   `registry` crate when one runs), reserves in the registry (JetStream KV,
+//!   compare-and-set: names, quotas, invites and rate counters across replicas), mints
+//!   (`mint`: the user JWT signed with the tenant's key from `keys`) and fills the
+//!   `audit` event; `pipeline::record` logs and publishes it and counts the request;
+//! - the door encodes the answer: `reply` (the JSON reply, or an error reply with the
+//!   NATS micro error headers; `rejection` holds the status, code and reason), or the
+//!   callout's signed response.
 //!
 //! Around it: `service` (the NATS micro service, queue group, concurrency bound, drain),
 //! `admin` and `metrics` (HTTP health and Prometheus), `cli/` (one file per subcommand),
@@ -20,8 +22,9 @@
 //! tenant admin endpoints on `creds.admin.>`: users, invites, quota, revocation).
 //!
 //! Identity sources beyond the request: `callout` answers nats-server's auth callout with
-//! the same policy (CONNECT credentials instead of a request), and `oidc` verifies
-//! OpenID Connect ID tokens for both.
+//! the same policy (CONNECT credentials instead of a request), and the `oidc` crate
+//! verifies OpenID Connect ID tokens for both (`handler::vouch` maps its refusals to
+//! this service's rejection).
 
 pub mod admin;
 pub mod audit;
@@ -33,16 +36,14 @@ pub mod display;
 pub mod exit;
 pub mod handler;
 pub mod identify;
-pub mod issue;
 pub mod keys;
 pub mod logging;
 pub mod metrics;
 pub mod mint;
 pub mod nonce;
-pub mod oidc;
 pub mod parse;
+pub mod pipeline;
 pub mod proof;
-pub mod registry;
 pub mod rejection;
 pub mod reply;
 pub mod service;

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-/// Requests answered, by `endpoint`, `outcome` (`allow`/`deny`/`error`) and `code`.
+/// Requests answered, by `endpoint`, `door` (`request`/`callout`), `outcome`
+/// (`allow`/`deny`/`error`) and `code`.
 pub const REQUESTS_TOTAL: &str = "provisioner_requests_total";
 /// Seconds from receiving a request to sending its reply.
 pub const REQUEST_SECONDS: &str = "provisioner_request_duration_seconds";
@@ -36,13 +37,15 @@ pub fn install() -> Option<PrometheusHandle> {
 /// Counts one answered request.
 pub fn record_request(
     endpoint: &'static str,
+    door: &'static str,
     outcome: &'static str,
     code: &str,
     elapsed: Duration,
 ) {
-    metrics::counter!(REQUESTS_TOTAL, "endpoint" => endpoint, "outcome" => outcome, "code" => code.to_owned())
+    metrics::counter!(REQUESTS_TOTAL, "endpoint" => endpoint, "door" => door, "outcome" => outcome, "code" => code.to_owned())
         .increment(1);
-    metrics::histogram!(REQUEST_SECONDS, "endpoint" => endpoint).record(elapsed.as_secs_f64());
+    metrics::histogram!(REQUEST_SECONDS, "endpoint" => endpoint, "door" => door)
+        .record(elapsed.as_secs_f64());
 }
 
 /// Tracks one request in flight until dropped.

@@ -20,7 +20,9 @@ use tracing::Instrument as _;
 use crate::admin::Readiness;
 use crate::audit::AuditEvent;
 use crate::handler::{handle, Context, Handled};
-use crate::metrics::{record_request, InFlight};
+use crate::metrics::InFlight;
+use crate::pipeline::record::record;
+use crate::pipeline::Door;
 use crate::rejection::{Rejection, Status};
 use crate::reply::{refused, request_id};
 use crate::tenant_admin::{handle_admin, AdminOp};
@@ -236,7 +238,7 @@ async fn serve_one(
                 "timeout",
                 "the request took too long; retry",
             );
-            let mut audit = AuditEvent::new(&id, now);
+            let mut audit = AuditEvent::new(Door::Request, &id, now);
             audit.code.clone_from(&rejection.code);
             audit.status = rejection.status.code();
             Handled {
@@ -252,16 +254,13 @@ async fn serve_one(
     {
         tracing::warn!(error = %err, "reply failed");
     }
-    audit.log();
-    if let Some(subject) = &settings.audit_subject {
-        match serde_json::to_vec(&audit) {
-            Ok(event) => {
-                if let Err(err) = client.publish(subject.clone(), event.into()).await {
-                    tracing::warn!(error = %err, "publishing the audit event failed");
-                }
-            }
-            Err(err) => tracing::warn!(error = %err, "encoding the audit event failed"),
-        }
-    }
-    record_request(route.name(), audit.outcome, &audit.code, started.elapsed());
+    let audit_subject = settings.audit_subject.as_deref();
+    record(
+        client,
+        audit_subject,
+        &audit,
+        route.name(),
+        started.elapsed(),
+    )
+    .await;
 }

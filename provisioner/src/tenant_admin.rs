@@ -9,40 +9,26 @@
 //! caller's own: a request naming another tenant, or an invite of another tenant, is
 //! refused with 403, as is any caller without the tag or not through an import.
 //!
-//! Layout: `wire` (the JSON), `users`, `invites` and `quota` (one file per endpoint
-//! group). Replies and errors use the credential service's shapes (`reply`).
+//! Layout: `wire` (the JSON), `call` (an authorized call and the helpers every endpoint
+//! uses), `users`, `invites` and `quota` (one file per endpoint group). Replies and errors use the credential service's shapes (`reply`).
 
+pub mod call;
 pub mod invites;
 pub mod quota;
 pub mod users;
 pub mod wire;
 
 use bytes::Bytes;
-use serde::Serialize;
 
 use crate::audit::AuditEvent;
 use crate::handler::{Context, Handled};
 use crate::identify::identify_caller;
-use crate::registry::Registry;
 use crate::rejection::{safe_json_error, Rejection, Status};
 use crate::reply::{refused, Reply};
 use crate::wire::REQUEST_ID_HEADER;
 
+pub use call::{body, registry_failed, required_name, AdminCall};
 pub use wire::{AdminOp, AdminRequest};
-
-/// An authorized admin call: whose tenant, by whom.
-pub struct AdminCall<'a> {
-    /// The caller's tenant.
-    pub tenant: &'a policy::Tenant,
-    /// The calling admin user's public key.
-    pub caller_user: String,
-    /// The registry.
-    pub registry: &'a Registry,
-    /// The request.
-    pub request: AdminRequest,
-    /// Unix seconds.
-    pub now: i64,
-}
 
 /// Handles one admin request.
 pub async fn handle_admin(
@@ -53,7 +39,7 @@ pub async fn handle_admin(
     request_id: &str,
     now: i64,
 ) -> Handled {
-    let mut audit = AuditEvent::new(request_id, now);
+    let mut audit = AuditEvent::new(crate::pipeline::Door::Request, request_id, now);
     audit.action = Some(op.subject_suffix());
     let reply = match run(
         ctx,
@@ -186,35 +172,6 @@ pub fn parse_admin_request(payload: &[u8]) -> Result<AdminRequest, Rejection> {
         };
         Rejection::bad_request(code, format!("invalid request JSON: {reason}"))
     })
-}
-
-/// Serializes a reply body.
-///
-/// # Errors
-/// A 500 when serialization fails (it does not for these types).
-pub fn body(value: &impl Serialize) -> Result<Bytes, Rejection> {
-    serde_json::to_vec(value).map(Bytes::from).map_err(|err| {
-        tracing::error!(error = %err, "encoding an admin reply failed");
-        Rejection::internal()
-    })
-}
-
-/// A 500 for a registry failure, logged.
-pub fn registry_failed(err: &dyn std::fmt::Display) -> Rejection {
-    tracing::error!(error = %err, "registry unavailable");
-    Rejection::internal()
-}
-
-/// The `name` of a request that needs one.
-///
-/// # Errors
-/// A 400 when it is missing or empty.
-pub fn required_name(request: &AdminRequest) -> Result<&str, Rejection> {
-    request
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| Rejection::bad_request("name_required", "the request needs a `name`"))
 }
 
 fn json_reply(body: Bytes, request_id: &str) -> Reply {

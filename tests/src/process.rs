@@ -26,16 +26,14 @@ pub const BIN_DIR_ENV: &str = "PRODUCT_BIN_DIR";
 const BUILD_HINT: &str = "build every binary first with `cargo test --workspace --no-run` \
      (`./scripts/test.sh` does this before running the tests)";
 
-/// Workspace folders whose sources go into the binaries.
-const SOURCE_DIRS: &[&str] = &["claims", "policy", "provisioner", "nsc-setup", "agent"];
-
 /// Path of a workspace binary (its package has the same name).
 ///
 /// Tests never build: running `cargo build` from inside a test resolves features for one
 /// package instead of the workspace, so it recompiles half the dependency tree and
 /// overwrites the binary the workspace build made (minutes per run, and a race between
 /// test binaries). The binary is taken from `PRODUCT_BIN_DIR` when set, else from the
-/// profile folder of the running test, and refused when a source file is newer.
+/// profile folder of the running test, and refused when a source file it is built from
+/// is newer.
 ///
 /// # Errors
 /// When the binary is missing or older than a source file, with the build command.
@@ -48,7 +46,7 @@ pub fn workspace_bin(name: &str) -> anyhow::Result<PathBuf> {
     let built = std::fs::metadata(&bin)
         .and_then(|m| m.modified())
         .map_err(|_| anyhow::anyhow!("binary `{}` not found: {BUILD_HINT}", bin.display()))?;
-    if let Some(newer) = newest_source_after(built) {
+    if let Some(newer) = newest_source_after(&bin, built) {
         anyhow::bail!(
             "binary `{}` is older than `{}`: {BUILD_HINT}",
             bin.display(),
@@ -67,8 +65,9 @@ fn profile_dir() -> anyhow::Result<PathBuf> {
         .context("locating the target directory")
 }
 
-/// A source file (`*.rs`, `Cargo.toml`, the lock file) modified after `built`, if any.
-fn newest_source_after(built: SystemTime) -> Option<PathBuf> {
+/// A source file of `bin`'s package, or of a workspace crate it depends on, modified
+/// after `built`, if any (also `Cargo.toml`s and the lock file).
+fn newest_source_after(bin: &Path, built: SystemTime) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
     let newer = |path: &Path| {
         std::fs::metadata(path)
@@ -79,7 +78,11 @@ fn newest_source_after(built: SystemTime) -> Option<PathBuf> {
     if newer(&lock) {
         return Some(lock);
     }
-    let mut stack: Vec<PathBuf> = SOURCE_DIRS.iter().map(|d| root.join(d)).collect();
+    let package = bin.file_name()?.to_str()?;
+    let mut stack: Vec<PathBuf> = workspace_crates_of(root, package)
+        .iter()
+        .map(|name| root.join(name))
+        .collect();
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -88,8 +91,11 @@ fn newest_source_after(built: SystemTime) -> Option<PathBuf> {
             let path = entry.path();
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
             if is_dir {
-                // Tests and benches do not go into the binaries.
-                if !matches!(entry.file_name().to_str(), Some("tests" | "benches")) {
+                // Tests, benches and build output do not go into the binaries.
+                if !matches!(
+                    entry.file_name().to_str(),
+                    Some("tests" | "benches" | "target")
+                ) {
                     stack.push(path);
                 }
             } else if is_source(&path) && newer(&path) {
@@ -98,6 +104,35 @@ fn newest_source_after(built: SystemTime) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// `package` and every workspace crate it depends on (directly or not), by folder name:
+/// the `[dependencies]` of each `Cargo.toml` that name a folder of the workspace.
+fn workspace_crates_of(root: &Path, package: &str) -> Vec<String> {
+    let mut found = vec![package.to_owned()];
+    let mut next = 0;
+    while let Some(name) = found.get(next).cloned() {
+        next += 1;
+        let manifest =
+            std::fs::read_to_string(root.join(&name).join("Cargo.toml")).unwrap_or_default();
+        let mut in_dependencies = false;
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_dependencies = line == "[dependencies]";
+                continue;
+            }
+            let dependency = line.split(['.', '=', ' ']).next().unwrap_or("");
+            let is_member = root.join(dependency).join("Cargo.toml").is_file();
+            if in_dependencies
+                && !dependency.is_empty()
+                && is_member
+                && !found.iter().any(|f| f == dependency)
+            {
+                found.push(dependency.to_owned());
+            }
+        }
+    }
+    found
 }
 
 fn is_source(path: &Path) -> bool {
@@ -261,5 +296,30 @@ impl Drop for ProductProcess {
             eprintln!("---- {} output ----\n{}", self.name, self.output());
         }
         self.kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used, reason = "test")]
+    fn a_binary_is_checked_against_the_crates_it_is_built_from_only() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let agent = workspace_crates_of(root, "agent");
+        assert!(agent.contains(&String::from("claims")), "{agent:?}");
+        assert!(!agent.contains(&String::from("nsc-setup")), "{agent:?}");
+        let provisioner = workspace_crates_of(root, "provisioner");
+        for name in [
+            "provisioner",
+            "claims",
+            "policy",
+            "oidc",
+            "registry",
+            "agent",
+        ] {
+            assert!(provisioner.contains(&String::from(name)), "{provisioner:?}");
+        }
     }
 }

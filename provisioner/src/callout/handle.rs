@@ -1,13 +1,14 @@
-//! One auth callout request, start to finish: open and check it → identify the CONNECT
-//! credentials → `policy::evaluate` → mint the user JWT for `user_nkey` with the tenant's
-//! signing key → the signed (and sealed) response. The same policy decides as for
+//! The auth callout door: open and check the server's request → identify the CONNECT
+//! credentials → the one issuance pipeline (`pipeline::issue`: decide → reserve → mint
+//! → record) for the `user_nkey` the server made up → the signed (and sealed) response. The same policy decides as for
 //! credential requests; the server has already verified that the client holds the
 //! `user_nkey`'s seed, so the request counts as proven.
 //!
 //! IO only for an invite, redeemed through the registry (`invite`); the service publishes
 //! the payload and the audit event.
 
-use policy::{Decision, Identity};
+use policy::Identity;
+use registry::Registry;
 
 use crate::audit::AuditEvent;
 use crate::callout::identify::{identify, presented, Presented};
@@ -16,8 +17,8 @@ use crate::callout::keys::CalloutKeys;
 use crate::callout::request::open_request;
 use crate::callout::respond::{response, Answer};
 use crate::config::runtime::Runtime;
-use crate::mint::mint_as;
-use crate::registry::Registry;
+use crate::pipeline::{self, Ask, Door, Issued};
+use crate::rejection::Rejection;
 
 /// A handled callout: the response to publish (none for a request that failed its
 /// checks: the client then times out) and the audit event.
@@ -38,7 +39,7 @@ pub async fn handle(
     request_id: &str,
     now: i64,
 ) -> CalloutHandled {
-    let mut audit = AuditEvent::new(request_id, now);
+    let mut audit = AuditEvent::new(Door::Callout, request_id, now);
     let request = match open_request(payload, header_xkey, keys.xkey.as_ref(), &keys.account, now) {
         Ok(request) => request,
         Err(err) => {
@@ -53,24 +54,24 @@ pub async fn handle(
         }
     };
     audit.user_public_key = Some(request.user_nkey().to_owned());
-    let mut reason = String::new();
     let claims = &request.claims;
-    let granted = match (presented(&claims.nats.connect_opts), registry) {
+    let decided = match (presented(&claims.nats.connect_opts), registry) {
         (Presented::Invite { name, token }, Some(registry)) => {
             let asked = (claims.nats.user_nkey.as_str(), name, token);
-            match redeem(runtime, registry, keys, asked, request_id, now, &mut audit).await {
-                Ok(jwt) => {
-                    audit.settle(None);
-                    Some(jwt)
-                }
-                Err(rejection) => {
-                    audit.settle(Some(&rejection));
-                    reason = format!("{}: {}", rejection.code, rejection.reason);
-                    None
-                }
-            }
+            redeem(runtime, registry, keys, asked, request_id, now, &mut audit).await
         }
-        _ => decide(runtime, keys, claims, now, &mut audit, &mut reason),
+        _ => decide(runtime, keys, claims, request_id, now, &mut audit).await,
+    };
+    let (granted, reason) = match decided {
+        Ok(jwt) => {
+            audit.settle(None);
+            (Some(jwt), String::new())
+        }
+        Err(rejection) => {
+            audit.settle(Some(&rejection));
+            let reason = format!("{}: {}", rejection.code, rejection.reason);
+            (None, reason)
+        }
     };
     let answer = match &granted {
         Some(jwt) => Answer::Granted(jwt),
@@ -89,62 +90,46 @@ pub async fn handle(
     CalloutHandled { payload, audit }
 }
 
-/// The user JWT to grant, or `None` with `reason` and the audit filled in.
-fn decide(
+/// The user JWT for a password, token or ID-token login: identify the CONNECT
+/// credentials, then the one issuance pipeline.
+///
+/// These logins are not reserved in the registry: the server makes up a new key for
+/// every connection, which the registry's one-key-per-name entries do not fit. Invites
+/// at CONNECT are (`invite`).
+///
+/// # Errors
+/// The rejection to answer with, with the same codes as a credential request's.
+async fn decide(
     runtime: &Runtime,
     keys: &CalloutKeys,
     claims: &claims::AuthorizationRequestClaims,
+    request_id: &str,
     now: i64,
     audit: &mut AuditEvent,
-    reason: &mut String,
-) -> Option<String> {
-    let mut refuse = |audit: &mut AuditEvent, outcome, code: &str, status, why: &str| {
-        audit.outcome = outcome;
-        audit.code = code.to_owned();
-        audit.status = status;
-        *reason = format!("{code}: {why}");
-        None
-    };
-    let credential = match identify(
+) -> Result<String, Rejection> {
+    let credential = identify(
         presented(&claims.nats.connect_opts),
         &runtime.callout,
         &runtime.oidc,
         now,
-    ) {
-        Ok(credential) => credential,
-        Err(err) => return refuse(audit, "deny", err.code, 403, &err.reason),
-    };
+    )
+    .map_err(|err| Rejection::denied(err.code, err.reason))?;
     audit.name = Some(credential.name.clone());
-    audit.tenant = Some(credential.tenant.clone());
     let mut request = policy::Request::new(credential.name.clone(), &claims.nats.user_nkey);
+    // The server made up the key and holds its seed: possession is not in doubt.
     request.proof_verified = true;
     request.credential = Some(credential);
-    let decision = policy::evaluate(&runtime.policy, &request, &Identity::anonymous(), now);
-    audit.rule = decision
-        .explanation()
-        .last()
-        .map(|step| step.rule.to_owned());
-    let allow = match decision {
-        Decision::Allow(allow) => allow,
-        Decision::Deny(deny) => {
-            let status = deny.code.service_error_code();
-            return refuse(audit, "deny", deny.code.as_str(), status, &deny.reason);
-        }
+    let identity = Identity::anonymous();
+    let ask = Ask {
+        request,
+        identity: &identity,
+        token: None,
+        request_id,
+        now,
+        sign_with: keys.sign_with(),
     };
-    audit.account = Some(allow.account.clone());
-    let sign_with = keys.sign_with();
-    let minted = mint_as(runtime, &allow, sign_with, now, audit);
-    match minted {
-        Ok(minted) => {
-            audit.outcome = "allow";
-            audit.code = String::from("ok");
-            audit.status = 200;
-            audit.jti = Some(minted.jti);
-            audit.expires = Some(allow.expires_at);
-            Some(minted.jwt)
-        }
-        Err(_) => refuse(audit, "error", "internal", 500, "internal error"),
-    }
+    let Issued { minted, .. } = pipeline::issue(runtime, None, ask, audit).await?;
+    Ok(minted.jwt)
 }
 
 #[cfg(test)]
@@ -155,11 +140,11 @@ mod tests {
     use nkeys::XKey;
 
     use super::*;
-    use crate::callout::config::CalloutMode;
     use crate::callout::credentials::{salted_sha256, CalloutCredentials};
     use crate::callout::request::tests::{server_request, NOW};
+    use crate::config::CalloutMode;
     use crate::keys::authorize_signer;
-    use crate::oidc::OidcVerifiers;
+    use oidc::OidcVerifiers;
 
     struct Setup {
         runtime: Runtime,
@@ -208,7 +193,7 @@ mod tests {
             account: auth.public_key(),
             issuer: auth,
             issuer_account: None,
-            mode: crate::callout::config::CalloutMode::Operator,
+            mode: crate::config::CalloutMode::Operator,
             xkey,
         };
         Setup {

@@ -7,12 +7,13 @@
 //! use, and with `names.unique` the name then needs `reissue_to_other_key`.
 
 use policy::Identity;
+use registry::Registry;
 
 use crate::audit::AuditEvent;
 use crate::callout::keys::CalloutKeys;
 use crate::config::runtime::Runtime;
-use crate::issue::{invite_invalid, issue_with_registry, read_invite, Ask};
-use crate::registry::Registry;
+use crate::pipeline::invite::{invite_invalid, read_invite};
+use crate::pipeline::{self, Ask, Issued};
 use crate::rejection::Rejection;
 
 /// The name an invite stands for when the CONNECT gave none: its pattern, if it is a
@@ -79,9 +80,7 @@ pub async fn redeem(
         now,
         sign_with,
     };
-    let (allow, minted) = issue_with_registry(registry, runtime, ask, audit).await?;
-    audit.jti = Some(minted.jti);
-    audit.expires = Some(allow.expires_at);
+    let Issued { minted, .. } = pipeline::issue(runtime, Some(registry), ask, audit).await?;
     Ok(minted.jwt)
 }
 

@@ -13,7 +13,7 @@ use std::path::Path;
 use claims::{AccountClaims, KeyKind, KeyPair, SignerAuthority};
 use nkeys::XKey;
 
-use crate::callout::config::CalloutMode;
+use crate::config::CalloutMode;
 use crate::config::ConfigError;
 use crate::keys::{load_account_seed, read_file, readable_by_others};
 use crate::mint::SignWith;

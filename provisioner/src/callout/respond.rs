@@ -103,7 +103,7 @@ mod tests {
             account: auth.public_key(),
             issuer: auth,
             issuer_account: None,
-            mode: crate::callout::config::CalloutMode::Operator,
+            mode: crate::config::CalloutMode::Operator,
             xkey: Some(ours.clone()),
         };
         let payload = response(&request, Answer::Refused("no"), &keys, NOW).unwrap();

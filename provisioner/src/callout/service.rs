@@ -22,7 +22,8 @@ use crate::callout::keys::CalloutKeys;
 use crate::callout::{AUTH_CALLOUT_SUBJECT, SERVER_XKEY_HEADER};
 use crate::config::ServeConfig;
 use crate::handler::Context;
-use crate::metrics::{record_request, InFlight};
+use crate::metrics::InFlight;
+use crate::pipeline::record::record;
 use crate::service::unix_now;
 
 /// The endpoint label of callout metrics and logs.
@@ -173,21 +174,13 @@ async fn answer(
             tracing::warn!(error = %err, "callout response failed to send");
         }
     }
-    audit.log();
-    if let Some(subject) = &settings.audit_subject {
-        match serde_json::to_vec(&audit) {
-            Ok(event) => {
-                if let Err(err) = client.publish(subject.clone(), event.into()).await {
-                    tracing::warn!(error = %err, "publishing the audit event failed");
-                }
-            }
-            Err(err) => tracing::warn!(error = %err, "encoding the audit event failed"),
-        }
-    }
-    record_request(
+    let audit_subject = settings.audit_subject.as_deref();
+    record(
+        client,
+        audit_subject,
+        &audit,
         CALLOUT_ENDPOINT,
-        audit.outcome,
-        &audit.code,
         started.elapsed(),
-    );
+    )
+    .await;
 }

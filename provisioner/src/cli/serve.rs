@@ -8,6 +8,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use async_nats::jetstream;
+use oidc::remote::{http_client, JwksCache, JwksRefresher};
+use registry::revoke::Revoker;
+use registry::Registry;
 use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
@@ -19,9 +22,6 @@ use crate::exit::Outcome;
 use crate::handler::Context;
 use crate::keys::load_seed;
 use crate::nonce::NonceGuard;
-use crate::oidc::remote::{http_client, JwksCache, JwksRefresher};
-use crate::registry::revoke::Revoker;
-use crate::registry::Registry;
 use crate::service::{self, ServiceSettings};
 
 /// Runs `serve`.
@@ -62,7 +62,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
         },
         None => None,
     };
-    let callout = match crate::callout::config::load(&config, &own, &runtime) {
+    let callout = match crate::callout::setup::load(&config, &own, &runtime) {
         Ok(callout) => callout,
         Err(err) => return Ok(bad_config(&err)),
     };
@@ -189,14 +189,14 @@ async fn nonce_guard(
     let registry_bucket = config
         .registry
         .as_ref()
-        .map(|r| (r.bucket(crate::registry::NONCES_BUCKET), r.replicas));
+        .map(|r| (r.bucket(registry::NONCES_BUCKET), r.replicas));
     let (bucket, replicas) = match (&config.nonce_bucket, registry_bucket) {
         (Some(bucket), registry) => (bucket.clone(), registry.map_or(1, |(_, n)| n)),
         (None, Some(registry)) => registry,
         (None, None) => return Ok(NonceGuard::memory()),
     };
     let js = jetstream::new(client.clone());
-    let spec = crate::registry::kv::BucketSpec {
+    let spec = registry::kv::BucketSpec {
         name: bucket.clone(),
         replicas,
         history: 1,
@@ -204,7 +204,7 @@ async fn nonce_guard(
             u64::try_from(2 * config.proof_window_secs).unwrap_or(120),
         ),
     };
-    let store = crate::registry::kv::open_store(&js, &spec)
+    let store = registry::kv::open_store(&js, &spec)
         .await
         .map_err(|e| anyhow::anyhow!("opening the nonce bucket: {e}"))?;
     Ok(NonceGuard::Kv(Box::new(store)))
@@ -375,7 +375,7 @@ fn reload(config: &ServeConfig, ctx: &Context, jwks: &JwksCache) {
         .as_deref()
         .unwrap_or(Path::new("(seed flags)"));
     let checked = load_runtime(config, jwks).and_then(|runtime| {
-        crate::callout::config::check_policy(config, &runtime.policy)?;
+        crate::callout::setup::check_policy(config, &runtime.policy)?;
         Ok(runtime)
     });
     match checked {

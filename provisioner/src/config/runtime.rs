@@ -26,7 +26,7 @@ pub struct Runtime {
     /// The tenants' callout users and tokens.
     pub callout: crate::callout::credentials::CalloutCredentials,
     /// The tenants' ID token verifiers.
-    pub oidc: crate::oidc::OidcVerifiers,
+    pub oidc: oidc::OidcVerifiers,
 }
 
 impl Runtime {
@@ -48,7 +48,7 @@ impl Runtime {
 /// [`ConfigError`] naming the first file or key that is refused, or every policy problem.
 pub fn load_runtime(
     config: &ServeConfig,
-    jwks: &crate::oidc::remote::JwksCache,
+    jwks: &oidc::remote::JwksCache,
 ) -> Result<Runtime, ConfigError> {
     let accounts = load_accounts(config)?;
     let (policy, key_base) = match &config.policy {
@@ -68,7 +68,7 @@ pub fn load_runtime(
     let config_mode = config
         .callout
         .as_ref()
-        .is_some_and(|c| c.mode == crate::callout::config::CalloutMode::Config);
+        .is_some_and(|c| c.mode == crate::config::CalloutMode::Config);
     let mut signers = HashMap::new();
     for tenant in policy.tenants() {
         if config_mode && !accounts.contains_key(tenant.account()) {
@@ -129,7 +129,7 @@ pub fn load_runtime(
     }
     let callout = crate::callout::credentials::CalloutCredentials::load(&policy, &key_base)
         .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-    let oidc = crate::oidc::OidcVerifiers::load(&policy, &key_base, jwks)
+    let oidc = oidc::OidcVerifiers::load(&policy, &key_base, jwks)
         .map_err(|e| ConfigError::Invalid(e.to_string()))?;
     Ok(Runtime {
         policy,

@@ -10,9 +10,9 @@ use registry::invite::{
     check_pattern, is_invite_id, new_token, token_id, InviteEntry, MAX_INVITE_TAGS, MAX_INVITE_USES,
 };
 
-use super::wire::{InviteCreated, InviteRevoked, InviteView, InvitesReply};
-use super::{body, registry_failed, AdminCall};
 use crate::rejection::{echo, Rejection, Status};
+use crate::tenant_admin::call::{body, registry_failed, AdminCall};
+use crate::tenant_admin::wire::{InviteCreated, InviteRevoked, InviteView, InvitesReply};
 
 /// Lifetime of an invite when the request names none: one day.
 pub const DEFAULT_INVITE_TTL_SECS: u64 = 24 * 60 * 60;

@@ -3,9 +3,9 @@
 
 use bytes::Bytes;
 
-use super::wire::QuotaReply;
-use super::{body, registry_failed, AdminCall};
 use crate::rejection::Rejection;
+use crate::tenant_admin::call::{body, registry_failed, AdminCall};
+use crate::tenant_admin::wire::QuotaReply;
 
 /// `quota`.
 ///

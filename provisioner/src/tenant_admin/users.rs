@@ -4,9 +4,9 @@
 use bytes::Bytes;
 use registry::revoke::Revoker;
 
-use super::wire::{RevokeReply, UserView, UsersReply};
-use super::{body, registry_failed, required_name, AdminCall};
 use crate::rejection::{echo, Rejection, Status};
+use crate::tenant_admin::call::{body, registry_failed, required_name, AdminCall};
+use crate::tenant_admin::wire::{RevokeReply, UserView, UsersReply};
 
 /// `users.list`.
 ///

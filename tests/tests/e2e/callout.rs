@@ -5,6 +5,7 @@
 //! responses sealed. Config mode, and a tampered sealed request, are in `config_mode`.
 
 mod config_mode;
+mod doors;
 mod estate;
 mod invite;
 mod nsc_setup;

@@ -17,6 +17,10 @@ use provisioner::callout::credentials::salted_sha256;
 /// How long a provisioner may take to start answering.
 const START: Duration = Duration::from_secs(30);
 
+/// Where the provisioner publishes its audit events (readable with the provisioner's
+/// creds).
+pub const AUDIT_SUBJECT: &str = "creds.audit.events";
+
 /// The CONNECT credentials the estate's callout files accept.
 pub const ALICE: (&str, &str) = ("alice", "alice-password-1");
 /// A globex user.
@@ -193,6 +197,8 @@ impl CalloutEstate {
             "creds.request",
             "--callout-issuer-key",
             &issuer,
+            "--audit-subject",
+            AUDIT_SUBJECT,
         ];
         if self.xkey.is_some() {
             args.extend(["--callout-xkey", &xkey]);

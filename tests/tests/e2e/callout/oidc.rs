@@ -19,14 +19,14 @@ use serde_json::{json, Value};
 use super::estate::{CalloutEstate, Options};
 
 /// A throwaway Ed25519 issuer key (test only) and its JWK.
-struct Issuer {
+pub(crate) struct Issuer {
     der: Vec<u8>,
     jwk: Value,
     kid: String,
 }
 
 impl Issuer {
-    fn new(kid: &str) -> Self {
+    pub(crate) fn new(kid: &str) -> Self {
         let key = KeyPair::new_user();
         let (_, seed) = nkeys::decode_seed(&key.seed().unwrap()).unwrap();
         let (_, public) = nkeys::from_public_key(&key.public_key()).unwrap();
@@ -44,7 +44,7 @@ impl Issuer {
         }
     }
 
-    fn token(&self, name: &str, audience: &str, exp: i64) -> String {
+    pub(crate) fn token(&self, name: &str, audience: &str, exp: i64) -> String {
         let claims = json!({"iss": ISSUER, "aud": audience, "sub": name, "exp": exp,
                             "iat": unix_now(), "groups": ["oidc:yes"]});
         let mut header = Header::new(Algorithm::EdDSA);
@@ -54,13 +54,18 @@ impl Issuer {
 }
 
 const ISSUER: &str = "https://idp.example.test";
-const AUDIENCE: &str = "nats-clients";
+pub(crate) const AUDIENCE: &str = "nats-clients";
 
 fn estate(issuer: &Issuer) -> CalloutEstate {
+    estate_with(issuer, "")
+}
+
+/// The estate with acme trusting `issuer`'s ID tokens, and `extra` policy lines for acme.
+pub(crate) fn estate_with(issuer: &Issuer, extra: &str) -> CalloutEstate {
     let estate = CalloutEstate::start(Options {
         acme_identity: format!(
             "identity.oidc = {{ issuer = \"{ISSUER}\", audience = \"{AUDIENCE}\", \
-             jwks_file = \"jwks.json\", tags_claim = \"groups\" }}"
+             jwks_file = \"jwks.json\", tags_claim = \"groups\" }}\n{extra}"
         ),
         ..Options::default()
     });

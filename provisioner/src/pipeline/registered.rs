@@ -1,81 +1,31 @@
-//! Issuance with the registry: decide with the facts it holds, mint, then reserve and
-//! record with compare-and-set (`registry::reserve`); when the registry moved on since it
-//! was read, read and decide again, a bounded number of times, so that of two replicas
-//! racing for the same name, invite use or last quota slot, exactly one wins and the
-//! other gets the decision the new state gives. Used by credential requests and by
-//! callout connections that present an invite.
+//! Decide, reserve and mint with the registry: decide with the facts it holds, mint,
+//! then reserve and record with compare-and-set (`registry::reserve`); when the registry
+//! moved on since it was read, read and decide again, a bounded number of times, so that
+//! of two replicas racing for the same name, invite use or last quota slot, exactly one
+//! wins and the other gets the decision the new state gives.
 
-use policy::Identity;
+use registry::entry::Issuance;
+use registry::reserve::{requester, Asking, ReserveError};
+use registry::{Registry, MAX_ATTEMPTS};
 
 use crate::audit::AuditEvent;
 use crate::config::runtime::Runtime;
-use crate::handler::{allowed, deny_rejection};
-use crate::mint::{mint_as, Minted, SignWith};
-use crate::registry::entry::Issuance;
-use crate::registry::invite::{is_token_shaped, token_id, InviteEntry, InviteState};
-use crate::registry::kv::Versioned;
-use crate::registry::reserve::{requester, Asking, ReserveError};
-use crate::registry::{Registry, MAX_ATTEMPTS};
+use crate::mint::{mint_as, SignWith};
+use crate::pipeline::ask::{Ask, Issued};
+use crate::pipeline::decide::{allowed, deny_rejection};
+use crate::pipeline::invite::read_invite;
 use crate::rejection::{Rejection, Status};
 
-/// A request on its way through the registry.
-pub struct Ask<'a> {
-    /// The request, facts still empty.
-    pub request: policy::Request,
-    /// Who is calling.
-    pub identity: &'a Identity,
-    /// An invite token, if one came.
-    pub token: Option<String>,
-    /// For the issuance record.
-    pub request_id: &'a str,
-    /// The time of the decision.
-    pub now: i64,
-    /// Which key signs the user.
-    pub sign_with: SignWith<'a>,
-}
-
-/// The refusal of a token that is unknown, expired, revoked or used up (one code for all,
-/// so that the reply tells a guesser nothing).
-pub fn invite_invalid() -> Rejection {
-    Rejection::denied(
-        "invite_invalid",
-        "the invite is unknown, expired, revoked or used up",
-    )
-}
-
-/// Reads the invite a token names and checks it can vouch for `request`.
-pub async fn read_invite(
-    registry: &Registry,
-    token: &str,
-    request: &policy::Request,
-    now: i64,
-) -> Result<(String, Versioned<InviteEntry>), Rejection> {
-    if !is_token_shaped(token) {
-        return Err(invite_invalid());
-    }
-    let id = token_id(token);
-    let invite = registry.invite(&id).await.map_err(|err| {
-        tracing::error!(error = %err, "reading an invite failed");
-        Rejection::internal()
-    })?;
-    match invite {
-        Some(invite)
-            if invite.value.state(&request.public_key, &request.name, now)
-                != InviteState::Spent =>
-        {
-            Ok((id, invite))
-        }
-        _ => Err(invite_invalid()),
-    }
-}
-
 /// Decides, mints, reserves and records with the registry; see the module docs.
+///
+/// # Errors
+/// The rejection to answer with.
 pub async fn issue_with_registry(
     registry: &Registry,
     runtime: &Runtime,
     ask: Ask<'_>,
     audit: &mut AuditEvent,
-) -> Result<(policy::Allow, Minted), Rejection> {
+) -> Result<Issued, Rejection> {
     let Ask {
         mut request,
         identity,
@@ -157,7 +107,7 @@ pub async fn issue_with_registry(
             request_id: request_id.to_owned(),
         };
         match registry.reserve(&snapshot, &issuance, now).await {
-            Ok(()) => return Ok((allow, minted)),
+            Ok(()) => return Ok(Issued { allow, minted }),
             Err(ReserveError::Conflict) => {
                 tracing::debug!(attempt, "registry moved on; deciding again");
             }
