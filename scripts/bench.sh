@@ -73,6 +73,31 @@ wait_for_line "$work/estate-provisioner.log" serving
   --subject creds.request --concurrency "$concurrency" --duration "$duration"
 stop_all
 
+# The proof flow with the registry (JetStream KV: names, quotas, rate limits), with the
+# tenant's policy as nsc-setup writes it and then with `$1` appended to it.
+registry_flow() { # label extra-policy-lines
+  local dir="$work/registry-$RANDOM"
+  echo
+  echo "== proof flow with the registry: $1"
+  "$bin/nsc-setup" init --dir "$dir" --operator OP --tenant acme --resolver full --jetstream \
+    --port "$port" >/dev/null
+  [[ -z "$2" ]] || printf '%s\n' "$2" >>"$dir/policy.toml"
+  run_server "$dir/server.conf" "$dir-server.log"
+  "$bin/provisioner" serve --config "$dir/provisioner.toml" -s "nats://127.0.0.1:$port" \
+    --admin-addr 127.0.0.1:0 >"$dir-provisioner.log" 2>&1 &
+  pids+=($!)
+  wait_for_line "$dir-provisioner.log" serving
+  # A refused request makes the load generator exit non-zero; its figures still count.
+  "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$dir/nkeys/creds/OP/acme/bootstrap.creds" \
+    --subject creds.request --concurrency "$concurrency" --duration "$duration" ||
+    echo "(some requests were refused: see 'refused' above)"
+  stop_all
+}
+registry_flow "no quota, no rate limit" ""
+registry_flow "quota 1,000,000 and rate limits of 100,000,000 per hour (far from both)" \
+  'quotas.max_active_users = 1000000
+rate_limits = { window_secs = 3600, per_tenant = 100000000, per_requester = 100000000 }'
+
 echo
 echo "== callout flow (user and password at CONNECT, through AUTH's auth callout, xkey sealed)"
 "$bin/nsc-setup" init --dir "$work/callout" --operator OP --tenant acme --resolver memory \
