@@ -19,6 +19,8 @@ mod provision;
 #[cfg(test)]
 mod registry;
 #[cfg(test)]
+mod security;
+#[cfg(test)]
 mod seed;
 #[cfg(test)]
 mod user_auth;

@@ -1,0 +1,1 @@
+//! (filled by the fix of this area)
