@@ -53,9 +53,20 @@ pub const SRV: &str = "$SRV.>";
 
 /// What the provisioner may subscribe to.
 pub const PROVISIONER_SUB: [&str; 4] = [REQUEST_SUBJECT, ADMIN_SUBJECT, SRV, INBOX];
+/// The registry's rate counters (a JetStream counter stream named after the default
+/// bucket prefix `creds_`).
+pub const COUNTERS_SUBJECTS: &str = "creds_counters.>";
 /// What the provisioner may publish to (besides replies through its response permission):
-/// micro service replies, audit events, its JetStream KV registry. Never the request subject.
-pub const PROVISIONER_PUB: [&str; 5] = [SRV, "creds.audit.>", "$JS.API.>", "$KV.>", INBOX];
+/// micro service replies, audit events, its JetStream KV registry and rate counters.
+/// Never the request subject.
+pub const PROVISIONER_PUB: [&str; 6] = [
+    SRV,
+    "creds.audit.>",
+    "$JS.API.>",
+    "$KV.>",
+    COUNTERS_SUBJECTS,
+    INBOX,
+];
 /// What the agent may subscribe to.
 pub const AGENT_SUB: [&str; 3] = [SERVICES_SUBJECT, SRV, INBOX];
 /// What the agent may publish to (besides replies).

@@ -1,5 +1,5 @@
 //! What the registry stores, as values: issued users, the per-tenant set of active users
-//! (the quota), issuance counters (rate limits), and the keys they are stored under.
+//! (the quota), and the keys they and the rate counters are stored under.
 //!
 //! Pure: no IO and no clock (`now` is an argument). The KV plumbing is `kv`; the invite
 //! entry is `invite`.
@@ -155,13 +155,6 @@ impl ActiveSet {
     pub fn prune(&mut self, now: i64) {
         self.active.retain(|_, exp| unexpired(*exp, now));
     }
-}
-
-/// An issuance counter of one rate-limit window. Stored as JSON under [`rate_key`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counter {
-    /// Issuances so far in the window.
-    pub count: u64,
 }
 
 /// Characters a KV key token may hold as they are.

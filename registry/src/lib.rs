@@ -4,7 +4,8 @@
 //! Owns: the buckets and what is stored in them; every invariant that must hold across
 //! replicas as a KV compare-and-set, never an in-process lock: name uniqueness (the users
 //! key), the active-user quota (the tenant's active set), single- or N-use invites (the
-//! invite key), issuance rate limits (the window counters); reserving after an Allow
+//! invite key), issuance rate limits (JetStream message counters, which add without
+//! compare-and-set and answer with the total); reserving after an Allow
 //! with rollback on a lost race; marking names revoked and pushing the tenant account's
 //! revocations to the resolver, pruned of what expired. The nonce replay guard's bucket
 //! is opened here too ([`kv::open_store`]). `provisioner/REGISTRY.md` describes the
@@ -22,10 +23,12 @@
 //! - `invite`: invite tokens and entries (pure but for drawing a token);
 //! - `prune`: which revocations an account JWT may drop (pure);
 //! - `kv`: buckets, versioned reads, conditional writes and listings;
+//! - `counter`: the rate counters' stream (add and read back the total);
 //! - `store`: [`Registry`], its buckets, and reads and writes of users, quotas, invites;
 //! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
 //! - `revoke`: marking a name revoked and pushing the account's revocations.
 
+pub mod counter;
 pub mod entry;
 pub mod error;
 pub mod invite;
@@ -39,7 +42,7 @@ pub mod store;
 pub use error::RegistryError;
 pub use invite::invite_usable;
 pub use settings::{
-    RegistrySettings, DEFAULT_BUCKET_PREFIX, DEFAULT_REPLICAS, INVITES_BUCKET, MAX_ATTEMPTS,
-    MAX_REPLICAS, NONCES_BUCKET, QUOTA_BUCKET, RATES_BUCKET, USERS_BUCKET,
+    RegistrySettings, COUNTERS_STREAM, DEFAULT_BUCKET_PREFIX, DEFAULT_REPLICAS, INVITES_BUCKET,
+    MAX_ATTEMPTS, MAX_REPLICAS, NONCES_BUCKET, QUOTA_BUCKET, USERS_BUCKET,
 };
 pub use store::Registry;

@@ -2,20 +2,22 @@
 //! an Allow reserve everything the decision relied on with compare-and-set writes at the
 //! revisions read, recording the minted JWT in the same write as the name.
 //!
-//! The writes go in this order, each conditional on the revision the facts came from:
-//! the invite (one use more), the user entry (the name; it records the JWT's id and
-//! expiry), the tenant's active set (the quota), the rate counters. If any write finds
-//! its key moved on, the earlier ones are rolled back and the caller reads and decides
-//! again; so of two replicas racing for one name, one invite use or the last quota slot,
-//! exactly one wins. A write whose outcome is unknown (a lost acknowledgement) is not
+//! The rate counters come first: they never conflict (`counter`: the server adds and
+//! answers with the total), and a request past a limit is refused before anything else
+//! is written. Then, each conditional on the revision the facts came from: the invite
+//! (one use more), the user entry (the name; it records the JWT's id and expiry), the
+//! tenant's active set (the quota). If any write finds its key moved on, the earlier
+//! ones are rolled back (the counters take their one back) and the caller reads and
+//! decides again; so of two replicas racing for one name, one invite use or the last
+//! quota slot, exactly one wins. A write whose outcome is unknown (a lost acknowledgement) is not
 //! rolled back: every record is keyed by name and public key, so the client's retry
 //! finds its own reservation and re-issues (a renewal), never a duplicate.
 
 use policy::Tenant;
 
 use crate::entry::{
-    self, facts, quota_key, rate_key, rate_window, user_key, user_slot, ActiveSet, Counter,
-    Issuance, UserEntry,
+    self, facts, quota_key, rate_key, rate_window, user_key, user_slot, ActiveSet, Issuance,
+    UserEntry,
 };
 use crate::error::RegistryError;
 use crate::invite::{InviteEntry, InviteState};
@@ -38,8 +40,8 @@ pub struct Snapshot {
     pub max_active: Option<u64>,
     /// The redeemed invite: its id and entry.
     pub invite: Option<(String, Versioned<InviteEntry>)>,
-    /// Rate counters to increment: key, current slot, limit.
-    pub rates: Vec<(String, Slot<Counter>)>,
+    /// Rate counters to count the issuance in.
+    pub rates: Vec<RateCount>,
     /// The facts `evaluate` reads.
     pub facts: policy::RegistryFacts,
 }
@@ -49,6 +51,17 @@ impl Snapshot {
     pub fn entry(&self) -> Option<&UserEntry> {
         self.user.value()
     }
+}
+
+/// One rate limit an issuance counts against.
+#[derive(Debug, Clone)]
+pub struct RateCount {
+    /// The counter's key: tenant, window and (per requester) the requester.
+    pub key: String,
+    /// The most issuances the window allows.
+    pub limit: u64,
+    /// Whether this is `per_requester` (else `per_tenant`).
+    pub per_requester: bool,
 }
 
 /// Who asked, for rate limits and the snapshot.
@@ -74,6 +87,12 @@ pub enum ReserveError {
     /// The tenant is at its quota (a re-issue of an expired user found no free slot).
     #[error("the tenant has as many active users as it may")]
     QuotaExceeded,
+    /// The window's issuances reached a rate limit.
+    #[error("too many credentials issued, try again later")]
+    RateLimited {
+        /// Whether `per_requester` (else `per_tenant`) was reached.
+        per_requester: bool,
+    },
     /// The registry failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
@@ -124,30 +143,27 @@ impl Registry {
             &config.rate_limits
         };
         let window = rate_window(now, limits.window_secs);
-        let mut rates = Vec::new();
-        let mut counts = [0u64; 2];
-        let wanted = [
+        // Counted, not read: the reservation adds to each counter and learns its rank,
+        // so the policy sees no counts and the limit is enforced exactly there.
+        let rates = [
             (limits.per_requester, Some(asking.requester)),
             (limits.per_tenant, None),
-        ];
-        for (i, (limit, requester)) in wanted.into_iter().enumerate() {
-            if limit.is_none() {
-                continue;
-            }
-            let key = rate_key(tenant.name(), window, requester);
-            let counter = self.rates.read::<Counter>(&key).await?;
-            if let (Some(count), Some(c)) = (counts.get_mut(i), counter.value()) {
-                *count = c.count;
-            }
-            rates.push((key, counter));
-        }
-        let [by_requester, by_tenant] = counts;
+        ]
+        .into_iter()
+        .filter_map(|(limit, requester)| {
+            limit.map(|limit| RateCount {
+                key: rate_key(tenant.name(), window, requester),
+                limit,
+                per_requester: requester.is_some(),
+            })
+        })
+        .collect();
         let facts = facts(
             user.value(),
             asking.public_key,
             active.as_ref().map(|a| &a.value),
-            by_requester,
-            by_tenant,
+            0,
+            0,
             now,
         );
         Ok(Snapshot {
@@ -178,7 +194,9 @@ impl Registry {
         let result = self.reserve_steps(snapshot, issued, now, &mut done).await;
         if matches!(
             result,
-            Err(ReserveError::Conflict | ReserveError::QuotaExceeded)
+            Err(ReserveError::Conflict
+                | ReserveError::QuotaExceeded
+                | ReserveError::RateLimited { .. })
         ) {
             self.roll_back(snapshot, issued, &done).await;
         }
@@ -192,6 +210,15 @@ impl Registry {
         now: i64,
         done: &mut Done,
     ) -> Result<(), ReserveError> {
+        for rate in &snapshot.rates {
+            let total = self.counters.add(&rate.key, 1).await?;
+            done.rates.push(rate.key.clone());
+            if total > i64::try_from(rate.limit).unwrap_or(i64::MAX) {
+                return Err(ReserveError::RateLimited {
+                    per_requester: rate.per_requester,
+                });
+            }
+        }
         if let Some((id, invite)) = &snapshot.invite {
             match invite.value.state(&issued.public_key, &issued.name, now) {
                 InviteState::AlreadyRedeemed => {}
@@ -226,15 +253,6 @@ impl Registry {
                 .write(&quota_key(&snapshot.tenant), &next, set.revision)
                 .await?;
             done.quota = true;
-        }
-
-        for (key, counter) in &snapshot.rates {
-            let count = counter.value().map(|c| c.count).unwrap_or(0);
-            let next = Counter {
-                count: count.saturating_add(1),
-            };
-            self.rates.write(key, &next, counter.revision()).await?;
-            done.rates.push(key.clone());
         }
         Ok(())
     }
@@ -293,26 +311,8 @@ impl Registry {
     }
 
     async fn undo_count(&self, key: &str) {
-        for _ in 0..MAX_ATTEMPTS {
-            let counter = match self.rates.read::<Counter>(key).await {
-                Ok(Slot::Present(c)) => c,
-                Ok(Slot::Missing { .. }) => return,
-                Err(err) => {
-                    tracing::warn!(error = %err, "rolling back a rate counter failed");
-                    return;
-                }
-            };
-            let next = Counter {
-                count: counter.value.count.saturating_sub(1),
-            };
-            match self.rates.write(key, &next, counter.revision).await {
-                Ok(_) => return,
-                Err(WriteError::Conflict) => continue,
-                Err(WriteError::Failed(err)) => {
-                    tracing::warn!(error = %err, "rolling back a rate counter failed");
-                    return;
-                }
-            }
+        if let Err(err) = self.counters.add(key, -1).await {
+            tracing::warn!(error = %err, "taking back a rate count failed");
         }
     }
 }

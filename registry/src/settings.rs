@@ -15,13 +15,13 @@ pub const USERS_BUCKET: &str = "users";
 pub const INVITES_BUCKET: &str = "invites";
 /// Suffix of the quota bucket.
 pub const QUOTA_BUCKET: &str = "quota";
-/// Suffix of the rate counters bucket.
-pub const RATES_BUCKET: &str = "rates";
+/// Suffix of the rate counters stream (JetStream message counters).
+pub const COUNTERS_STREAM: &str = "counters";
 /// Suffix of the nonce bucket (the nonce guard's).
 pub const NONCES_BUCKET: &str = "nonces";
 /// Attempts of a compare-and-set loop before giving up as contended.
 pub const MAX_ATTEMPTS: u32 = 12;
-/// Rate counters outlive their window by this factor (the bucket's max age).
+/// Rate counters outlive their window by this factor (the stream's max age).
 pub const RATE_KEEP_WINDOWS: u32 = 2;
 
 /// Where the registry lives.

@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 
+use crate::counter::{CounterSpec, Counters};
 use crate::entry::{self, quota_key, tenant_filter, user_key, ActiveSet, UserEntry};
 use crate::error::RegistryError;
 use crate::invite::InviteEntry;
 use crate::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
 use crate::settings::{
-    RegistrySettings, INVITES_BUCKET, MAX_ATTEMPTS, QUOTA_BUCKET, RATES_BUCKET, RATE_KEEP_WINDOWS,
-    USERS_BUCKET,
+    RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, MAX_ATTEMPTS, QUOTA_BUCKET,
+    RATE_KEEP_WINDOWS, USERS_BUCKET,
 };
 
 /// The registry's buckets.
@@ -27,8 +28,8 @@ pub struct Registry {
     pub invites: Bucket,
     /// Active sets for quotas, `<tenant>` → [`ActiveSet`].
     pub quota: Bucket,
-    /// Rate counters, `<tenant>.<window>[.<requester>]` → [`entry::Counter`].
-    pub rates: Bucket,
+    /// Rate counters, `<tenant>.<window>[.<requester>]` → issuances so far.
+    pub counters: Counters,
 }
 
 impl Registry {
@@ -53,7 +54,15 @@ impl Registry {
             users: Bucket::open(js, &spec(USERS_BUCKET, Duration::ZERO)).await?,
             invites: Bucket::open(js, &spec(INVITES_BUCKET, Duration::ZERO)).await?,
             quota: Bucket::open(js, &spec(QUOTA_BUCKET, Duration::ZERO)).await?,
-            rates: Bucket::open(js, &spec(RATES_BUCKET, keep)).await?,
+            counters: Counters::open(
+                js,
+                &CounterSpec {
+                    name: settings.bucket(COUNTERS_STREAM),
+                    replicas: settings.replicas,
+                    max_age: keep,
+                },
+            )
+            .await?,
         })
     }
 

@@ -118,6 +118,23 @@ pub async fn issue_with_registry(
                     "the tenant has as many active users as it may",
                 ))
             }
+            Err(ReserveError::RateLimited { per_requester }) => {
+                let whom = if per_requester {
+                    "this requester"
+                } else {
+                    "this tenant"
+                };
+                audit.rule = Some(String::from(if per_requester {
+                    policy::rule::RATE_REQUESTER
+                } else {
+                    policy::rule::RATE_TENANT
+                }));
+                return Err(Rejection::new(
+                    Status::TooMany,
+                    policy::DenyCode::RateLimited.as_str(),
+                    format!("too many credentials issued to {whom}, try again later"),
+                ));
+            }
             Err(ReserveError::Registry(err)) => return Err(failed(&err)),
         }
     }
