@@ -176,6 +176,19 @@ pub enum PolicyError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A stamped tag template or requestable glob that can produce a tag granting power
+    /// in the tenant.
+    #[error(
+        "`{written}` can produce `{tag}`, {privilege}: a request would grant it to its own user"
+    )]
+    PrivilegedTag {
+        /// The template or glob as written.
+        written: String,
+        /// The privileged tag it can produce.
+        tag: String,
+        /// Which privilege that tag carries.
+        privilege: &'static str,
+    },
     /// A limit below `-1`.
     #[error("`{value}` is not a limit (use -1 for unlimited, or 0 or more)")]
     Limit {

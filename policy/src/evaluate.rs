@@ -8,8 +8,9 @@
 //! [`Decision`].
 //!
 //! The rules live in `identify` (tenant, identity source, proof; verified credentials in
-//! `credential`) and `grant` (limits, names, tags, TTL, quota, permissions); each records
-//! its steps in a `trail` under a [`rule`] id and quotes caller input through `echo`.
+//! `credential`) and `grant` (limits, names, TTL, quota, permissions; tags in
+//! `user_tags`); each records its steps in a `trail` under a [`rule`] id and quotes
+//! caller input through `echo`.
 
 mod credential;
 mod echo;
@@ -17,13 +18,14 @@ mod grant;
 mod identify;
 pub mod rule;
 mod trail;
+mod user_tags;
 
 use claims::KeyKind;
 
 use crate::decision::{Allow, Decision, DenyCode};
 use crate::policy::Policy;
 use crate::request::{Identity, Request};
-use crate::validate::check_tag;
+use crate::tags::check_user_tag;
 use echo::quote;
 pub use echo::MAX_ECHO_CHARS;
 use trail::{Refusal, Trail};
@@ -92,21 +94,19 @@ fn decide(
 
 fn check_request(request: &Request, trail: &mut Trail) -> Result<(), Refusal> {
     if !claims::is_public_key(&request.public_key, KeyKind::User) {
-        let reason = format!(
-            "public key {} is not a user public key (`U…`)",
-            quote(&request.public_key)
-        );
+        // Not echoed: a key of the wrong kind may be a seed sent by mistake.
+        let reason = String::from("the public key is not a user public key (`U…`)");
         return Err(trail.fail(rule::REQUEST, "public key", DenyCode::BadRequest, reason));
     }
     for tag in &request.tags {
-        if let Err(why) = check_tag(tag) {
+        if let Err(why) = check_user_tag(tag) {
             let reason = format!("requested tag {}: {why}", quote(tag));
-            return Err(trail.fail(
-                rule::REQUEST,
-                "requested tags",
-                DenyCode::BadRequest,
-                reason,
-            ));
+            let code = if why.is_unsafe_value() {
+                DenyCode::SubjectUnsafe
+            } else {
+                DenyCode::BadRequest
+            };
+            return Err(trail.fail(rule::REQUEST, "requested tags", code, reason));
         }
     }
     trail.pass(

@@ -22,6 +22,7 @@
 //! - `path`: [`Path`] and [`Location`], where a problem is;
 //! - [`subject`]: subject and literal-token checks;
 //! - [`names`]: character sets and globs for name rules;
+//! - [`tags`]: the rules every tag follows, subject-safe tag values, privileged tags;
 //! - [`template`]: placeholders (`{name}`, `{tenant}`, `{public_key}`, `{account}`,
 //!   `{tag:KEY}`) and safe substitution: `error`, `placeholder`, `text_template`,
 //!   `subject_template`;
@@ -55,6 +56,7 @@ mod request;
 pub mod schema;
 mod seed;
 pub mod subject;
+pub mod tags;
 pub mod template;
 mod validate;
 
@@ -69,7 +71,7 @@ pub use request::{
     CredentialKind, Identity, InviteGrant, NameHolder, RegistryFacts, Request, VerifiedCredential,
 };
 pub use seed::{SEED_MAX_PAYLOAD, SEED_TTL_SECS};
+pub use tags::MAX_TAG_LEN;
 pub use validate::{
-    MAX_NAME_LEN, MAX_OIDC_LEEWAY_SECS, MAX_RATE_WINDOW_SECS, MAX_TAG_LEN, MAX_TENANT_NAME_LEN,
-    MAX_TTL_SECS,
+    MAX_NAME_LEN, MAX_OIDC_LEEWAY_SECS, MAX_RATE_WINDOW_SECS, MAX_TENANT_NAME_LEN, MAX_TTL_SECS,
 };

@@ -91,6 +91,12 @@ impl Tenant {
         &self.config.identity.admin_tag
     }
 
+    /// The power `tag` grants in this tenant, if any: its admin tag or a tag the import
+    /// requires of callers (ASCII case ignored).
+    pub fn privilege_of(&self, tag: &str) -> Option<crate::tags::Privilege> {
+        self.config.identity.privilege_of(tag)
+    }
+
     /// Whether a user may renew its own credentials (`identity.renewal.enabled`).
     pub fn renewal_enabled(&self) -> bool {
         self.config.identity.renewal.enabled

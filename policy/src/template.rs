@@ -17,4 +17,4 @@ mod text_template;
 pub use error::{SubstitutionError, TemplateError};
 pub use placeholder::{Placeholder, Values};
 pub use subject_template::{SubjectTemplate, TemplateToken};
-pub use text_template::TextTemplate;
+pub use text_template::{SlotValue, TextTemplate};

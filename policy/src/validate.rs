@@ -3,8 +3,8 @@
 //!
 //! Checked here: the version, tenant names and accounts (duplicates too), namespaces and
 //! signing keys. Identity sources are checked in [`identity`]; name rules, TTLs and rate
-//! limits in [`limits`]; tags in [`tag`]; permission and tag templates in
-//! [`permissions`]. Each records what it finds in [`Problems`].
+//! limits in [`limits`]; permission templates in [`permissions`]; stamped and
+//! requestable tags in [`tag`]. Each records what it finds in [`Problems`].
 
 mod identity;
 mod limits;
@@ -26,8 +26,6 @@ pub use identity::MAX_OIDC_LEEWAY_SECS;
 use limits::{names, rate_limits, ttl};
 pub use limits::{MAX_NAME_LEN, MAX_RATE_WINDOW_SECS, MAX_TTL_SECS};
 use problems::Problems;
-pub(crate) use tag::check_tag;
-pub use tag::MAX_TAG_LEN;
 
 impl Policy {
     /// Checks a policy built in code.
@@ -130,7 +128,7 @@ fn tenant(
     }
     let charset = names(&config.names, &path.key("names"), problems);
     let compiled = permissions::compile(&config, path, problems);
-    let stamp = permissions::tags(&config, &path.key("tags"), problems);
+    let stamp = tag::tags(&config, charset.as_ref(), &path.key("tags"), problems);
     ttl(&config.ttl, &path.key("ttl"), problems);
     let legacy = path.key("identity").key("legacy");
     if let Some(legacy_ttl) = &config.identity.legacy.ttl {

@@ -2,11 +2,12 @@
 //! subject, and one tracing line.
 //!
 //! The event names who asked for what and what happened; it never carries the JWT, a
-//! seed, a creds file or an invite token.
+//! seed, a creds file or an invite token (caller input shaped like a seed is redacted).
 
 use serde::Serialize;
 
 use crate::pipeline::door::Door;
+use crate::redact::redact_field;
 
 /// One decision, as published on the audit subject.
 #[derive(Debug, Clone, Serialize)]
@@ -82,8 +83,18 @@ impl AuditEvent {
     }
 
     /// Records how the request ended: `allow`/200 when granted, otherwise the
-    /// rejection's code and status (`error` for a 500, `deny` for the rest).
+    /// rejection's code and status (`error` for a 500, `deny` for the rest). Fields that
+    /// came from the caller are redacted of anything shaped like a seed first, so
+    /// neither the event nor the log line carries one.
     pub fn settle(&mut self, rejection: Option<&crate::rejection::Rejection>) {
+        for field in [
+            &mut self.tenant,
+            &mut self.name,
+            &mut self.user_public_key,
+            &mut self.caller_user,
+        ] {
+            redact_field(field);
+        }
         match rejection {
             None => {
                 self.outcome = "allow";
@@ -144,6 +155,22 @@ impl AuditEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caller_input_shaped_like_a_seed_is_redacted_when_settled() {
+        let seed = claims::KeyPair::new_user().seed().unwrap();
+        let mut e = AuditEvent::new(Door::Request, "r1", 5);
+        e.name = Some(seed.clone());
+        e.user_public_key = Some(seed.clone());
+        e.tenant = Some(format!("t-{seed}"));
+        e.settle(Some(&crate::rejection::Rejection::bad_request(
+            "public_key_invalid",
+            "no",
+        )));
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(!text.contains(&seed[2..20]), "{text}");
+        assert!(text.contains(crate::redact::REDACTED), "{text}");
+    }
 
     #[test]
     fn events_serialize_without_empty_fields() {

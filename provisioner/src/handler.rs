@@ -15,10 +15,11 @@ use crate::audit::AuditEvent;
 use crate::config::runtime::Runtime;
 use crate::identify::identify_caller;
 use crate::mint::SignWith;
-use crate::nonce::{NonceGuard, NonceOutcome};
+use crate::nonce::{last_replay_second, NonceGuard, NonceOutcome};
 use crate::parse::{parse_request, ParsedRequest};
 use crate::pipeline::{self, Ask, Door, Issued};
 use crate::proof::{verify_proof, ProofError};
+use crate::redact::looks_like_seed;
 use crate::rejection::{Rejection, Status};
 use crate::reply::{granted, granted_legacy, refused, Reply};
 use crate::wire::{CredentialReply, CredentialRequest};
@@ -115,6 +116,8 @@ async fn decide_and_mint(
     let (request, legacy_key, token) = match parsed {
         ParsedRequest::Json(req) => {
             audit.name = Some(req.name.clone());
+            check_fields(&req)?;
+            // Recorded only now that it is known to be a user public key, not a seed.
             audit.user_public_key = Some(req.public_key.clone());
             let mut request = check_json_request(ctx, &req, now).await?;
             if let Some(id_token) = &req.id_token {
@@ -125,6 +128,7 @@ async fn decide_and_mint(
         ParsedRequest::Legacy { name } => {
             audit.legacy = true;
             audit.name = Some(name.clone());
+            refuse_seed_shaped("name", &name)?;
             let key = KeyPair::new_user();
             let mut request = policy::Request::new(name, key.public_key());
             request.legacy = true;
@@ -169,15 +173,20 @@ async fn decide_and_mint(
     }
 }
 
-/// The checks only the edge can do for a JSON request: key kind, proof, nonce, token.
-async fn check_json_request(
-    ctx: &Context,
-    req: &CredentialRequest,
-    now: i64,
-) -> Result<policy::Request, Rejection> {
-    claims::check_public_key(&req.public_key, KeyKind::User)
-        .map_err(|err| Rejection::bad_request("public_key_invalid", err.to_string()))?;
-    // A newline would make the canonical proof string ambiguous.
+/// The fields of a JSON request checked before anything of it is recorded: the key's
+/// kind (never echoed: a key of the wrong kind may be a seed sent by mistake), and a name
+/// and tenant without control characters (a newline would make the canonical proof
+/// string ambiguous) that do not look like a seed.
+fn check_fields(req: &CredentialRequest) -> Result<(), Rejection> {
+    if claims::check_public_key(&req.public_key, KeyKind::User).is_err() {
+        let reason = if looks_like_seed(&req.public_key) {
+            "`public_key` holds a seed, not a public key: send the user public key (`U…`); \
+             the seed never leaves the client, so make a new key pair"
+        } else {
+            "`public_key` is not a well-formed user public key (`U…`)"
+        };
+        return Err(Rejection::bad_request("public_key_invalid", reason));
+    }
     for (field, value) in [
         ("name", Some(req.name.as_str())),
         ("tenant", req.tenant.as_deref()),
@@ -188,14 +197,36 @@ async fn check_json_request(
                 format!("`{field}` contains a control character"),
             ));
         }
+        refuse_seed_shaped(field, value.unwrap_or_default())?;
     }
+    Ok(())
+}
+
+/// A 400 `name_invalid` when `value` looks like an nkey seed.
+fn refuse_seed_shaped(field: &str, value: &str) -> Result<(), Rejection> {
+    if looks_like_seed(value) {
+        return Err(Rejection::bad_request(
+            "name_invalid",
+            format!("`{field}` looks like an nkey seed; a seed never leaves the client"),
+        ));
+    }
+    Ok(())
+}
+
+/// The checks only the edge can do for a JSON request (after [`check_fields`]): proof,
+/// nonce, token.
+async fn check_json_request(
+    ctx: &Context,
+    req: &CredentialRequest,
+    now: i64,
+) -> Result<policy::Request, Rejection> {
     verify_proof(req, now, ctx.proof_window_secs).map_err(|err| match err {
         ProofError::Signature => Rejection::denied("proof_invalid", err.to_string()),
         ProofError::Stale { .. } => Rejection::bad_request("stale_timestamp", err.to_string()),
         ProofError::Nonce => Rejection::bad_request("nonce_invalid", err.to_string()),
         ProofError::Replayed => Rejection::new(Status::Conflict, "nonce_replayed", err.to_string()),
     })?;
-    let keep_until = now + 2 * ctx.proof_window_secs;
+    let keep_until = last_replay_second(now, ctx.proof_window_secs);
     match ctx
         .nonces
         .record(&req.public_key, &req.nonce, now, keep_until)

@@ -3,8 +3,10 @@
 //! The server sets the header on every request that crosses a service import and replaces
 //! one a client forged on the first hop. A request published inside the provisioner's own
 //! account crosses no import, so any header on it was written by the client: it is never
-//! trusted. For a tenant account named in the policy, three more things must hold, or
-//! the request is refused as forged:
+//! trusted. A header naming any other account the policy does not list is refused
+//! (`unknown_tenant`): such a caller is never served as anonymous, so never placed in
+//! another tenant. For a tenant account named in the policy, three more things must
+//! hold, or the request is refused as forged:
 //! - the reply subject is one the server made for the import's response (`_R_.…`), which
 //!   a client inside the provisioner's account does not produce;
 //! - the header carries (imports with `share=true`) the caller's user JWT;
@@ -15,7 +17,7 @@
 
 use serde::Deserialize;
 
-use crate::rejection::Rejection;
+use crate::rejection::{echo, Rejection};
 
 /// The parts of the `Nats-Request-Info` JSON the provisioner reads; other fields are
 /// tolerated.
@@ -56,8 +58,10 @@ pub struct Caller {
 /// name.
 ///
 /// # Errors
-/// A 400 when the header is not JSON; a 403 when it names a tenant account but its JWT is
-/// missing, invalid, expired or issued by a key that account does not use.
+/// A 400 when the header is not JSON; a 403 `unknown_tenant` when it names an account
+/// the policy does not name (other than the provisioner's own); a 403
+/// `identity_unverified` when it names a tenant account but its JWT is missing, invalid,
+/// expired or issued by a key that account does not use.
 pub fn identify_caller<F>(
     header: Option<&str>,
     reply: Option<&str>,
@@ -82,7 +86,17 @@ where
         return Ok(None);
     }
     let Some(issuers) = issuers_of(&info.acc) else {
-        return Ok(None);
+        // An account the loaded policy does not know (a tenant added since, an account
+        // that imports the subject on its own) is never served, and never taken for
+        // another tenant (such as the one legacy tenant).
+        return Err(Rejection::denied(
+            "unknown_tenant",
+            format!(
+                "the calling account {} is not in the policy this provisioner loaded; a tenant \
+                 added since is served once the provisioner reloads its policy",
+                echo(&info.acc)
+            ),
+        ));
     };
     let forged = |why: &str| {
         Rejection::denied(
@@ -173,22 +187,34 @@ mod tests {
     }
 
     #[test]
-    fn headers_for_the_own_account_or_unknown_accounts_are_ignored() {
+    fn headers_for_the_own_account_are_ignored() {
         let t = tenant();
         let own = header("AOWN", "U", "x");
         assert_eq!(
             identify_caller(Some(&own), R, "AOWN", issuers(&t), 1000).unwrap(),
             None
         );
-        let unknown = header("AUNKNOWN", "U", "x");
-        assert_eq!(
-            identify_caller(Some(&unknown), R, "AOWN", issuers(&t), 1000).unwrap(),
-            None
-        );
         assert_eq!(
             identify_caller(None, R, "AOWN", issuers(&t), 1000).unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn a_caller_account_the_policy_does_not_name_is_refused_not_anonymous() {
+        let t = tenant();
+        // A real account with a well-signed user, just not one the policy names.
+        let stranger = tenant();
+        let (jwt, user) = user_jwt(&stranger, &stranger.signing, &["role:enroller"]);
+        for (h, reply) in [
+            (header(&stranger.account.public_key(), &user, &jwt), R),
+            (header("AUNKNOWN", "U", "x"), R),
+            (header("AUNKNOWN", "U", "x"), Some("_INBOX.abc")),
+        ] {
+            let refused = identify_caller(Some(&h), reply, "AOWN", issuers(&t), 1000).unwrap_err();
+            assert_eq!(refused.code, "unknown_tenant");
+            assert_eq!(refused.status, crate::rejection::Status::Denied);
+        }
     }
 
     #[test]

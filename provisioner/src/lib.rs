@@ -14,7 +14,8 @@
 //!   `audit` event; `pipeline::record` logs and publishes it and counts the request;
 //! - the door encodes the answer: `reply` (the JSON reply, or an error reply with the
 //!   NATS micro error headers; `rejection` holds the status, code and reason), or the
-//!   callout's signed response.
+//!   callout's signed response. `redact` keeps anything shaped like a seed out of
+//!   reasons, audit events and log lines.
 //!
 //! Around it: `service` (the NATS micro service, queue group, concurrency bound, drain),
 //! `admin` and `metrics` (HTTP health and Prometheus), `cli/` (one file per subcommand),
@@ -44,6 +45,7 @@ pub mod nonce;
 pub mod parse;
 pub mod pipeline;
 pub mod proof;
+pub mod redact;
 pub mod rejection;
 pub mod reply;
 pub mod service;

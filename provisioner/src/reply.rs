@@ -8,6 +8,7 @@
 use async_nats::HeaderMap;
 use bytes::Bytes;
 
+use crate::redact::redact_seeds;
 use crate::rejection::Rejection;
 use crate::wire::{
     CredentialReply, ErrorBody, ErrorReply, REQUEST_ID_HEADER, SERVICE_ERROR_CODE_HEADER,
@@ -45,12 +46,13 @@ pub fn granted_legacy(creds: String, request_id: &str) -> Reply {
     }
 }
 
-/// The error reply for `rejection`.
+/// The error reply for `rejection`; anything shaped like a seed in its reason is
+/// redacted.
 pub fn refused(rejection: &Rejection, request_id: &str) -> Reply {
     let body = ErrorReply {
         error: ErrorBody {
             code: rejection.code.clone(),
-            reason: rejection.reason.clone(),
+            reason: redact_seeds(&rejection.reason).into_owned(),
             request_id: request_id.to_owned(),
         },
     };

@@ -128,6 +128,27 @@ mod tests {
     }
 
     #[test]
+    fn credential_tags_must_be_subject_safe_and_never_privileged() {
+        let with_tags = |tags: &[&str]| {
+            let mut r = request(CredentialKind::IdToken, false, None);
+            if let Some(c) = &mut r.credential {
+                c.tags = tags.iter().map(|t| t.to_string()).collect();
+            }
+            r
+        };
+        let policy = policy(&format!("{OIDC}\nidentity.import.enabled = true\nidentity.import.require_caller_tags = [\"kind:enroller\"]"));
+        let code = |tags: &[&str]| {
+            evaluate(&policy, &with_tags(tags), &Identity::anonymous(), NOW).deny_code()
+        };
+        assert_eq!(code(&["grp:dev"]), None);
+        assert_eq!(code(&["grp:*"]), Some(DenyCode::SubjectUnsafe));
+        assert_eq!(code(&["grp:a.b"]), Some(DenyCode::SubjectUnsafe));
+        assert_eq!(code(&["role:admin"]), Some(DenyCode::TagNotAllowed));
+        assert_eq!(code(&["Kind:Enroller"]), Some(DenyCode::TagNotAllowed));
+        assert_eq!(code(&["a b"]), Some(DenyCode::BadRequest));
+    }
+
+    #[test]
     fn an_id_token_caps_the_lifetime() {
         let both = format!("{CALLOUT}\n{OIDC}");
         let policy = policy(&both);

@@ -9,13 +9,14 @@ use claims::{Permission, UserPermissionLimits};
 
 use super::echo::quote;
 use super::rule;
-use super::trail::{Refusal, Trail};
+use super::trail::{refuse_substitution, Refusal, Trail};
+use super::user_tags;
 use crate::decision::{Allow, DenyCode, IdentitySource};
 use crate::names::glob_match;
 use crate::policy::{CompiledPermissions, Tenant};
 use crate::request::{Identity, NameHolder, Request};
 use crate::subject;
-use crate::template::{SubjectTemplate, SubstitutionError, Values};
+use crate::template::{SubjectTemplate, Values};
 
 pub(super) fn grant(
     tenant: &Tenant,
@@ -29,7 +30,7 @@ pub(super) fn grant(
     rate_limits(tenant, legacy, request, trail)?;
     name(tenant, request, trail)?;
     unique(tenant, request, trail)?;
-    requested_tags(tenant, request, trail)?;
+    user_tags::requested(tenant, request, trail)?;
     let (ttl_secs, expires_at) = ttl(tenant, legacy, request, now, trail)?;
     quota(tenant, request, trail)?;
     let values = Values {
@@ -49,7 +50,7 @@ pub(super) fn grant(
         }
         Some(compiled) => permissions(tenant, compiled, &values, trail)?,
     };
-    let tags = tags(tenant, request, &values, trail)?;
+    let tags = user_tags::stamped(tenant, request, &values, trail)?;
     Ok(Allow {
         tenant: tenant.name().to_owned(),
         account: tenant.account().to_owned(),
@@ -200,28 +201,6 @@ fn unique(tenant: &Tenant, request: &Request, trail: &mut Trail) -> Result<(), R
     Ok(())
 }
 
-fn requested_tags(tenant: &Tenant, request: &Request, trail: &mut Trail) -> Result<(), Refusal> {
-    let at = format!("{}.tags.requestable", tenant.place());
-    if request.tags.is_empty() {
-        trail.skip(rule::TAGS_REQUESTED, "no tags requested");
-        return Ok(());
-    }
-    let requestable = &tenant.config.tags.requestable;
-    if let Some(tag) = request
-        .tags
-        .iter()
-        .find(|t| !requestable.iter().any(|g| glob_match(g, t)))
-    {
-        let reason = format!("tag {} cannot be requested", quote(tag));
-        return Err(trail.fail(rule::TAGS_REQUESTED, at, DenyCode::TagNotAllowed, reason));
-    }
-    trail.pass(
-        rule::TAGS_REQUESTED,
-        format!("every requested tag matches {at}"),
-    );
-    Ok(())
-}
-
 fn ttl(
     tenant: &Tenant,
     legacy: bool,
@@ -290,21 +269,6 @@ fn quota(tenant: &Tenant, request: &Request, trail: &mut Trail) -> Result<(), Re
         Some(max) => trail.pass(rule::QUOTA, format!("{active} of {max} ({at})")),
     }
     Ok(())
-}
-
-fn refuse_substitution(
-    err: SubstitutionError,
-    rule: &'static str,
-    note: String,
-    trail: &mut Trail,
-) -> Refusal {
-    let code = match err {
-        SubstitutionError::MissingTag { .. } | SubstitutionError::AmbiguousTag { .. } => {
-            DenyCode::CallerTagMissing
-        }
-        SubstitutionError::Unsafe { .. } => DenyCode::SubjectUnsafe,
-    };
-    trail.fail(rule, note, code, err.to_string())
 }
 
 fn permissions(
@@ -384,53 +348,4 @@ fn contained(tenant: &Tenant, template: &SubjectTemplate, subject: &str) -> bool
         && subject::check_subject(subject).is_ok()
         && subject::wildcard_count(subject) == template_wildcards
         && subject.split(subject::SEPARATOR).count() == template.tokens().len()
-}
-
-fn tags(
-    tenant: &Tenant,
-    request: &Request,
-    values: &Values<'_>,
-    trail: &mut Trail,
-) -> Result<Vec<String>, Refusal> {
-    let at = format!("{}.tags.stamp", tenant.place());
-    let mut out: Vec<String> = Vec::new();
-    for (i, template) in tenant.stamp.iter().enumerate() {
-        let note = format!("{at}[{i}] `{}`", template.source());
-        let tag = template
-            .expand(values)
-            .map_err(|err| refuse_substitution(err, rule::TAGS_STAMP, note, trail))?;
-        if crate::validate::check_tag(&tag).is_err() {
-            let reason = String::from("a stamped tag would be invalid");
-            return Err(trail.fail(rule::TAGS_STAMP, at, DenyCode::BadRequest, reason));
-        }
-        if !out.contains(&tag) {
-            out.push(tag);
-        }
-    }
-    let credential_tags = request.credential.iter().flat_map(|c| c.tags.iter());
-    if let Some(bad) = credential_tags
-        .clone()
-        .find(|t| crate::validate::check_tag(t).is_err())
-    {
-        let reason = format!("the credential carries an invalid tag {}", quote(bad));
-        let note = "the verified credential's tags";
-        return Err(trail.fail(rule::TAGS_STAMP, note, DenyCode::BadRequest, reason));
-    }
-    let invite_tags = request.invite.iter().flat_map(|i| i.tags.iter());
-    for tag in invite_tags
-        .chain(credential_tags)
-        .chain(request.tags.iter())
-    {
-        if !out.contains(tag) {
-            out.push(tag.clone());
-        }
-    }
-    trail.pass(
-        rule::TAGS_STAMP,
-        format!(
-            "{} tag(s) from {at}, the invite, the credential and the request",
-            out.len()
-        ),
-    );
-    Ok(out)
 }

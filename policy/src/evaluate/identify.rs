@@ -13,6 +13,7 @@ use crate::decision::{Deny, DenyCode, IdentitySource};
 use crate::names::glob_match;
 use crate::policy::{Policy, Tenant};
 use crate::request::{Identity, NameHolder, Request};
+use crate::tags::{check_user_tag, Privilege};
 
 impl Policy {
     /// The tenant `request` is for, as `evaluate` resolves it; the edge uses it to look
@@ -230,14 +231,19 @@ pub(super) fn identify(
             return Err(trail.fail(rule::NAME_INVITE, note, code, reason));
         }
         Some(invite) => {
-            if let Some(bad) = invite
-                .tags
-                .iter()
-                .find(|t| crate::validate::check_tag(t).is_err())
-            {
-                let reason = format!("the invite carries an invalid tag {}", quote(bad));
-                let code = DenyCode::BadRequest;
-                return Err(trail.fail(rule::IDENTITY_INVITE, "invite tags", code, reason));
+            for tag in &invite.tags {
+                if let Err(why) = check_user_tag(tag) {
+                    let reason = format!("the invite carries an invalid tag {}: {why}", quote(tag));
+                    let code = super::user_tags::code_for(why);
+                    return Err(trail.fail(rule::IDENTITY_INVITE, "invite tags", code, reason));
+                }
+                // Invites are created without the admin tag; this keeps the rule even so.
+                if tenant.privilege_of(tag) == Some(Privilege::Admin) {
+                    let reason =
+                        format!("the invite carries the tenant's admin tag {}", quote(tag));
+                    let code = DenyCode::TagNotAllowed;
+                    return Err(trail.fail(rule::IDENTITY_INVITE, "invite tags", code, reason));
+                }
             }
             let note = format!(
                 "invite for `{}` covers the name ({at}.invite.enabled)",

@@ -2,6 +2,7 @@
 //! step denies with.
 
 use crate::decision::{Deny, DenyCode, Step, StepOutcome};
+use crate::template::SubstitutionError;
 
 /// A deny in the making.
 #[derive(Debug)]
@@ -61,4 +62,20 @@ impl Refusal {
             explanation,
         }
     }
+}
+
+/// The refusal for a template that could not be filled in.
+pub(crate) fn refuse_substitution(
+    err: SubstitutionError,
+    rule: &'static str,
+    note: String,
+    trail: &mut Trail,
+) -> Refusal {
+    let code = match err {
+        SubstitutionError::MissingTag { .. } | SubstitutionError::AmbiguousTag { .. } => {
+            DenyCode::CallerTagMissing
+        }
+        SubstitutionError::Unsafe { .. } => DenyCode::SubjectUnsafe,
+    };
+    trail.fail(rule, note, code, err.to_string())
 }

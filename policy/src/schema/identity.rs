@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::limits::{RateLimitsConfig, TtlConfig};
+use crate::tags::{same_tag, Privilege};
 
 /// Identity sources of a tenant; each is off unless enabled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +38,26 @@ pub struct IdentityConfig {
 
 /// The admin tag when a tenant does not configure one.
 pub const DEFAULT_ADMIN_TAG: &str = "role:admin";
+
+impl IdentityConfig {
+    /// The tags that grant power in the tenant: the admin tag and the tags the import
+    /// requires of callers.
+    pub fn privileged_tags(&self) -> impl Iterator<Item = (&str, Privilege)> {
+        std::iter::once((self.admin_tag.as_str(), Privilege::Admin)).chain(
+            self.import
+                .require_caller_tags
+                .iter()
+                .map(|t| (t.as_str(), Privilege::RequiredCallerTag)),
+        )
+    }
+
+    /// The power `tag` grants in the tenant, if any (ASCII case ignored).
+    pub fn privilege_of(&self, tag: &str) -> Option<Privilege> {
+        self.privileged_tags()
+            .find(|(have, _)| same_tag(have, tag))
+            .map(|(_, privilege)| privilege)
+    }
+}
 
 impl Default for IdentityConfig {
     fn default() -> Self {

@@ -2,10 +2,10 @@
 //! source enabled, callout and OIDC settings, required caller tags and the admin tag.
 
 use super::problems::Problems;
-use super::tag::check_tag;
 use crate::error::PolicyError;
 use crate::path::Path;
 use crate::schema::{IdentityConfig, OidcConfig};
+use crate::tags::check_tag;
 
 pub(super) fn identity(config: &IdentityConfig, at: &Path, problems: &mut Problems) {
     if !config.import.enabled
@@ -46,13 +46,13 @@ pub(super) fn identity(config: &IdentityConfig, at: &Path, problems: &mut Proble
         );
     }
     for (i, tag) in config.import.require_caller_tags.iter().enumerate() {
-        if let Err(reason) = check_tag(tag) {
+        if let Err(err) = check_tag(tag) {
             let at = import.key("require_caller_tags").index(i);
             problems.push(
                 at,
                 PolicyError::Tag {
                     tag: tag.clone(),
-                    reason,
+                    reason: err.reason(),
                 },
             );
         }
@@ -62,8 +62,9 @@ pub(super) fn identity(config: &IdentityConfig, at: &Path, problems: &mut Proble
         let at = at.key("invite").key("required");
         problems.push(at, PolicyError::NeedsEnabled { needs });
     }
-    if let Err(reason) = check_tag(&config.admin_tag) {
+    if let Err(err) = check_tag(&config.admin_tag) {
         let tag = config.admin_tag.clone();
+        let reason = err.reason();
         problems.push(at.key("admin_tag"), PolicyError::Tag { tag, reason });
     }
     let legacy = &config.legacy;

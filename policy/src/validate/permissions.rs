@@ -11,13 +11,12 @@ use std::net::IpAddr;
 use claims::{CidrList, ResponsePermission, TimeRange, UserPermissionLimits};
 
 use super::problems::Problems;
-use super::tag::check_tag;
 use crate::error::PolicyError;
 use crate::path::Path;
 use crate::policy::CompiledPermissions;
 use crate::schema::{PermissionsConfig, SubjectRules, TenantConfig};
 use crate::subject;
-use crate::template::{Placeholder, SubjectTemplate, TemplateToken, TextTemplate};
+use crate::template::{Placeholder, SubjectTemplate, TemplateToken};
 
 /// Connection types NATS knows (`allowed_connection_types`).
 pub const CONNECTION_TYPES: [&str; 7] = [
@@ -153,7 +152,7 @@ fn parse(
 }
 
 /// `{tag:…}` values come from `Nats-Request-Info`, so only the import provides them.
-fn tag_placeholders<'a>(
+pub(super) fn tag_placeholders<'a>(
     placeholders: impl Iterator<Item = &'a Placeholder>,
     import: bool,
     at: &Path,
@@ -301,56 +300,6 @@ fn is_zone_name(text: &str) -> bool {
 }
 
 const MAX_ZONE_NAME_LEN: usize = 64;
-
-/// Stamped tag templates and requestable tag globs; `None` on problems.
-pub(super) fn tags(
-    config: &TenantConfig,
-    at: &Path,
-    problems: &mut Problems,
-) -> Option<Vec<TextTemplate>> {
-    let before = problems.count();
-    let mut stamp = Vec::new();
-    for (i, text) in config.tags.stamp.iter().enumerate() {
-        let at = at.key("stamp").index(i);
-        match TextTemplate::parse(text) {
-            Ok(template) => {
-                tag_placeholders(
-                    template.placeholders(),
-                    config.identity.import.enabled,
-                    &at,
-                    problems,
-                );
-                if let Err(reason) = check_tag(text) {
-                    problems.push(
-                        at,
-                        PolicyError::Tag {
-                            tag: text.clone(),
-                            reason,
-                        },
-                    );
-                }
-                stamp.push(template);
-            }
-            Err(reason) => {
-                let template = text.clone();
-                problems.push(at, PolicyError::Template { template, reason });
-            }
-        }
-    }
-    for (i, glob) in config.tags.requestable.iter().enumerate() {
-        if let Err(reason) = check_tag(glob) {
-            let at = at.key("requestable").index(i);
-            problems.push(
-                at,
-                PolicyError::Tag {
-                    tag: glob.clone(),
-                    reason,
-                },
-            );
-        }
-    }
-    (problems.count() == before).then_some(stamp)
-}
 
 #[cfg(test)]
 mod tests {

@@ -155,6 +155,31 @@ fn cases() -> Vec<Case> {
             want: |e| matches!(e, E::Tag { .. }) },
         Case { name: "empty requestable glob", edit: |t| t.tags.requestable = vec![String::new()], path: "tenants[0].tags.requestable[0]",
             want: |e| matches!(e, E::Tag { .. }) },
+        // tag values that templates could widen, and tags that grant power (issue 21)
+        Case { name: "requestable glob with a dotted value", edit: |t| t.tags.requestable = vec!["team:a.*".into()],
+            path: "tenants[0].tags.requestable[0]", want: |e| matches!(e, E::Tag { .. }) },
+        Case { name: "requestable glob with a full wildcard value", edit: |t| t.tags.requestable = vec!["team:>".into()],
+            path: "tenants[0].tags.requestable[0]", want: |e| matches!(e, E::Tag { .. }) },
+        Case { name: "stamp whose value holds a dot", edit: |t| t.tags.stamp = vec!["team:{name}.x".into()],
+            path: "tenants[0].tags.stamp[0]", want: |e| matches!(e, E::Tag { .. }) },
+        Case { name: "stamp with a wildcard value", edit: |t| t.tags.stamp = vec!["team:*".into()],
+            path: "tenants[0].tags.stamp[0]", want: |e| matches!(e, E::Tag { .. }) },
+        Case { name: "requestable glob reaching the admin tag", edit: |t| t.tags.requestable = vec!["role:*".into()],
+            path: "tenants[0].tags.requestable[0]", want: |e| e.to_string().contains("can produce `role:admin`") },
+        Case { name: "requestable glob reaching the admin tag in another case", edit: |t| t.tags.requestable = vec!["ROLE:ADM?N".into()],
+            path: "tenants[0].tags.requestable[0]", want: |e| e.to_string().contains("can produce `role:admin`") },
+        Case { name: "requestable glob reaching everything", edit: |t| t.tags.requestable = vec!["*".into()],
+            path: "tenants[0].tags.requestable[0]", want: |e| e.to_string().contains("can produce `role:enroller`") },
+        Case { name: "requestable glob reaching a required caller tag", edit: |t| t.tags.requestable = vec!["role:en*".into()],
+            path: "tenants[0].tags.requestable[0]", want: |e| e.to_string().contains("can produce `role:enroller`") },
+        Case { name: "custom admin tag reached", edit: |t| { t.identity.admin_tag = "ops:boss".into(); t.tags.requestable = vec!["ops:*".into()] },
+            path: "tenants[0].tags.requestable[0]", want: |e| e.to_string().contains("can produce `ops:boss`") },
+        Case { name: "stamp of the admin tag", edit: |t| t.tags.stamp = vec!["Role:Admin".into()],
+            path: "tenants[0].tags.stamp[0]", want: |e| e.to_string().contains("can produce `role:admin`") },
+        Case { name: "stamp making the name a role", edit: |t| t.tags.stamp = vec!["role:{name}".into()],
+            path: "tenants[0].tags.stamp[0]", want: |e| e.to_string().contains("can produce `role:admin`") },
+        Case { name: "stamp copying a caller tag into a role", edit: |t| t.tags.stamp = vec!["role:{tag:site}".into()],
+            path: "tenants[0].tags.stamp[0]", want: |e| e.to_string().contains("can produce `role:enroller`") },
     ]
 }
 
@@ -312,4 +337,32 @@ fn a_jwks_url_is_https_or_loopback_http_and_a_config_account_a_plain_name() {
     tenant.identity.callout.enabled = true;
     tenant.identity.callout.config_account = Some("ACME_1".into());
     assert!(Policy::from_file(file(vec![tenant])).is_ok());
+}
+
+#[test]
+fn tag_templates_and_globs_that_cannot_reach_a_privileged_tag_load() {
+    let mut t = acme();
+    t.tags.requestable = vec!["team:*".into(), "site:?".into(), "x*".into()];
+    t.tags.stamp = vec![
+        "tenant:{tenant}".into(),
+        "who:{name}".into(),
+        "site:{tag:site}".into(),
+        "key:{public_key}".into(),
+    ];
+    Policy::from_file(file(vec![t])).unwrap();
+    // A name character set without `:` cannot spell `role:admin` from `{name}` alone.
+    let mut t = acme();
+    t.tags.stamp = vec!["{name}".into()];
+    Policy::from_file(file(vec![t])).unwrap();
+    let mut t = acme();
+    t.names.allowed_chars = "a-z:".into();
+    t.tags.stamp = vec!["{name}".into()];
+    let errors = Policy::from_file(file(vec![t])).unwrap_err();
+    assert!(
+        errors
+            .problems()
+            .iter()
+            .any(|p| p.error.to_string().contains("can produce `role:admin`")),
+        "{errors}"
+    );
 }

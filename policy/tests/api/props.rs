@@ -153,7 +153,16 @@ fn check_allowed(decision: &Decision) -> Result<(), TestCaseError> {
         }
     }
     for tag in &allow.tags {
-        prop_assert!(!tag.is_empty() && !tag.chars().any(|c| c.is_whitespace() || c.is_control()));
+        prop_assert!(
+            policy::tags::check_user_tag(tag).is_ok(),
+            "{tag} is not a subject-safe tag"
+        );
+        prop_assert!(
+            !["role:admin", "role:enroller"]
+                .iter()
+                .any(|p| policy::tags::same_tag(p, tag)),
+            "{tag} is privileged"
+        );
     }
     Ok(())
 }
@@ -184,7 +193,9 @@ fn no_input_escapes_the_namespace() {
         let (ttl, now) = clock;
         let mut tenant_config = broad_tenant();
         tenant_config.identity.legacy.enabled = legacy;
-        tenant_config.tags.requestable = vec!["*".into()];
+        // Every requested tag is requestable (they all start with `x`), and none can be
+        // a privileged tag (`role:…`).
+        tenant_config.tags.requestable = vec!["x*".into()];
         let policy = Policy::from_file(file(vec![tenant_config, other()])).unwrap();
         let mut caller_tags = vec!["role:enroller".to_owned(), format!("site:{site}")];
         caller_tags.extend(extra_tags);
@@ -198,7 +209,7 @@ fn no_input_escapes_the_namespace() {
             name,
             public_key,
             ttl_secs: ttl,
-            tags: requested,
+            tags: requested.iter().map(|t| format!("x{t}")).collect(),
             proof_verified: true,
             legacy,
             invite: invite_tenant.map(|tenant| InviteGrant {

@@ -142,6 +142,15 @@ fn cases() -> Vec<Case> {
         Case { name: "invite with an invalid tag", tenant: keep,
             request: |r| { invite(r); if let Some(i) = &mut r.invite { i.tags = vec![String::new()] } },
             identity: anonymous, want: X(D::BadRequest, rule::IDENTITY_INVITE) },
+        Case { name: "invite with a wildcard tag value", tenant: keep,
+            request: |r| { invite(r); if let Some(i) = &mut r.invite { i.tags = vec!["team:*".into()] } },
+            identity: anonymous, want: X(D::SubjectUnsafe, rule::IDENTITY_INVITE) },
+        Case { name: "invite with a dotted tag value", tenant: keep,
+            request: |r| { invite(r); if let Some(i) = &mut r.invite { i.tags = vec!["team:a.b".into()] } },
+            identity: anonymous, want: X(D::SubjectUnsafe, rule::IDENTITY_INVITE) },
+        Case { name: "invite with the admin tag", tenant: keep,
+            request: |r| { invite(r); if let Some(i) = &mut r.invite { i.tags = vec!["ROLE:admin".into()] } },
+            identity: anonymous, want: X(D::TagNotAllowed, rule::IDENTITY_INVITE) },
         // renewal
         Case { name: "renewal by the user holding the name", tenant: renewal_on, request: renewing,
             identity: the_user, want: A(|a| a.identity_source == policy::IdentitySource::Renewal) },
@@ -209,6 +218,14 @@ fn cases() -> Vec<Case> {
             request: |r| r.tags = vec!["team:red".into()], identity: keep, want: A(|a| a.tags == ["team:red"]) },
         Case { name: "tag not requestable", tenant: |t| t.tags.requestable = vec!["team:*".into()],
             request: |r| r.tags = vec!["admin:yes".into()], identity: keep, want: X(D::TagNotAllowed, rule::TAGS_REQUESTED) },
+        Case { name: "requested tag with a wildcard value", tenant: |t| t.tags.requestable = vec!["team:*".into()],
+            request: |r| r.tags = vec!["team:*".into()], identity: keep, want: X(D::SubjectUnsafe, rule::REQUEST) },
+        Case { name: "requested tag with a full wildcard value", tenant: |t| t.tags.requestable = vec!["team:*".into()],
+            request: |r| r.tags = vec!["team:>".into()], identity: keep, want: X(D::SubjectUnsafe, rule::REQUEST) },
+        Case { name: "requested tag with a dotted value", tenant: |t| t.tags.requestable = vec!["team:*".into()],
+            request: |r| r.tags = vec!["team:a.b".into()], identity: keep, want: X(D::SubjectUnsafe, rule::REQUEST) },
+        Case { name: "requested tag with an empty value", tenant: |t| t.tags.requestable = vec!["team:*".into()],
+            request: |r| r.tags = vec!["team:".into()], identity: keep, want: X(D::SubjectUnsafe, rule::REQUEST) },
         // ttl
         Case { name: "default ttl", tenant: keep, request: keep, identity: keep,
             want: A(|a| a.ttl_secs == 3600 && a.expires_at == NOW + 3600) },
@@ -250,6 +267,10 @@ fn cases() -> Vec<Case> {
             request: keep, identity: keep, want: A(|a| a.tags == ["tenant:acme", "site:ber"]) },
         Case { name: "stamped tag needs a missing caller tag", tenant: |t| t.tags.stamp = vec!["site:{tag:site}".into()],
             request: keep, identity: |i| i.caller_tags = vec!["role:enroller".into()], want: X(D::CallerTagMissing, rule::TAGS_STAMP) },
+        Case { name: "stamped tag from a caller tag with a wildcard", tenant: |t| t.tags.stamp = vec!["site:{tag:site}".into()],
+            request: keep, identity: |i| i.caller_tags = vec!["role:enroller".into(), "site:*".into()], want: X(D::SubjectUnsafe, rule::TAGS_STAMP) },
+        Case { name: "stamped tag from a caller tag with a dot", tenant: |t| t.tags.stamp = vec!["site:{tag:site}".into()],
+            request: keep, identity: |i| i.caller_tags = vec!["role:enroller".into(), "site:a.b".into()], want: X(D::SubjectUnsafe, rule::TAGS_STAMP) },
     ]
 }
 

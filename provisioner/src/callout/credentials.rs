@@ -99,6 +99,23 @@ impl Verifier {
     }
 }
 
+/// The tags of one entry: each a valid tag whose value is one literal subject token, and
+/// none that grants power in the tenant (its admin tag, a required caller tag), which a
+/// password or token must not hand out.
+fn check_tags(tags: &[String], tenant: &policy::Tenant) -> Result<(), String> {
+    for tag in tags {
+        if let Err(why) = policy::tags::check_user_tag(tag) {
+            return Err(format!("tag `{tag}`: {why}"));
+        }
+        if let Some(privilege) = tenant.privilege_of(tag) {
+            return Err(format!(
+                "tag `{tag}` is {privilege}, which a callout credential cannot grant"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `SHA-256(salt ‖ secret)`, the digest a credentials file stores.
 pub fn salted_sha256(salt: &str, secret: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();
@@ -161,12 +178,12 @@ impl CalloutCredentials {
                 continue;
             };
             let path = base.join(file);
-            out.add_file(tenant.name(), &path)?;
+            out.add_file(tenant, &path)?;
         }
         Ok(out)
     }
 
-    fn add_file(&mut self, tenant: &str, path: &Path) -> Result<(), CredentialsError> {
+    fn add_file(&mut self, tenant: &policy::Tenant, path: &Path) -> Result<(), CredentialsError> {
         let text = read_file(path)?;
         if readable_by_others(path) {
             tracing::warn!(path = %path.display(), "callout credentials file is readable by others; chmod 600 it");
@@ -185,9 +202,10 @@ impl CalloutCredentials {
             if self.users.contains_key(&entry.user) {
                 return Err(at(format!("user `{}` is defined twice", entry.user)));
             }
+            check_tags(&entry.tags, tenant).map_err(at)?;
             let verifier = Verifier::new(entry.salt, &entry.password_sha256).map_err(at)?;
             let holder = Holder {
-                tenant: tenant.to_owned(),
+                tenant: tenant.name().to_owned(),
                 name: entry.name.unwrap_or_else(|| entry.user.clone()),
                 tags: entry.tags,
             };
@@ -195,9 +213,10 @@ impl CalloutCredentials {
         }
         for (i, entry) in file.tokens.into_iter().enumerate() {
             let at = |why: String| invalid(format!("tokens[{i}]: {why}"));
+            check_tags(&entry.tags, tenant).map_err(at)?;
             let verifier = Verifier::new(entry.salt, &entry.token_sha256).map_err(at)?;
             let holder = Holder {
-                tenant: tenant.to_owned(),
+                tenant: tenant.name().to_owned(),
                 name: entry.name,
                 tags: entry.tags,
             };
@@ -310,6 +329,12 @@ mod tests {
                  [[users]]\nuser = \"a\"\nsalt = \"t\"\npassword_sha256 = \"{digest}\"\n"
             ),
             String::from("[[users]]\nuser = \"a\"\npassword = \"plain\"\n"),
+            // Tags a scoped key template would widen, and tags that grant power.
+            format!("[[users]]\nuser = \"a\"\ntags = [\"team:*\"]\nsalt = \"s\"\npassword_sha256 = \"{digest}\"\n"),
+            format!("[[users]]\nuser = \"a\"\ntags = [\"team:a.b\"]\nsalt = \"s\"\npassword_sha256 = \"{digest}\"\n"),
+            format!("[[users]]\nuser = \"a\"\ntags = [\"Role:Admin\"]\nsalt = \"s\"\npassword_sha256 = \"{digest}\"\n"),
+            format!("[[tokens]]\nname = \"ci\"\ntags = [\"team:>\"]\nsalt = \"s\"\ntoken_sha256 = \"{digest}\"\n"),
+            format!("[[tokens]]\nname = \"ci\"\ntags = [\"role:admin\"]\nsalt = \"s\"\ntoken_sha256 = \"{digest}\"\n"),
         ];
         for text in cases {
             let err = load(&text).unwrap_err();

@@ -196,18 +196,7 @@ async fn nonce_guard(
         (None, None) => return Ok(NonceGuard::memory()),
     };
     let js = jetstream::new(client.clone());
-    let spec = registry::kv::BucketSpec {
-        name: bucket.clone(),
-        replicas,
-        history: 1,
-        max_age: std::time::Duration::from_secs(
-            u64::try_from(2 * config.proof_window_secs).unwrap_or(120),
-        ),
-    };
-    let store = registry::kv::open_store(&js, &spec)
-        .await
-        .map_err(|e| anyhow::anyhow!("opening the nonce bucket: {e}"))?;
-    Ok(NonceGuard::Kv(Box::new(store)))
+    NonceGuard::open_bucket(&js, &bucket, replicas, config.proof_window_secs).await
 }
 
 /// Opens the registry's buckets and drops the active sets of tenants without a quota.

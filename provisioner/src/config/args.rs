@@ -79,7 +79,7 @@ pub struct ServeArgs {
     /// Time budget of one request in milliseconds [default: 2000].
     #[arg(long, env = "PROVISIONER_REQUEST_TIMEOUT_MS")]
     pub request_timeout_ms: Option<u64>,
-    /// Accepted skew of a proof's timestamp in seconds [default: 60].
+    /// Accepted skew of a proof's timestamp in seconds, 1 to 3600 [default: 60].
     #[arg(long, env = "PROVISIONER_PROOF_WINDOW_SECS")]
     pub proof_window_secs: Option<i64>,
     /// JetStream KV bucket for the nonce replay guard shared by replicas; in memory when

@@ -3,7 +3,7 @@
 
 use registry::MAX_REPLICAS;
 
-use crate::config::defaults::MAX_BUCKET_PREFIX_LEN;
+use crate::config::defaults::{MAX_BUCKET_PREFIX_LEN, MAX_PROOF_WINDOW_SECS};
 use crate::config::error::ConfigError;
 use crate::config::serve_config::ServeConfig;
 
@@ -20,8 +20,11 @@ impl ServeConfig {
         if self.request_timeout.is_zero() {
             return invalid(String::from("request_timeout_ms must be at least 1"));
         }
-        if self.proof_window_secs <= 0 {
-            return invalid(String::from("proof_window_secs must be at least 1"));
+        if !(1..=MAX_PROOF_WINDOW_SECS).contains(&self.proof_window_secs) {
+            return invalid(format!(
+                "proof_window_secs must be 1 to {MAX_PROOF_WINDOW_SECS}, not {}",
+                self.proof_window_secs
+            ));
         }
         if self.subject.is_empty() || self.subject.contains([' ', '\t', '*', '>']) {
             return invalid(format!(
@@ -82,5 +85,33 @@ impl ServeConfig {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::config::{ServeArgs, ServeConfig};
+
+    fn window(secs: i64) -> Result<ServeConfig, crate::config::ConfigError> {
+        ServeConfig::resolve(&ServeArgs {
+            policy: Some(PathBuf::from("policy.toml")),
+            proof_window_secs: Some(secs),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn the_proof_window_is_bounded() {
+        assert_eq!(window(1).unwrap().proof_window_secs, 1);
+        assert_eq!(window(3_600).unwrap().proof_window_secs, 3_600);
+        for bad in [0, -1, 3_601, i64::MAX / 2 + 1, i64::MAX, i64::MIN] {
+            let err = window(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("proof_window_secs must be 1 to 3600"),
+                "{bad}: {err}"
+            );
+        }
     }
 }

@@ -14,6 +14,9 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 2_000;
 /// Default accepted clock skew of a proof's `ts`.
 pub const DEFAULT_PROOF_WINDOW_SECS: i64 = 60;
+/// The largest accepted proof window (an hour): a proof can be replayed as long as its
+/// nonce is remembered, and the replay guard's arithmetic must never overflow.
+pub const MAX_PROOF_WINDOW_SECS: i64 = 3_600;
 /// Default time to finish in-flight requests on shutdown.
 pub const DEFAULT_SHUTDOWN_GRACE_MS: u64 = 5_000;
 /// Default subject prefix of the tenant admin endpoints.
