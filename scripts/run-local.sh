@@ -74,7 +74,7 @@ wait_for_line "$local_dir/provisioner.log" "serving" 20
 if [[ -x "$bin/agent" ]]; then
   say "starting the reference agent (service demo, site sto1)"
   "$bin/agent" -s "nats://127.0.0.1:$port" --creds "$estate/nkeys/creds/OP/SERVICES/agent.creds" \
-    --account-jwt "$estate/jwt" --site sto1 --service demo >"$local_dir/agent.log" 2>&1 &
+    --account-jwt "$estate/jwt" --operator-jwt "$estate/nsc/stores/OP/OP.jwt" --site sto1 --service demo >"$local_dir/agent.log" 2>&1 &
   pids+=($!)
   agent_started=1
   wait_for_line "$local_dir/agent.log" "serving" 20
@@ -94,7 +94,15 @@ async def main(port, creds):
     errors = []
     async def on_error(e):
         errors.append(str(e))
-    nc = await nats.connect(f"nats://127.0.0.1:{port}", user_credentials=creds, error_cb=on_error)
+    async def refusal():
+        for _ in range(50):
+            if errors:
+                return errors.pop(0)
+            await asyncio.sleep(0.05)
+        return "no error (unexpected)"
+    # Replies come back on alice's private inbox, the only one she may subscribe to.
+    nc = await nats.connect(f"nats://127.0.0.1:{port}", user_credentials=creds,
+                            inbox_prefix=b"_INBOX.alice", error_cb=on_error)
     sub = await nc.subscribe("tenant.acme.alice.echo")
     await nc.flush()
     await nc.publish("tenant.acme.alice.echo", b"hello from alice")
@@ -102,11 +110,10 @@ async def main(port, creds):
     print(f"alice received on {msg.subject}: {msg.data.decode()}")
     await nc.publish("tenant.globex.secrets", b"peek")
     await nc.flush()
-    for _ in range(50):
-        if errors:
-            break
-        await asyncio.sleep(0.05)
-    print("publish outside alice's permissions:", errors[0] if errors else "no error (unexpected)")
+    print("publish outside alice's permissions:", await refusal())
+    await nc.subscribe("_INBOX.>")
+    await nc.flush()
+    print("reading the other users' replies:", await refusal())
     await nc.close()
 
 asyncio.run(main(int(sys.argv[1]), sys.argv[2]))

@@ -8,6 +8,12 @@
 //! bucket), so a stopped site is named as missing even when the caller named none.
 //! Several replicas of one site count once.
 //!
+//! Every reply comes to an inbox of the given [`Client`] (`Client::new_inbox`), under the
+//! inbox prefix it was connected with. A tenant user of an `nsc-setup` estate may only
+//! subscribe to its private inboxes, so connect it with
+//! `ConnectOptions::custom_inbox_prefix` set to `_INBOX.<its name>`
+//! ([`claims::creds_inbox_prefix`] reads it from a creds file), as `provisioner svc` does.
+//!
 //! Not here: printing (the `provisioner svc` CLI) or serving (see [`crate::service`]).
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -18,6 +18,8 @@
 //!   [`ValidationWarning`]s against a given clock value, [`validate_any`] for decoded
 //!   tokens and [`validate_scoped_signer`] for users of scoped signing keys;
 //! - [`creds`](parse_creds): the `.creds` file format;
+//! - `inbox`: a user's private reply inbox prefix, `_INBOX.<name>`
+//!   ([`private_inbox_prefix`], [`creds_inbox_prefix`]);
 //! - [`KeyKind`]: the nkey kinds; `nkey_check`: strict checks of public keys and seeds
 //!   against a kind ([`check_public_key`], [`keypair_from_seed`]);
 //! - `go_json`: Go `encoding/json` compatible output.
@@ -37,6 +39,7 @@ mod encode;
 mod error;
 mod generic;
 mod go_json;
+mod inbox;
 mod nkey_check;
 mod nkey_kind;
 mod omit;
@@ -66,6 +69,7 @@ pub use encode::HEADER_B64;
 pub use error::ClaimsError;
 pub use generic::GenericClaims;
 pub use go_json::{format_go_float, to_go_json};
+pub use inbox::{creds_inbox_prefix, private_inbox_prefix, INBOX_PREFIX};
 pub use nkey_check::{check_public_key, is_public_key, keypair_from_seed, seed_kind};
 pub use nkey_kind::KeyKind;
 pub use nkeys::KeyPair;

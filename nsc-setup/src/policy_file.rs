@@ -4,15 +4,19 @@
 //! Each tenant: its account and minted-users signing key (by public key, so the
 //! provisioner finds the seed in `NKEYS_PATH`), namespace `tenant.<name>` plus the `svc`
 //! prefix, requests identified through the tenant's import with a proof of key possession,
-//! unique names, TTL 1 h (at most 1 day), and (for a plain key) the per-user permissions
-//! a scoped key's template would give.
+//! unique names (never `admin` or `bootstrap`, whose private inboxes a namesake would
+//! read), TTL 1 h (at most 1 day), and (for a plain key) the per-user permissions a scoped
+//! key's template would give, replies through the user's private inboxes only
+//! (`_INBOX.<name>.>`).
 
 use std::fmt::Write as _;
 
 use crate::error::StoreError;
 use crate::estate::AccountEntry;
 use crate::toml_text::toml_string;
-use crate::topology::{self as t, INBOX, SERVICES_PREFIX, SERVICES_SUBJECT};
+use crate::topology::{
+    self as t, POLICY_USER_INBOX, RESERVED_USER_NAMES, SERVICES_PREFIX, SERVICES_SUBJECT,
+};
 
 /// Default credential lifetime.
 pub const TTL_DEFAULT_SECS: u64 = 60 * 60;
@@ -52,6 +56,8 @@ pub fn tenant_block(account: &AccountEntry) -> Option<String> {
     out.push_str("identity.import.enabled = true\n");
     out.push_str("identity.proof.required = true\n");
     out.push_str("names.unique = true\n");
+    let reserved: Vec<String> = RESERVED_USER_NAMES.iter().map(|n| toml_string(n)).collect();
+    let _ = writeln!(out, "names.reserved = [{}]", reserved.join(", "));
     if !scoped {
         let user = toml_string(&t::policy_user_subject(tenant));
         let _ = writeln!(
@@ -62,7 +68,7 @@ pub fn tenant_block(account: &AccountEntry) -> Option<String> {
         let _ = writeln!(
             out,
             "permissions.sub.allow = [{user}, {}]",
-            toml_string(INBOX)
+            toml_string(POLICY_USER_INBOX)
         );
     }
     let _ = writeln!(
@@ -144,6 +150,14 @@ mod tests {
         assert!(!acme.is_scoped());
         assert!(policy.tenant("globex").unwrap().is_scoped());
         assert!(text.contains("permissions.pub.allow = [\"tenant.acme.{name}.>\", \"svc.>\"]\n"));
+        assert!(text
+            .contains("permissions.sub.allow = [\"tenant.acme.{name}.>\", \"_INBOX.{name}.>\"]\n"));
+        assert_eq!(
+            text.matches("names.reserved = [\"admin\", \"bootstrap\"]\n")
+                .count(),
+            2,
+            "both tenants"
+        );
         assert_eq!(
             text.matches("permissions.").count(),
             2,

@@ -46,8 +46,22 @@ pub const AUDIT_SUBJECT: &str = "creds.audit.events";
 /// The provisioner's queue group.
 pub const QUEUE_GROUP: &str = "provisioner";
 
-/// Reply inboxes.
+/// Every reply inbox of an account: only the service users get it (the provisioner in
+/// AUTH, the agent in SERVICES, the only users there that receive replies). Tenant users
+/// get their private inboxes instead, so that no user reads another's replies.
 pub const INBOX: &str = "_INBOX.>";
+/// The bootstrap user's private reply inboxes: `_INBOX.<name>.>` of
+/// [`claims::private_inbox_prefix`], which clients set as their inbox prefix.
+pub const BOOTSTRAP_INBOX: &str = "_INBOX.bootstrap.>";
+/// The admin user's private reply inboxes.
+pub const ADMIN_INBOX: &str = "_INBOX.admin.>";
+/// A minted user's private reply inboxes in the policy crate's placeholder syntax.
+pub const POLICY_USER_INBOX: &str = "_INBOX.{name}.>";
+/// A minted user's private reply inboxes as a scoped key's template.
+pub const SCOPE_USER_INBOX: &str = "_INBOX.{{name()}}.>";
+/// Names no minted user may take: the tenant's own users, whose private inboxes a user
+/// of the same name would read.
+pub const RESERVED_USER_NAMES: [&str; 2] = [ADMIN_USER, BOOTSTRAP_USER];
 /// The NATS micro services API.
 pub const SRV: &str = "$SRV.>";
 
@@ -75,8 +89,10 @@ pub const AGENT_PUB: [&str; 4] = [SRV, "$JS.API.>", "$KV.>", INBOX];
 pub const BOOTSTRAP_PUB: [&str; 1] = [REQUEST_SUBJECT];
 /// What a tenant's admin user may publish to.
 pub const ADMIN_PUB: [&str; 2] = [REQUEST_SUBJECT, ADMIN_SUBJECT];
-/// What bootstrap and admin users may subscribe to: their reply inboxes.
-pub const TENANT_TOOL_SUB: [&str; 1] = [INBOX];
+/// What a tenant's bootstrap user may subscribe to: its private reply inboxes.
+pub const BOOTSTRAP_SUB: [&str; 1] = [BOOTSTRAP_INBOX];
+/// What a tenant's admin user may subscribe to: its private reply inboxes.
+pub const ADMIN_SUB: [&str; 1] = [ADMIN_INBOX];
 /// Responses a responder may send per request.
 pub const RESPONSE_MAX: i64 = 1;
 
@@ -117,6 +133,19 @@ mod tests {
         assert_eq!(policy_user_subject("acme"), "tenant.acme.{name}.>");
         assert_eq!(tenant_namespace("acme"), "tenant.acme");
         assert_eq!(tenant_tag("acme"), "tenant:acme");
+    }
+
+    #[test]
+    fn tenant_users_subscribe_to_their_private_inboxes_only() {
+        for (user, inbox) in [(BOOTSTRAP_USER, BOOTSTRAP_INBOX), (ADMIN_USER, ADMIN_INBOX)] {
+            let prefix = claims::private_inbox_prefix(user).unwrap();
+            assert_eq!(inbox, format!("{prefix}.>"));
+            assert!(RESERVED_USER_NAMES.contains(&user));
+        }
+        assert_eq!(BOOTSTRAP_SUB, [BOOTSTRAP_INBOX]);
+        assert_eq!(ADMIN_SUB, [ADMIN_INBOX]);
+        assert_eq!(POLICY_USER_INBOX, "_INBOX.{name}.>");
+        assert_eq!(SCOPE_USER_INBOX, "_INBOX.{{name()}}.>");
     }
 
     #[test]

@@ -50,7 +50,7 @@ use trail::{Refusal, Trail};
 ///     identity.import = {{ enabled = true, require_caller_tags = ["role:enroller"] }}
 ///     names.reserved = ["admin"]
 ///     permissions.pub.allow = ["tenant.acme.{{name}}.>"]
-///     permissions.sub.allow = ["tenant.acme.{{name}}.>", "_INBOX.>"]
+///     permissions.sub.allow = ["tenant.acme.{{name}}.>", "_INBOX.{{name}}.>"]
 /// "#)).unwrap();
 /// let user = "UCV7CR7AQFTIDLTGDYEZPGP66OGVFAWZLRIRZGDNDTTD4UG5MPVTALTI";
 /// let mut request = Request::new("alice", user);

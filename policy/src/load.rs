@@ -42,7 +42,7 @@ impl Policy {
     ///     signing_key = { path = "/keys/acme.nk" }
     ///     identity.import.enabled = true
     ///     permissions.pub.allow = ["tenant.acme.{name}.>"]
-    ///     permissions.sub.allow = ["tenant.acme.{name}.>", "_INBOX.>"]
+    ///     permissions.sub.allow = ["tenant.acme.{name}.>", "_INBOX.{name}.>"]
     /// "#;
     /// let policy = policy::Policy::from_toml_str(text).unwrap();
     /// assert_eq!(policy.tenants()[0].namespace(), "tenant.acme");

@@ -23,6 +23,10 @@ impl Policy {
     /// as the seed did) and, as in the seed, are not unique: every plain-text request gets
     /// a fresh key. Deliberate difference: credentials live a day, not a year.
     ///
+    /// What it exposes, kept for the tutorial: every user it mints (and the tutorial's
+    /// requester) may subscribe to `_INBOX.>`, so reads every reply sent in the account,
+    /// including the `.creds` of every later user with the seed the provisioner made.
+    ///
     /// # Errors
     /// [`PolicyErrors`] when `account` is not an account public key or `namespace` is not
     /// a literal subject.

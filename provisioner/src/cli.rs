@@ -38,6 +38,15 @@ pub enum Command {
     ///
     /// With only `-s URL --acc ACCOUNT.jwt --sk SIGNING.nk --creds APP.creds` it serves
     /// the seed tutorial's `chat.req.access` for that one account in legacy mode.
+    ///
+    /// WARNING, legacy mode (the seed flags above, or a policy with `identity.legacy`)
+    /// exposes every credential it issues: the reply to a plain-text request is a `.creds`
+    /// file holding a seed the service made, sent to the requester's reply inbox in the
+    /// requester's account, and every user of that account allowed to subscribe to
+    /// `_INBOX.>` (the tutorial's users are) reads every reply, so every later user's seed,
+    /// and can connect as that user. Use it for the tutorial only. An `nsc-setup` estate
+    /// (`--config estate/provisioner.toml`) gives each user a private reply inbox,
+    /// `_INBOX.<name>`, and clients keep their seeds.
     Serve(Box<crate::config::ServeArgs>),
     /// Ask a provisioner for credentials: makes the user key locally, proves possession
     /// and writes a creds file (mode 0600) holding the local seed.

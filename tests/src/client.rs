@@ -62,12 +62,20 @@ impl WatchedClient {
     }
 }
 
-/// Connects to `url` with the creds file text `creds`, without retrying on failure.
+/// Connects to `url` with the creds file text `creds`, without retrying on failure, as
+/// the product's clients do: replies come back on the user's private inbox prefix,
+/// `_INBOX.<name>` ([`claims::creds_inbox_prefix`]; the default `_INBOX` when the name
+/// is not one subject token).
 ///
 /// # Errors
 /// When the server refuses the credentials or is unreachable.
 pub async fn connect_with_creds(url: &str, creds: &str) -> anyhow::Result<WatchedClient> {
-    connect_with_options(url, ConnectOptions::with_credentials(creds)?).await
+    let options = ConnectOptions::with_credentials(creds)?;
+    let options = match claims::creds_inbox_prefix(creds) {
+        Some(prefix) => options.custom_inbox_prefix(prefix),
+        None => options,
+    };
+    connect_with_options(url, options).await
 }
 
 /// Connects to `url` with `options` (for example a user and password, or a token),

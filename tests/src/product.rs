@@ -55,12 +55,35 @@ impl ProductEstate {
         jetstream: bool,
         callout: bool,
     ) -> anyhow::Result<Self> {
+        Self::start_init(tenants, resolver, jetstream, callout, false)
+    }
+
+    /// As [`ProductEstate::start`], with scoped signing keys for minted users
+    /// (`init --scoped-keys`): the server applies each tenant's scope template.
+    ///
+    /// # Errors
+    /// When `init` or the server fails.
+    pub fn start_scoped(
+        tenants: &[&str],
+        resolver: ResolverKind,
+        jetstream: bool,
+    ) -> anyhow::Result<Self> {
+        Self::start_init(tenants, resolver, jetstream, false, true)
+    }
+
+    fn start_init(
+        tenants: &[&str],
+        resolver: ResolverKind,
+        jetstream: bool,
+        callout: bool,
+        scoped_keys: bool,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let options = InitOptions {
             dir: dir.path().join("estate"),
             operator: OPERATOR.to_owned(),
             tenants: tenants.iter().map(|t| (*t).to_owned()).collect(),
-            scoped_keys: false,
+            scoped_keys,
             server: ServerSettings {
                 resolver,
                 host: String::from("127.0.0.1"),

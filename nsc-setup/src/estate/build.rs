@@ -165,9 +165,9 @@ impl Estate {
         }
         self.push_account(name, claims, key, vec![signing_key], now)?;
 
-        let bootstrap = user_with(&t::BOOTSTRAP_PUB, &t::TENANT_TOOL_SUB, false);
+        let bootstrap = user_with(&t::BOOTSTRAP_PUB, &t::BOOTSTRAP_SUB, false);
         self.push_user(name, BOOTSTRAP_USER, bootstrap, keys, now)?;
-        let mut admin = user_with(&t::ADMIN_PUB, &t::TENANT_TOOL_SUB, false);
+        let mut admin = user_with(&t::ADMIN_PUB, &t::ADMIN_SUB, false);
         admin.nats.tags = vec![ADMIN_TAG.to_owned()];
         self.push_user(name, t::ADMIN_USER, admin, keys, now)?;
         self.account(name).ok_or_else(|| EstateError::NoAccount {
@@ -238,7 +238,9 @@ mod tests {
         assert_eq!(acme.user("admin").unwrap().claims.nats.tags, ["role:admin"]);
         let bootstrap = &acme.user("bootstrap").unwrap().claims.nats.permissions;
         assert_eq!(bootstrap.publish.allow, ["creds.request"]);
-        assert_eq!(bootstrap.subscribe.allow, ["_INBOX.>"]);
+        assert_eq!(bootstrap.subscribe.allow, ["_INBOX.bootstrap.>"]);
+        let admin = &acme.user("admin").unwrap().claims.nats.permissions;
+        assert_eq!(admin.subscribe.allow, ["_INBOX.admin.>"]);
         assert!(!estate
             .account("acme")
             .unwrap()
@@ -291,7 +293,7 @@ mod tests {
         );
         assert_eq!(
             scope.template.subscribe.allow,
-            ["tenant.acme.{{name()}}.>", "_INBOX.>"]
+            ["tenant.acme.{{name()}}.>", "_INBOX.{{name()}}.>"]
         );
         assert!(scope.template.resp.is_none());
     }

@@ -64,7 +64,7 @@ pub(super) fn unlimited_jetstream() -> JetStreamLimits {
 }
 
 /// The scope of a tenant's minted-users key: the tenant's per-user subjects and the
-/// services, replies through inboxes.
+/// services, replies through the user's private inboxes (`_INBOX.<name>.>`).
 pub(super) fn minted_user_scope(tenant: &str, key: &str) -> UserScope {
     let mut scope = UserScope::new(key);
     scope.role = t::MINTED_USER_ROLE.to_owned();
@@ -75,7 +75,7 @@ pub(super) fn minted_user_scope(tenant: &str, key: &str) -> UserScope {
             deny: Vec::new(),
         },
         subscribe: Permission {
-            allow: vec![user_subject, t::INBOX.to_owned()],
+            allow: vec![user_subject, t::SCOPE_USER_INBOX.to_owned()],
             deny: Vec::new(),
         },
         ..UserPermissionLimits::unlimited()

@@ -123,12 +123,15 @@ async fn bootstrap_may_only_request_credentials(f: &Fixture) {
             .await
             .unwrap();
     }
-    let _sub = bootstrap.client.subscribe("creds.request").await.unwrap();
-    bootstrap.client.flush().await.unwrap();
-    bootstrap
-        .expect_permission_violation("creds.request")
-        .await
-        .unwrap();
+    // Nor may it read other users' replies: its own inbox is `_INBOX.bootstrap.>`.
+    for subject in ["creds.request", "_INBOX.>", "_INBOX.admin.>"] {
+        let _sub = bootstrap.client.subscribe(subject).await.unwrap();
+        bootstrap.client.flush().await.unwrap();
+        bootstrap
+            .expect_permission_violation(subject)
+            .await
+            .unwrap();
+    }
 }
 
 async fn admin_reaches_the_admin_endpoints_with_its_tags(f: &Fixture) {
@@ -176,7 +179,7 @@ async fn minted_users_reach_services_only_through_the_import(f: &Fixture, scoped
             } else {
                 let p = &mut u.nats.permissions;
                 p.publish.allow = vec!["tenant.acme.alice.>".into(), "svc.>".into()];
-                p.subscribe.allow = vec!["tenant.acme.alice.>".into(), "_INBOX.>".into()];
+                p.subscribe.allow = vec!["tenant.acme.alice.>".into(), "_INBOX.alice.>".into()];
             }
         },
     )

@@ -2,6 +2,10 @@
 //! server reports on the connection, so a call the user's permissions forbid fails at
 //! once and names the subject, instead of waiting out the timeout while the real cause
 //! shows only in the server's log.
+//!
+//! Every client command (these, `bench` and `svc`) connects with [`client_options`]:
+//! replies come back on the user's private inbox prefix, `_INBOX.<name>` of the creds
+//! file's user, which is all an `nsc-setup` estate lets a tenant user subscribe to.
 
 use std::path::Path;
 use std::time::Duration;
@@ -23,17 +27,18 @@ pub struct Connection {
 const PERMISSIONS_VIOLATION: &str = "permissions violation";
 
 impl Connection {
-    /// Connects to `url`, with `creds` when given; replies are awaited up to `timeout`.
+    /// Connects to `url` with [`client_options`]; replies are awaited up to `timeout`.
     ///
     /// # Errors
-    /// When the creds file cannot be read or the server refuses the connection.
-    pub async fn open(url: &str, creds: Option<&Path>, timeout: Duration) -> anyhow::Result<Self> {
-        let options = match creds {
-            Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
-                .await
-                .with_context(|| format!("reading creds `{}`", path.display()))?,
-            None => async_nats::ConnectOptions::new(),
-        };
+    /// When the creds file cannot be read, the inbox prefix is not a subject or the server
+    /// refuses the connection.
+    pub async fn open(
+        url: &str,
+        creds: Option<&Path>,
+        inbox_prefix: Option<&str>,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let options = client_options(creds, inbox_prefix)?;
         let (tx, server_errors) = mpsc::unbounded_channel();
         let client = options
             .request_timeout(Some(timeout))
@@ -103,6 +108,45 @@ impl Connection {
     }
 }
 
+/// The options a client command connects with: the creds file when given, and the inbox
+/// prefix its replies come back on: `inbox_prefix` when given, else the private inbox of
+/// the creds file's user, `_INBOX.<name>` ([`claims::creds_inbox_prefix`]), else the
+/// client's default `_INBOX` (no creds, or a name that is not one subject token).
+///
+/// # Errors
+/// When the creds file cannot be read or `inbox_prefix` is not a subject without
+/// wildcards.
+pub fn client_options(
+    creds: Option<&Path>,
+    inbox_prefix: Option<&str>,
+) -> anyhow::Result<async_nats::ConnectOptions> {
+    let (options, derived) = match creds {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading creds `{}`", path.display()))?;
+            let options = async_nats::ConnectOptions::with_credentials(&text)
+                .with_context(|| format!("reading creds `{}`", path.display()))?;
+            (options, claims::creds_inbox_prefix(&text))
+        }
+        None => (async_nats::ConnectOptions::new(), None),
+    };
+    let prefix = match inbox_prefix {
+        Some(prefix) => {
+            policy::subject::check_literal_subject(prefix).map_err(|why| {
+                anyhow::anyhow!(
+                    "--inbox-prefix `{prefix}` is not a subject without wildcards: {why}"
+                )
+            })?;
+            Some(prefix.to_owned())
+        }
+        None => derived,
+    };
+    Ok(match prefix {
+        Some(prefix) => options.custom_inbox_prefix(prefix),
+        None => options,
+    })
+}
+
 /// The server's words when `error` is a permission refusal.
 fn permission_refusal(error: &str) -> Option<&str> {
     let text = error.strip_prefix("nats: ").unwrap_or(error);
@@ -114,6 +158,16 @@ fn permission_refusal(error: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_inbox_prefix_must_be_a_subject_without_wildcards() {
+        for bad in ["", "_INBOX.>", "_INBOX.*.x", "_INBOX.", "a b"] {
+            assert!(client_options(None, Some(bad)).is_err(), "{bad:?}");
+        }
+        for good in ["_INBOX", "_INBOX.alice", "_INBOX_alice"] {
+            assert!(client_options(None, Some(good)).is_ok(), "{good:?}");
+        }
+    }
 
     #[test]
     fn permission_refusals_are_recognised_in_either_case() {

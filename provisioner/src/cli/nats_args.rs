@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
+use crate::cli::connection::client_options;
+
 /// Where and as whom to connect.
 #[derive(Debug, Clone, Args)]
 pub struct NatsArgs {
@@ -23,6 +25,11 @@ pub struct NatsArgs {
     /// URL and the request subject (flags still win).
     #[arg(long, env = "PROVISIONER_ESTATE", value_name = "DIR")]
     pub estate: Option<PathBuf>,
+    /// Inbox prefix replies come back on [default: `_INBOX.<name>` of the creds file's
+    /// user, the private inbox an `nsc-setup` estate lets it subscribe to; `_INBOX`
+    /// without creds or when the name is not one subject token].
+    #[arg(long, env = "PROVISIONER_INBOX_PREFIX", value_name = "PREFIX")]
+    pub inbox_prefix: Option<String>,
     /// How long to wait for a reply.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -62,19 +69,15 @@ impl NatsArgs {
         })
     }
 
-    /// Connects as configured, for load generation (no server-error watch).
+    /// Connects as configured ([`client_options`]), for load generation (no server-error
+    /// watch).
     ///
     /// # Errors
-    /// When the creds file cannot be read or the server refuses the connection.
+    /// When the creds file cannot be read, the inbox prefix is not a subject or the server
+    /// refuses the connection.
     pub async fn connect(&self) -> anyhow::Result<async_nats::Client> {
         let url = self.target()?.nats_url;
-        let options = match &self.creds {
-            Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
-                .await
-                .with_context(|| format!("reading creds `{}`", path.display()))?,
-            None => async_nats::ConnectOptions::new(),
-        };
-        options
+        client_options(self.creds.as_deref(), self.inbox_prefix.as_deref())?
             .request_timeout(Some(self.timeout))
             .connect(url.as_str())
             .await

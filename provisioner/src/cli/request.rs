@@ -66,6 +66,7 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
     let mut connection = Connection::open(
         &target.nats_url,
         args.nats.creds.as_deref(),
+        args.nats.inbox_prefix.as_deref(),
         args.nats.timeout,
     )
     .await?;

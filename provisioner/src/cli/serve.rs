@@ -71,6 +71,18 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
         own_account = %own,
         "configuration loaded"
     );
+    for tenant in runtime
+        .policy
+        .tenants()
+        .iter()
+        .filter(|t| t.legacy_enabled())
+    {
+        tracing::warn!(
+            tenant = %tenant.name(),
+            "legacy mode: plain-text requests get a server-made seed in the reply; every user \
+             of the requesting account that may subscribe to `_INBOX.>` reads every reply"
+        );
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -14,6 +14,7 @@ use agent::{ErrorType, ErrorV1, ResourceAllocateV1, ResourcesV1};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
+use crate::cli::connection::client_options;
 use crate::cli::nats_args::parse_duration;
 use crate::exit::Outcome;
 
@@ -50,6 +51,11 @@ pub struct SvcConnection {
     /// Creds file to connect with (a minted user of your tenant).
     #[arg(long, env = "PROVISIONER_CLIENT_CREDS", value_name = "FILE")]
     pub creds: Option<PathBuf>,
+    /// Inbox prefix replies come back on [default: `_INBOX.<name>` of the creds file's
+    /// user, the private inbox an `nsc-setup` estate lets it subscribe to; `_INBOX`
+    /// without creds or when the name is not one subject token].
+    #[arg(long, env = "PROVISIONER_INBOX_PREFIX", value_name = "PREFIX")]
+    pub inbox_prefix: Option<String>,
     /// The service name.
     #[arg(long)]
     pub service: String,
@@ -132,14 +138,10 @@ pub fn run(args: &SvcArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Connects with [`client_options`]: replies (every site's, for `list`) come back on the
+/// user's private inbox.
 async fn connect(conn: &SvcConnection) -> anyhow::Result<async_nats::Client> {
-    let options = match &conn.creds {
-        Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
-            .await
-            .with_context(|| format!("reading creds `{}`", path.display()))?,
-        None => async_nats::ConnectOptions::new(),
-    };
-    options
+    client_options(conn.creds.as_deref(), conn.inbox_prefix.as_deref())?
         .connect(conn.nats_url.as_str())
         .await
         .with_context(|| format!("connecting to `{}`", conn.nats_url))

@@ -53,6 +53,15 @@ pub struct TenantArgs {
     /// URL and the admin subject prefix (flags still win).
     #[arg(long, env = "PROVISIONER_ESTATE", value_name = "DIR", global = true)]
     pub estate: Option<PathBuf>,
+    /// Inbox prefix replies come back on [default: `_INBOX.<name>` of the creds file's
+    /// user, the private inbox an `nsc-setup` estate lets it subscribe to].
+    #[arg(
+        long,
+        env = "PROVISIONER_INBOX_PREFIX",
+        value_name = "PREFIX",
+        global = true
+    )]
+    pub inbox_prefix: Option<String>,
     /// The tenant; the service refuses any but the admin's own.
     #[arg(long, global = true)]
     pub tenant: Option<String>,
@@ -183,7 +192,13 @@ async fn tenant(args: &TenantArgs) -> anyhow::Result<Outcome> {
         .clone()
         .or(estate.admin_subject_prefix)
         .unwrap_or_else(|| String::from(DEFAULT_ADMIN_SUBJECT_PREFIX));
-    let mut connection = Connection::open(&url, args.creds.as_deref(), args.timeout).await?;
+    let mut connection = Connection::open(
+        &url,
+        args.creds.as_deref(),
+        args.inbox_prefix.as_deref(),
+        args.timeout,
+    )
+    .await?;
     let subject = format!("{prefix}.{}", op.subject_suffix());
     let reply = connection
         .request(&subject, serde_json::to_vec(&request)?.into())

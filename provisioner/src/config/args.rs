@@ -49,7 +49,8 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub account_jwts: Vec<PathBuf>,
-    /// Signing key seed file for the seed's single-account mode.
+    /// Signing key seed file for the seed's single-account mode (legacy: every user of
+    /// the account that may subscribe to `_INBOX.>` reads every reply, seeds included).
     #[arg(long = "sk", env = "PROVISIONER_SIGNING_KEY", value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
     /// nsc key store (`NKEYS_PATH`) holding the seeds of signing keys given by public key.

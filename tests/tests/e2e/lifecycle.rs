@@ -125,22 +125,17 @@ async fn sighup_reloads_a_valid_policy_and_keeps_the_old_one_on_error() {
 
     let policy_path = estate.written.dir.join("policy.toml");
     let original = std::fs::read_to_string(&policy_path).unwrap();
-    std::fs::write(
-        &policy_path,
-        format!("{original}names.reserved = [\"bob\"]\n"),
-    )
-    .unwrap();
+    // The estate already reserves names; bob joins them.
+    let reserving_bob = original.replacen("names.reserved = [", "names.reserved = [\"bob\", ", 1);
+    assert_ne!(reserving_bob, original);
+    std::fs::write(&policy_path, &reserving_bob).unwrap();
     provisioner.signal("HUP").unwrap();
     provisioner
         .wait_for_output("SIGHUP: policy reloaded", STEP)
         .unwrap();
     assert_eq!(ask("bob").await["error"]["code"], "name_reserved");
 
-    std::fs::write(
-        &policy_path,
-        format!("{original}names.reserved = [\"bob\"]\nbogus_key = 1\n"),
-    )
-    .unwrap();
+    std::fs::write(&policy_path, format!("{reserving_bob}bogus_key = 1\n")).unwrap();
     provisioner.signal("HUP").unwrap();
     provisioner.wait_for_output("reload refused", STEP).unwrap();
     assert!(

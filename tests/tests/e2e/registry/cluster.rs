@@ -57,11 +57,13 @@ fn member_config(estate_conf: &str, name: &str, store: &Path, port: u16, routes:
     out
 }
 
-/// Connects with a creds file to any of `urls`, reconnecting forever.
+/// Connects with a creds file to any of `urls`, reconnecting forever; replies come to the
+/// user's private inbox.
 async fn connect(urls: &str, creds: &Path) -> async_nats::Client {
-    async_nats::ConnectOptions::with_credentials_file(creds)
-        .await
+    let text = std::fs::read_to_string(creds).unwrap();
+    async_nats::ConnectOptions::with_credentials(&text)
         .unwrap()
+        .custom_inbox_prefix(claims::creds_inbox_prefix(&text).unwrap())
         .request_timeout(Some(Duration::from_secs(3)))
         .connect(
             urls.split(',')
