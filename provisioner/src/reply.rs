@@ -8,7 +8,7 @@
 use async_nats::HeaderMap;
 use bytes::Bytes;
 
-use crate::redact::redact_seeds;
+use crate::redact::{looks_like_seed, redact_seeds};
 use crate::rejection::Rejection;
 use crate::wire::{
     CredentialReply, ErrorBody, ErrorReply, REQUEST_ID_HEADER, SERVICE_ERROR_CODE_HEADER,
@@ -68,7 +68,8 @@ pub fn refused(rejection: &Rejection, request_id: &str) -> Reply {
     }
 }
 
-/// The request id: the caller's, when it sent a well-formed one, else a new one.
+/// The request id: the caller's, when it sent a well-formed one that does not look like
+/// a seed (it is echoed, logged and audited), else a new one.
 pub fn request_id(headers: Option<&HeaderMap>) -> String {
     let theirs = headers
         .and_then(|h| h.get(REQUEST_ID_HEADER))
@@ -78,6 +79,7 @@ pub fn request_id(headers: Option<&HeaderMap>) -> String {
                 && id
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && !looks_like_seed(id)
         });
     theirs.unwrap_or_else(|| nuid::next().to_string())
 }
@@ -112,5 +114,20 @@ mod tests {
         h.insert(REQUEST_ID_HEADER, "bad id with spaces");
         assert_ne!(request_id(Some(&h)), "bad id with spaces");
         assert_eq!(request_id(None).len(), 22);
+        let seed = claims::KeyPair::new_user().seed().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(REQUEST_ID_HEADER, seed.as_str());
+        assert_ne!(request_id(Some(&h)), seed);
+    }
+
+    #[test]
+    fn a_seed_in_a_reason_is_redacted_in_the_reply() {
+        let seed = claims::KeyPair::new_account().seed().unwrap();
+        let r = refused(
+            &Rejection::bad_request("name_invalid", format!("name `{seed}` is bad")),
+            "rid",
+        );
+        let body = String::from_utf8(r.body.to_vec()).unwrap();
+        assert!(!body.contains(&seed[2..20]), "{body}");
     }
 }

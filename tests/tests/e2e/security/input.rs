@@ -34,10 +34,23 @@ fn proven(user: &KeyPair, name: &str, tenant: Option<&str>) -> Value {
 
 /// Sends `payload`; returns (status or 200, body as JSON, else as a JSON string).
 async fn ask(client: &WatchedClient, payload: impl Into<bytes::Bytes>) -> (u16, Value) {
-    let reply = tokio::time::timeout(STEP, client.client.request(SUBJECT, payload.into()))
-        .await
-        .expect("no reply in time")
-        .expect("request failed");
+    ask_with(client, payload, async_nats::HeaderMap::new()).await
+}
+
+async fn ask_with(
+    client: &WatchedClient,
+    payload: impl Into<bytes::Bytes>,
+    headers: async_nats::HeaderMap,
+) -> (u16, Value) {
+    let reply = tokio::time::timeout(
+        STEP,
+        client
+            .client
+            .request_with_headers(SUBJECT, headers, payload.into()),
+    )
+    .await
+    .expect("no reply in time")
+    .expect("request failed");
     let status = reply
         .headers
         .as_ref()
@@ -172,9 +185,24 @@ async fn a_seed_sent_as_public_key_or_name_is_never_echoed_logged_or_audited() {
     let event = audit_event(&mut events, request_id).await;
     assert_no_piece_of(&other_seed, "the audit event", &event);
 
-    let output = provisioner.wait_for_count("refused", 2, LOG_WAIT).unwrap();
-    assert_no_piece_of(&seed, "the provisioner's output", &output);
-    assert_no_piece_of(&other_seed, "the provisioner's output", &output);
+    // The seed as the request id the caller proposes (it would be echoed and audited).
+    let third = KeyPair::new_user();
+    let third_seed = third.seed().unwrap();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Provisioner-Request-Id", third_seed.as_str());
+    let mut as_id = proven(&third, "carol", None);
+    as_id["public_key"] = json!(third_seed);
+    let (status, body) = ask_with(&client, as_id.to_string(), headers).await;
+    assert_eq!((status, code(&body)), (400, "public_key_invalid"), "{body}");
+    assert_no_piece_of(&third_seed, "the reply", &body.to_string());
+    let request_id = body["error"]["request_id"].as_str().unwrap();
+    let event = audit_event(&mut events, request_id).await;
+    assert_no_piece_of(&third_seed, "the audit event", &event);
+
+    let output = provisioner.wait_for_count("refused", 3, LOG_WAIT).unwrap();
+    for seed in [&seed, &other_seed, &third_seed] {
+        assert_no_piece_of(seed, "the provisioner's output", &output);
+    }
 }
 
 #[tokio::test]
