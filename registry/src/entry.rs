@@ -1,10 +1,8 @@
-//! What the registry stores, as values: issued users, the per-tenant set of active users
-//! (the quota), and the keys they and the rate counters are stored under.
+//! What the registry stores, as values: issued users, and the keys they and the rate
+//! counters are stored under. Quota leases are `lease`.
 //!
 //! Pure: no IO and no clock (`now` is an argument). The KV plumbing is `kv`; the invite
 //! entry is `invite`.
-
-use std::collections::BTreeMap;
 
 use policy::{NameHolder, RegistryFacts};
 use serde::{Deserialize, Serialize};
@@ -42,6 +40,9 @@ pub struct UserEntry {
     /// When it was revoked, unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
+    /// The quota lease the name holds, when its tenant has a quota (see `lease`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<u64>,
 }
 
 impl UserEntry {
@@ -115,6 +116,7 @@ impl Issuance {
             issued: 1,
             revoked: false,
             revoked_at: None,
+            lease: None,
         }
     }
 }
@@ -122,39 +124,6 @@ impl Issuance {
 /// Whether an expiry (0: never) lies after `now`.
 pub fn unexpired(exp: i64, now: i64) -> bool {
     exp == 0 || exp > now
-}
-
-/// A tenant's active users for its quota: slot (see [`user_slot`]) → expiry of the
-/// slot's last JWT. Stored as JSON under the tenant's name. Expired slots do not count
-/// and are dropped whenever the set is written.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActiveSet {
-    /// Slot → expiry (0: never).
-    pub active: BTreeMap<String, i64>,
-}
-
-impl ActiveSet {
-    /// How many slots are active at `now`.
-    pub fn count(&self, now: i64) -> u64 {
-        let n = self
-            .active
-            .values()
-            .filter(|exp| unexpired(**exp, now))
-            .count();
-        u64::try_from(n).unwrap_or(u64::MAX)
-    }
-
-    /// Whether `slot` is active at `now`.
-    pub fn holds(&self, slot: &str, now: i64) -> bool {
-        self.active
-            .get(slot)
-            .is_some_and(|exp| unexpired(*exp, now))
-    }
-
-    /// Drops expired slots.
-    pub fn prune(&mut self, now: i64) {
-        self.active.retain(|_, exp| unexpired(*exp, now));
-    }
 }
 
 /// Characters a KV key token may hold as they are.
@@ -199,6 +168,11 @@ pub fn user_slot(name: &str, public_key: &str, unique: bool) -> String {
     }
 }
 
+/// The slot a user entry occupies.
+pub fn slot_of(entry: &UserEntry, unique: bool) -> String {
+    user_slot(&entry.name, &entry.public_key, unique)
+}
+
 /// The users bucket key of a slot: `<tenant>.<slot>`.
 pub fn user_key(tenant: &str, slot: &str) -> String {
     format!("{}.{slot}", key_token(tenant))
@@ -207,11 +181,6 @@ pub fn user_key(tenant: &str, slot: &str) -> String {
 /// The key filter listing every user of a tenant: `<tenant>.>`.
 pub fn tenant_filter(tenant: &str) -> String {
     format!("{}.>", key_token(tenant))
-}
-
-/// The quota bucket key of a tenant.
-pub fn quota_key(tenant: &str) -> String {
-    key_token(tenant)
 }
 
 /// The rate-limit window `now` falls in, for windows of `window_secs`.
@@ -239,19 +208,14 @@ pub fn name_holder(entry: Option<&UserEntry>, public_key: &str) -> NameHolder {
     }
 }
 
-/// The facts `evaluate` reads, from what the registry holds.
-pub fn facts(
-    entry: Option<&UserEntry>,
-    public_key: &str,
-    active: Option<&ActiveSet>,
-    by_requester: u64,
-    by_tenant: u64,
-    now: i64,
-) -> RegistryFacts {
+/// The facts `evaluate` reads, from what the registry holds. Counts are not read:
+/// the reservation enforces quotas and rate limits exactly (`quota`, `counter`), so
+/// the policy sees zero and decides the rest.
+pub fn facts(entry: Option<&UserEntry>, public_key: &str) -> RegistryFacts {
     RegistryFacts {
-        active_users: active.map(|a| a.count(now)).unwrap_or(0),
-        issuances_by_requester: by_requester,
-        issuances_by_tenant: by_tenant,
+        active_users: 0,
+        issuances_by_requester: 0,
+        issuances_by_tenant: 0,
         name_holder: name_holder(entry, public_key),
     }
 }
@@ -310,28 +274,13 @@ mod tests {
     }
 
     #[test]
-    fn active_sets_count_only_unexpired_slots() {
-        let mut set = ActiveSet::default();
-        set.active.insert("a".into(), 100);
-        set.active.insert("b".into(), 200);
-        set.active.insert("c".into(), 0);
-        assert_eq!(set.count(50), 3);
-        assert_eq!(set.count(150), 2);
-        assert!(!set.holds("a", 150) && set.holds("c", 150));
-        set.prune(150);
-        assert_eq!(set.active.len(), 2);
-    }
-
-    #[test]
     fn facts_name_the_holder() {
         let entry = issuance(1_000).first_entry();
         assert_eq!(name_holder(None, "UALICE"), NameHolder::Free);
         assert_eq!(name_holder(Some(&entry), "UALICE"), NameHolder::SameKey);
         assert_eq!(name_holder(Some(&entry), "UBOB"), NameHolder::OtherKey);
-        let mut set = ActiveSet::default();
-        set.active.insert("alice".into(), 1_000);
-        let f = facts(Some(&entry), "UBOB", Some(&set), 2, 3, 500);
-        assert_eq!(f.active_users, 1);
-        assert_eq!((f.issuances_by_requester, f.issuances_by_tenant), (2, 3));
+        let f = facts(Some(&entry), "UBOB");
+        assert_eq!(f.name_holder, NameHolder::OtherKey);
+        assert_eq!((f.active_users, f.issuances_by_tenant), (0, 0));
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Owns: the buckets and what is stored in them; every invariant that must hold across
 //! replicas as a KV compare-and-set, never an in-process lock: name uniqueness (the users
-//! key), the active-user quota (the tenant's active set), single- or N-use invites (the
+//! key), the active-user quota (one lease key per allowed user, taken with a create), single- or N-use invites (the
 //! invite key), issuance rate limits (JetStream message counters, which add without
 //! compare-and-set and answer with the total); reserving after an Allow
 //! with rollback on a lost race; marking names revoked and pushing the tenant account's
@@ -22,9 +22,11 @@
 //! - `entry`: the values and keys (pure);
 //! - `invite`: invite tokens and entries (pure but for drawing a token);
 //! - `prune`: which revocations an account JWT may drop (pure);
+//! - `lease`: quota leases as values (pure);
 //! - `kv`: buckets, versioned reads, conditional writes and listings;
 //! - `counter`: the rate counters' stream (add and read back the total);
-//! - `store`: [`Registry`], its buckets, and reads and writes of users, quotas, invites;
+//! - `store`: [`Registry`], its buckets, and reads and writes of users and invites;
+//! - `quota`: taking, renewing and giving back leases;
 //! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
 //! - `revoke`: marking a name revoked and pushing the account's revocations.
 
@@ -33,7 +35,9 @@ pub mod entry;
 pub mod error;
 pub mod invite;
 pub mod kv;
+pub mod lease;
 pub mod prune;
+pub mod quota;
 pub mod reserve;
 pub mod revoke;
 pub mod settings;
@@ -43,6 +47,6 @@ pub use error::RegistryError;
 pub use invite::invite_usable;
 pub use settings::{
     RegistrySettings, COUNTERS_STREAM, DEFAULT_BUCKET_PREFIX, DEFAULT_REPLICAS, INVITES_BUCKET,
-    MAX_ATTEMPTS, MAX_REPLICAS, NONCES_BUCKET, QUOTA_BUCKET, USERS_BUCKET,
+    LEASES_BUCKET, MAX_ATTEMPTS, MAX_REPLICAS, NONCES_BUCKET, USERS_BUCKET,
 };
 pub use store::Registry;

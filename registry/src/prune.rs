@@ -121,6 +121,7 @@ mod tests {
             issued: 1,
             revoked: revoked_at.is_some(),
             revoked_at,
+            lease: None,
         }
     }
 

@@ -4,25 +4,23 @@
 //!
 //! The rate counters come first: they never conflict (`counter`: the server adds and
 //! answers with the total), and a request past a limit is refused before anything else
-//! is written. Then, each conditional on the revision the facts came from: the invite
-//! (one use more), the user entry (the name; it records the JWT's id and expiry), the
-//! tenant's active set (the quota). If any write finds its key moved on, the earlier
-//! ones are rolled back (the counters take their one back) and the caller reads and
-//! decides again; so of two replicas racing for one name, one invite use or the last
-//! quota slot, exactly one wins. A write whose outcome is unknown (a lost acknowledgement) is not
+//! is written. Then the invite (one use more, conditional on the revision read), the
+//! quota lease (`quota`: the holder's own renewed, or a free one taken with a create),
+//! and the user entry (the name, conditional on the revision read; it records the JWT's
+//! id and expiry and the lease). If any write finds its key moved on, the earlier ones
+//! are rolled back (the counters take their one back, the lease is given back) and the
+//! caller reads and decides again; so of two replicas racing for one name, one invite
+//! use or the last lease, exactly one wins. A write whose outcome is unknown (a lost acknowledgement) is not
 //! rolled back: every record is keyed by name and public key, so the client's retry
 //! finds its own reservation and re-issues (a renewal), never a duplicate.
 
 use policy::Tenant;
 
-use crate::entry::{
-    self, facts, quota_key, rate_key, rate_window, user_key, user_slot, ActiveSet, Issuance,
-    UserEntry,
-};
+use crate::entry::{facts, rate_key, rate_window, user_key, user_slot, Issuance, UserEntry};
 use crate::error::RegistryError;
 use crate::invite::{InviteEntry, InviteState};
 use crate::kv::{Slot, Versioned, WriteError};
-use crate::settings::MAX_ATTEMPTS;
+use crate::quota::{HeldLease, LeaseError};
 use crate::store::Registry;
 
 /// What the registry held when a request was decided.
@@ -34,8 +32,6 @@ pub struct Snapshot {
     pub slot: String,
     /// The slot's user entry.
     pub user: Slot<UserEntry>,
-    /// The tenant's active set, when the tenant has a quota.
-    pub active: Option<Versioned<ActiveSet>>,
     /// The quota, when the tenant has one.
     pub max_active: Option<u64>,
     /// The redeemed invite: its id and entry.
@@ -125,13 +121,6 @@ impl Registry {
         let slot = user_slot(asking.name, asking.public_key, unique);
         let user = self.users.read(&user_key(tenant.name(), &slot)).await?;
         let max_active = config.quotas.max_active_users;
-        let active = match max_active {
-            Some(_) => match self.active_set(tenant.name(), unique, now).await? {
-                Slot::Present(set) => Some(set),
-                Slot::Missing { .. } => None,
-            },
-            None => None,
-        };
         let limits = if asking.legacy {
             config
                 .identity
@@ -158,19 +147,11 @@ impl Registry {
             })
         })
         .collect();
-        let facts = facts(
-            user.value(),
-            asking.public_key,
-            active.as_ref().map(|a| &a.value),
-            0,
-            0,
-            now,
-        );
+        let facts = facts(user.value(), asking.public_key);
         Ok(Snapshot {
             tenant: tenant.name().to_owned(),
             slot,
             user,
-            active,
             max_active,
             invite,
             rates,
@@ -231,29 +212,33 @@ impl Registry {
             }
         }
 
+        let mut lease = None;
+        if let Some(max) = snapshot.max_active {
+            let held = snapshot.entry().and_then(|e| e.lease);
+            let asked = (issued.exp, max, now);
+            let taken = self
+                .hold_lease(&snapshot.tenant, &snapshot.slot, held, asked)
+                .await
+                .map_err(|err| match err {
+                    LeaseError::QuotaExceeded => ReserveError::QuotaExceeded,
+                    LeaseError::Conflict => ReserveError::Conflict,
+                    LeaseError::Registry(err) => ReserveError::Registry(err),
+                })?;
+            lease = Some(taken.index);
+            done.lease = Some(taken);
+        }
+
         let key = user_key(&snapshot.tenant, &snapshot.slot);
-        let next = match snapshot.entry() {
+        let mut next = match snapshot.entry() {
             Some(old) if old.public_key == issued.public_key => old.reissued(issued),
             _ => issued.first_entry(),
         };
+        next.lease = lease;
         let revision = self
             .users
             .write(&key, &next, snapshot.user.revision())
             .await?;
         done.user = Some(revision);
-
-        if let (Some(set), Some(max)) = (&snapshot.active, snapshot.max_active) {
-            let mut next = set.value.clone();
-            if !next.holds(&snapshot.slot, now) && next.count(now) >= max {
-                return Err(ReserveError::QuotaExceeded);
-            }
-            next.prune(now);
-            next.active.insert(snapshot.slot.clone(), issued.exp);
-            self.quota
-                .write(&quota_key(&snapshot.tenant), &next, set.revision)
-                .await?;
-            done.quota = true;
-        }
         Ok(())
     }
 
@@ -264,10 +249,8 @@ impl Registry {
         for key in &done.rates {
             self.undo_count(key).await;
         }
-        if done.quota {
-            if let Err(err) = self.undo_slot(snapshot).await {
-                tracing::warn!(error = %err, "rolling back a quota slot failed");
-            }
+        if let Some(held) = &done.lease {
+            self.undo_lease(&snapshot.tenant, held).await;
         }
         if let Some(revision) = done.user {
             let key = user_key(&snapshot.tenant, &snapshot.slot);
@@ -287,29 +270,6 @@ impl Registry {
         }
     }
 
-    async fn undo_slot(&self, snapshot: &Snapshot) -> Result<(), RegistryError> {
-        let previous = snapshot
-            .active
-            .as_ref()
-            .and_then(|set| set.value.active.get(&snapshot.slot).copied());
-        let key = quota_key(&snapshot.tenant);
-        for _ in 0..MAX_ATTEMPTS {
-            let Slot::Present(mut set) = self.quota.read::<ActiveSet>(&key).await? else {
-                return Ok(());
-            };
-            match previous {
-                Some(exp) => set.value.active.insert(snapshot.slot.clone(), exp),
-                None => set.value.active.remove(&snapshot.slot),
-            };
-            match self.quota.write(&key, &set.value, set.revision).await {
-                Ok(_) => return Ok(()),
-                Err(WriteError::Conflict) => continue,
-                Err(WriteError::Failed(e)) => return Err(e),
-            }
-        }
-        Err(RegistryError::contended(self.quota.name(), &key))
-    }
-
     async fn undo_count(&self, key: &str) {
         if let Err(err) = self.counters.add(key, -1).await {
             tracing::warn!(error = %err, "taking back a rate count failed");
@@ -322,7 +282,7 @@ impl Registry {
 struct Done {
     invite: bool,
     user: Option<u64>,
-    quota: bool,
+    lease: Option<HeldLease>,
     rates: Vec<String>,
 }
 
@@ -334,9 +294,4 @@ pub fn requester<'a>(
     public_key: &'a str,
 ) -> &'a str {
     caller_user.or(invite_id).unwrap_or(public_key)
-}
-
-/// The slot a user entry occupies.
-pub fn slot_of(entry: &UserEntry, unique: bool) -> String {
-    entry::user_slot(&entry.name, &entry.public_key, unique)
 }

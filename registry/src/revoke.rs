@@ -17,11 +17,11 @@ use std::time::Duration;
 use claims::{AccountClaims, KeyPair};
 use serde_json::Value;
 
+use crate::entry::slot_of;
 use crate::entry::{user_key, UserEntry};
 use crate::error::RegistryError;
 use crate::kv::{Slot, Versioned, WriteError};
 use crate::prune::{desired_revocations, key_facts};
-use crate::reserve::slot_of;
 use crate::settings::MAX_ATTEMPTS;
 use crate::store::Registry;
 
@@ -118,8 +118,11 @@ impl Registry {
         let mut out = Vec::new();
         for found in self.users_named(tenant, name, unique).await? {
             let revoked = self.mark_one(tenant, found, unique, now).await?;
-            if let Err(err) = self.release_slot(tenant, &slot_of(&revoked, unique)).await {
-                tracing::warn!(error = %err, "freeing the quota slot of a revoked user failed");
+            if let Some(index) = revoked.lease {
+                let slot = slot_of(&revoked, unique);
+                if let Err(err) = self.release_lease(tenant, index, &slot).await {
+                    tracing::warn!(error = %err, "freeing the quota lease of a revoked user failed");
+                }
             }
             out.push(revoked);
         }

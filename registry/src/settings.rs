@@ -13,8 +13,8 @@ pub const MAX_REPLICAS: usize = 5;
 pub const USERS_BUCKET: &str = "users";
 /// Suffix of the invites bucket.
 pub const INVITES_BUCKET: &str = "invites";
-/// Suffix of the quota bucket.
-pub const QUOTA_BUCKET: &str = "quota";
+/// Suffix of the quota leases bucket.
+pub const LEASES_BUCKET: &str = "leases";
 /// Suffix of the rate counters stream (JetStream message counters).
 pub const COUNTERS_STREAM: &str = "counters";
 /// Suffix of the nonce bucket (the nonce guard's).

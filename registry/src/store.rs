@@ -1,6 +1,6 @@
 //! The registry's buckets and what the service reads and writes in them besides a
-//! reservation: opening the buckets, a tenant's users by name, its active set (the
-//! quota), and invites (create, look up, list, revoke, give a use back).
+//! reservation: opening the buckets, a tenant's users by name, how many are active, and
+//! invites (create, look up, list, revoke, give a use back). Quota leases are `quota`.
 //!
 //! Every change is a compare-and-set at the revision read, retried up to
 //! [`MAX_ATTEMPTS`] times. Reserving after an Allow is `reserve`; revoking is `revoke`.
@@ -10,12 +10,12 @@ use std::time::Duration;
 use async_nats::jetstream;
 
 use crate::counter::{CounterSpec, Counters};
-use crate::entry::{self, quota_key, tenant_filter, user_key, ActiveSet, UserEntry};
+use crate::entry::{self, tenant_filter, user_key, UserEntry};
 use crate::error::RegistryError;
 use crate::invite::InviteEntry;
 use crate::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
 use crate::settings::{
-    RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, MAX_ATTEMPTS, QUOTA_BUCKET,
+    RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, LEASES_BUCKET, MAX_ATTEMPTS,
     RATE_KEEP_WINDOWS, USERS_BUCKET,
 };
 
@@ -26,8 +26,8 @@ pub struct Registry {
     pub users: Bucket,
     /// Invites, token id → [`InviteEntry`].
     pub invites: Bucket,
-    /// Active sets for quotas, `<tenant>` → [`ActiveSet`].
-    pub quota: Bucket,
+    /// Quota leases, `<tenant>.<index>` → [`crate::lease::Lease`].
+    pub leases: Bucket,
     /// Rate counters, `<tenant>.<window>[.<requester>]` → issuances so far.
     pub counters: Counters,
 }
@@ -53,7 +53,7 @@ impl Registry {
         Ok(Registry {
             users: Bucket::open(js, &spec(USERS_BUCKET, Duration::ZERO)).await?,
             invites: Bucket::open(js, &spec(INVITES_BUCKET, Duration::ZERO)).await?,
-            quota: Bucket::open(js, &spec(QUOTA_BUCKET, Duration::ZERO)).await?,
+            leases: Bucket::open(js, &spec(LEASES_BUCKET, Duration::ZERO)).await?,
             counters: Counters::open(
                 js,
                 &CounterSpec {
@@ -114,8 +114,8 @@ impl Registry {
             .collect())
     }
 
-    /// How many users of `tenant` are active now: from its active set when the tenant
-    /// has a quota (the set is what the quota counts), else by listing its users.
+    /// How many users of `tenant` are active now: its held leases when the tenant has
+    /// a quota (the leases are what the quota counts), else by listing its users.
     ///
     /// # Errors
     /// [`RegistryError`] when the lookup fails.
@@ -126,86 +126,11 @@ impl Registry {
         now: i64,
     ) -> Result<u64, RegistryError> {
         if has_quota {
-            if let Slot::Present(set) = self.quota.read::<ActiveSet>(&quota_key(tenant)).await? {
-                return Ok(set.value.count(now));
-            }
+            return self.held_leases(tenant, now).await;
         }
         let users = self.tenant_users(tenant).await?;
         let n = users.iter().filter(|u| u.value.is_active(now)).count();
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
-    }
-
-    /// The active set of `tenant`, rebuilt from its users when the key is missing (the
-    /// quota was just enabled, or the set was dropped).
-    ///
-    /// # Errors
-    /// [`RegistryError`] when the lookup fails.
-    pub async fn active_set(
-        &self,
-        tenant: &str,
-        unique: bool,
-        now: i64,
-    ) -> Result<Slot<ActiveSet>, RegistryError> {
-        match self.quota.read::<ActiveSet>(&quota_key(tenant)).await? {
-            Slot::Present(set) => Ok(Slot::Present(set)),
-            Slot::Missing { revision } => {
-                let mut set = ActiveSet::default();
-                for user in self.tenant_users(tenant).await? {
-                    let u = &user.value;
-                    if u.is_active(now) {
-                        let slot = entry::user_slot(&u.name, &u.public_key, unique);
-                        set.active.insert(slot, u.exp);
-                    }
-                }
-                // A rebuilt set is written with the create's expected revision.
-                Ok(Slot::Present(Versioned {
-                    value: set,
-                    revision,
-                }))
-            }
-        }
-    }
-
-    /// Drops `tenant`'s active set (its policy has no quota any more), so that a quota
-    /// enabled later starts from the users bucket rather than a stale set.
-    ///
-    /// # Errors
-    /// [`RegistryError`] when the bucket cannot be reached.
-    pub async fn forget_active_set(&self, tenant: &str) -> Result<(), RegistryError> {
-        let key = quota_key(tenant);
-        for _ in 0..MAX_ATTEMPTS {
-            match self.quota.read::<ActiveSet>(&key).await? {
-                Slot::Missing { .. } => return Ok(()),
-                Slot::Present(v) => match self.quota.remove(&key, v.revision).await {
-                    Ok(()) => return Ok(()),
-                    Err(WriteError::Conflict) => continue,
-                    Err(WriteError::Failed(e)) => return Err(e),
-                },
-            }
-        }
-        Err(RegistryError::contended(self.quota.name(), &key))
-    }
-
-    /// Removes `slot` from `tenant`'s active set, if the set exists.
-    ///
-    /// # Errors
-    /// [`RegistryError`] when the set cannot be written.
-    pub async fn release_slot(&self, tenant: &str, slot: &str) -> Result<(), RegistryError> {
-        let key = quota_key(tenant);
-        for _ in 0..MAX_ATTEMPTS {
-            let Slot::Present(mut set) = self.quota.read::<ActiveSet>(&key).await? else {
-                return Ok(());
-            };
-            if set.value.active.remove(slot).is_none() {
-                return Ok(());
-            }
-            match self.quota.write(&key, &set.value, set.revision).await {
-                Ok(_) => return Ok(()),
-                Err(WriteError::Conflict) => continue,
-                Err(WriteError::Failed(e)) => return Err(e),
-            }
-        }
-        Err(RegistryError::contended(self.quota.name(), &key))
     }
 
     /// The invite stored under token id `id`.

@@ -225,7 +225,7 @@ async fn open_registry(
     let registry = Registry::open(&js, settings, window)
         .await
         .map_err(|e| anyhow::anyhow!("opening the registry: {e}"))?;
-    forget_unused_active_sets(&registry, runtime).await;
+    sync_quota_leases(&registry, runtime).await;
     tracing::info!(
         prefix = %settings.bucket_prefix,
         replicas = settings.replicas,
@@ -245,13 +245,28 @@ fn longest_rate_window(runtime: &Runtime) -> u64 {
         .unwrap_or(policy::schema::DEFAULT_RATE_WINDOW_SECS)
 }
 
-/// A quota enabled later must count from the users bucket, not from a set that stopped
-/// being maintained when the quota was off.
-async fn forget_unused_active_sets(registry: &Registry, runtime: &Runtime) {
+/// Quota leases follow the policy: a tenant without a quota keeps none (so a quota set
+/// later starts afresh), and a tenant whose quota is new gives its active users leases.
+async fn sync_quota_leases(registry: &Registry, runtime: &Runtime) {
+    let now = crate::service::unix_now();
     for tenant in runtime.policy.tenants() {
-        if tenant.config().quotas.max_active_users.is_none() {
-            if let Err(err) = registry.forget_active_set(tenant.name()).await {
-                tracing::warn!(tenant = %tenant.name(), error = %err, "dropping an unused quota set failed");
+        let config = tenant.config();
+        let synced = match config.quotas.max_active_users {
+            None => registry.forget_leases(tenant.name()).await.map(|()| 0),
+            Some(max) => {
+                let unique = config.names.unique;
+                registry
+                    .backfill_leases(tenant.name(), unique, max, now)
+                    .await
+            }
+        };
+        match synced {
+            Ok(0) => {}
+            Ok(given) => {
+                tracing::info!(tenant = %tenant.name(), users = given, "quota leases given to active users");
+            }
+            Err(err) => {
+                tracing::warn!(tenant = %tenant.name(), error = %err, "syncing quota leases failed");
             }
         }
     }
@@ -386,9 +401,9 @@ fn reload(config: &ServeConfig, ctx: &Context, jwks: &JwksCache) {
             ctx.replace_runtime(runtime);
             tracing::info!(policy = %source.display(), tenants, "SIGHUP: policy reloaded");
             if let Some(registry) = ctx.registry.clone() {
-                // A quota the new policy dropped must not leave a set that goes stale.
+                // Leases follow a quota the new policy set, changed or dropped.
                 let runtime = ctx.runtime();
-                tokio::spawn(async move { forget_unused_active_sets(&registry, &runtime).await });
+                tokio::spawn(async move { sync_quota_leases(&registry, &runtime).await });
             }
         }
         Err(err) => {

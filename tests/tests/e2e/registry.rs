@@ -9,6 +9,7 @@
 
 mod admin;
 mod cluster;
+mod limits;
 mod races;
 mod revocation;
 

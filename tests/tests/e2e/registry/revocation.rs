@@ -64,6 +64,7 @@ async fn seed_expired_users(estate: &ProductEstate, acme: &str, now: i64) -> Vec
             issued: 1,
             revoked: true,
             revoked_at: Some(now - 7_000),
+            lease: None,
         };
         let users = users.clone();
         async move {
