@@ -9,6 +9,8 @@
 //! site = "sto1"
 //! quota = 10                       # resources per tenant at this site
 //! account_jwts = ["jwt"]           # files or directories of account JWTs (tenant:<name> tags)
+//! operator_jwt = "OP.jwt"          # the operator that must have signed them, or:
+//! operator_keys = ["O…"]           # operator keys (identity or signing) that may sign them
 //! [tenants]
 //! acme = "A…"                      # tenant = account public key
 //! [quotas]
@@ -27,6 +29,7 @@ use thiserror::Error;
 use crate::handler::Quotas;
 use crate::subjects::{check_service, check_token, NameError};
 use crate::tenants::{TenantError, TenantMap};
+use crate::trust::{OperatorTrust, TrustError};
 
 /// Resources per tenant at one site unless configured.
 pub const DEFAULT_QUOTA: u64 = 100;
@@ -57,7 +60,8 @@ pub struct AgentArgs {
     )]
     pub tenants: Vec<String>,
     /// An account JWT file, or a directory of them; accounts tagged `tenant:<name>` become
-    /// tenants (repeatable).
+    /// tenants (repeatable). Needs --operator-jwt or --operator-key: every one must be
+    /// signed by the operator.
     #[arg(
         long = "account-jwt",
         env = "AGENT_ACCOUNT_JWTS",
@@ -65,6 +69,19 @@ pub struct AgentArgs {
         value_name = "PATH"
     )]
     pub account_jwts: Vec<PathBuf>,
+    /// The operator JWT (the file the servers' `operator` setting names): account JWTs
+    /// must be signed by the operator or one of its signing keys.
+    #[arg(long, env = "AGENT_OPERATOR_JWT", value_name = "FILE")]
+    pub operator_jwt: Option<PathBuf>,
+    /// An operator public key (`O…`, identity or signing key) that may sign account JWTs
+    /// (repeatable).
+    #[arg(
+        long = "operator-key",
+        env = "AGENT_OPERATOR_KEYS",
+        value_delimiter = ',',
+        value_name = "KEY"
+    )]
+    pub operator_keys: Vec<String>,
     /// Resources per tenant at this site [default: 100].
     #[arg(long, env = "AGENT_QUOTA")]
     pub quota: Option<u64>,
@@ -93,6 +110,11 @@ pub struct FileConfig {
     /// Account JWT files or directories.
     #[serde(default)]
     pub account_jwts: Vec<PathBuf>,
+    /// The operator JWT.
+    pub operator_jwt: Option<PathBuf>,
+    /// Operator public keys that may sign account JWTs.
+    #[serde(default)]
+    pub operator_keys: Vec<String>,
     /// Tenant name → account public key.
     #[serde(default)]
     pub tenants: BTreeMap<String, String>,
@@ -131,6 +153,15 @@ pub enum ConfigError {
     /// A tenant is not usable.
     #[error(transparent)]
     Tenant(#[from] TenantError),
+    /// The operator is not usable.
+    #[error(transparent)]
+    Operator(#[from] TrustError),
+    /// Account JWTs are given, but not the operator that must have signed them.
+    #[error(
+        "account JWTs need the operator that signs them: give --operator-jwt FILE or \
+         --operator-key KEY (`operator_jwt` or `operator_keys` in the config file)"
+    )]
+    NoOperator,
     /// The creds file is not a creds file.
     #[error("creds `{path}`: {reason}")]
     Creds {
@@ -205,16 +236,30 @@ impl AgentConfig {
         };
         let mut tenants = TenantMap::new();
         for (name, account) in &file.tenants {
-            tenants.insert(name, account)?;
+            tenants.insert_from(name, account, "[tenants] in the config file")?;
         }
         for pair in &args.tenants {
             tenants.insert_pair(pair)?;
         }
-        let jwt_paths = file.account_jwts.iter().map(|p| base.join(p));
-        for path in jwt_paths.chain(args.account_jwts.iter().cloned()) {
-            for file in jwt_files(&path)? {
+        let jwt_paths: Vec<PathBuf> = file
+            .account_jwts
+            .iter()
+            .map(|p| base.join(p))
+            .chain(args.account_jwts.iter().cloned())
+            .collect();
+        let operator_jwt = args
+            .operator_jwt
+            .clone()
+            .or(file.operator_jwt.map(|p| base.join(p)));
+        let operator_keys = file.operator_keys.iter().chain(&args.operator_keys);
+        let operator = operator_trust(operator_jwt.as_deref(), operator_keys)?;
+        if !jwt_paths.is_empty() && operator.is_empty() {
+            return Err(ConfigError::NoOperator);
+        }
+        for path in &jwt_paths {
+            for file in jwt_files(path)? {
                 let text = read(&file)?;
-                tenants.insert_account_jwt(&file.display().to_string(), &text)?;
+                tenants.insert_account_jwt(&file.display().to_string(), &text, &operator)?;
             }
         }
         if tenants.is_empty() {
@@ -240,6 +285,22 @@ impl AgentConfig {
             },
         })
     }
+}
+
+/// The operator keys account JWTs may be signed by: those of the operator JWT at `jwt`
+/// and `keys`.
+fn operator_trust<'a>(
+    jwt: Option<&Path>,
+    keys: impl Iterator<Item = &'a String>,
+) -> Result<OperatorTrust, ConfigError> {
+    let mut trust = OperatorTrust::new();
+    if let Some(path) = jwt {
+        trust.add_operator_jwt(&path.display().to_string(), &read(path)?)?;
+    }
+    for key in keys {
+        trust.add_key(key)?;
+    }
+    Ok(trust)
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -285,115 +346,4 @@ pub fn own_account(path: &Path) -> Result<String, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use claims::{AccountClaims, KeyPair, UserClaims};
-
-    fn args() -> AgentArgs {
-        AgentArgs {
-            service: Some("storage".into()),
-            site: Some("sto1".into()),
-            account: Some("AOWN".into()),
-            ..AgentArgs::default()
-        }
-    }
-
-    #[test]
-    fn flags_file_and_account_jwts_merge() {
-        let dir = tempfile::tempdir().unwrap();
-        let operator = KeyPair::new_operator();
-        let globex = KeyPair::new_account();
-        let mut claims = AccountClaims::new_account(globex.public_key());
-        claims.nats.tags = vec!["tenant:globex".into()];
-        let jwts = dir.path().join("jwt");
-        std::fs::create_dir(&jwts).unwrap();
-        std::fs::write(jwts.join("g.jwt"), claims.encode(&operator, 1).unwrap()).unwrap();
-        std::fs::write(jwts.join("ignored.txt"), "x").unwrap();
-        let acme = KeyPair::new_account().public_key();
-        let file = dir.path().join("agent.toml");
-        std::fs::write(
-            &file,
-            format!(
-                "site = \"osl1\"\nquota = 4\naccount_jwts = [\"jwt\"]\n[tenants]\nacme = \"{acme}\"\n[quotas]\nacme = 9\n"
-            ),
-        )
-        .unwrap();
-        let config = AgentConfig::resolve(&AgentArgs {
-            config: Some(file),
-            ..args()
-        })
-        .unwrap();
-        assert_eq!(config.site, "sto1", "flags win");
-        assert_eq!(config.tenants.tenant_of(&acme), Some("acme"));
-        assert_eq!(
-            config.tenants.tenant_of(&globex.public_key()),
-            Some("globex")
-        );
-        assert_eq!(
-            (config.quotas.of("acme"), config.quotas.of("globex")),
-            (9, 4)
-        );
-        assert_eq!(config.server, DEFAULT_SERVER);
-    }
-
-    #[test]
-    fn own_account_comes_from_the_creds() {
-        let dir = tempfile::tempdir().unwrap();
-        let account = KeyPair::new_account();
-        let user = KeyPair::new_user();
-        let mut claims = UserClaims::new_user(user.public_key());
-        let jwt = claims.encode(&account, 1).unwrap();
-        let path = dir.path().join("agent.creds");
-        std::fs::write(&path, claims::format_creds(&jwt, &user.seed().unwrap())).unwrap();
-        assert_eq!(own_account(&path).unwrap(), account.public_key());
-        std::fs::write(&path, "nope").unwrap();
-        assert!(matches!(own_account(&path), Err(ConfigError::Creds { .. })));
-    }
-
-    #[test]
-    fn bad_configurations_are_refused() {
-        let acme = KeyPair::new_account().public_key();
-        let pair = format!("acme={acme}");
-        let with = |f: fn(&mut AgentArgs)| {
-            let mut a = AgentArgs {
-                tenants: vec![pair.clone()],
-                ..args()
-            };
-            f(&mut a);
-            AgentConfig::resolve(&a)
-        };
-        assert!(with(|_| {}).is_ok());
-        assert!(matches!(
-            with(|a| a.site = None),
-            Err(ConfigError::Missing("site"))
-        ));
-        assert!(matches!(
-            with(|a| a.site = Some("a.b".into())),
-            Err(ConfigError::Name(_))
-        ));
-        assert!(matches!(
-            with(|a| a.service = Some("a_b".into())),
-            Err(ConfigError::Name(_))
-        ));
-        assert!(matches!(
-            with(|a| a.account = None),
-            Err(ConfigError::NoOwnAccount)
-        ));
-        assert!(matches!(
-            with(|a| a.tenants.clear()),
-            Err(ConfigError::NoTenants)
-        ));
-        assert!(matches!(
-            with(|a| a.tenants = vec!["acme".into()]),
-            Err(ConfigError::Tenant(TenantError::Pair { .. }))
-        ));
-        assert!(matches!(
-            with(|a| a.config = Some("/nonexistent/agent.toml".into())),
-            Err(ConfigError::Read { .. })
-        ));
-        assert_eq!(
-            ConfigError::Missing("site").to_string(),
-            "missing --site (or `site` in the config file)"
-        );
-    }
-}
+mod tests;

@@ -8,7 +8,8 @@
 //! - [`caller`]: [`trusted_caller`], the rule for when the header can be believed, and
 //!   why a client cannot forge it;
 //! - [`tenants`]: [`TenantMap`], account → tenant from configuration or `tenant:<name>`
-//!   account tags;
+//!   account tags, one account per tenant;
+//! - [`trust`]: [`OperatorTrust`], the operator keys account JWTs must be signed by;
 //! - [`subjects`]: subjects, queue groups, bucket names and the name checks;
 //! - [`contract`]: the V1 messages and their error codes;
 //! - [`config`]: the agent's flags and TOML file;
@@ -30,6 +31,7 @@ pub mod service;
 pub mod store;
 pub mod subjects;
 pub mod tenants;
+pub mod trust;
 
 pub use caller::{trusted_caller, Caller, CallerError, IMPORT_REPLY_PREFIX};
 pub use client::{ClientError, Gathered};
@@ -42,3 +44,4 @@ pub use handler::{Agent, Operation, Quotas};
 pub use request_info::{RequestInfo, RequestInfoError, REQUEST_INFO_HEADER};
 pub use store::{ResourceStore, StoreError};
 pub use tenants::{TenantError, TenantMap};
+pub use trust::{OperatorTrust, TrustError};

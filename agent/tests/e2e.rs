@@ -406,7 +406,7 @@ async fn tenants_are_isolated_and_their_identity_cannot_be_forged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_gathers_every_site_names_a_stopped_one_and_resources_survive_a_restart() {
     let world = World::start(&["acme", "globex"]);
-    let by_tag: Vec<String> = ["acme", "globex", "SERVICES"]
+    let mut by_tag: Vec<String> = ["acme", "globex", "SERVICES"]
         .iter()
         .flat_map(|a| {
             [
@@ -415,6 +415,17 @@ async fn list_gathers_every_site_names_a_stopped_one_and_resources_survive_a_res
             ]
         })
         .collect();
+    // The account JWTs are believed because the operator signed them.
+    by_tag.extend([
+        "--operator-jwt".to_owned(),
+        world
+            .estate
+            .written
+            .dir
+            .join("nsc/stores/OP/OP.jwt")
+            .display()
+            .to_string(),
+    ]);
     let mut sto1 = world.agent("sto1", &world.tenant_flags(&["acme", "globex"]));
     let mut osl1 = world.agent("osl1", &by_tag);
     let alice = world.mint("acme", "alice");
