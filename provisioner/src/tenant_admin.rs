@@ -6,8 +6,9 @@
 //! that tenant's import of the admin subjects with `share=true` (the server-set
 //! `Nats-Request-Info`, checked as for credential requests by `identify`), and whose
 //! verified JWT carries the tenant's `identity.admin_tag`. The tenant is always the
-//! caller's own: a request naming another tenant, or an invite of another tenant, is
-//! refused with 403, as is any caller without the tag or not through an import.
+//! caller's own: a request naming another tenant is refused with 403, as is any caller
+//! without the tag or not through an import; another tenant's invite id is answered
+//! exactly as an unknown one (404), so that ids are no oracle across tenants.
 //!
 //! Layout: `wire` (the JSON), `call` (an authorized call and the helpers every endpoint
 //! uses), `users`, `invites` and `quota` (one file per endpoint group). Replies and errors use the credential service's shapes (`reply`).

@@ -100,9 +100,13 @@ pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
 
 /// `invites.revoke`: the invite can no longer be redeemed.
 ///
+/// Another tenant's invite gets exactly the answer an unknown id gets (a 404 naming the
+/// id) and is left alone: the reply must not tell a tenant admin which ids exist in other
+/// tenants.
+///
 /// # Errors
-/// A 400 without a well-formed id, a 403 for another tenant's invite, a 404 for an
-/// unknown one, a 500 when the registry fails.
+/// A 400 without a well-formed id, a 404 for an unknown id or another tenant's invite, a
+/// 500 when the registry fails.
 pub async fn revoke(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
     let id = call
         .request
@@ -115,21 +119,25 @@ pub async fn revoke(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
             format!("{} is not an invite id (64 hex digits)", echo(id)),
         ));
     }
-    // Look first: another tenant's invite is refused, and left alone.
+    // Look first: another tenant's invite is left alone, and answered as if it did not
+    // exist (no existence oracle across tenants).
     let current = call
         .registry
         .invite(id)
         .await
         .map_err(|e| registry_failed(&e))?;
     match current {
-        None => return Err(not_found(id)),
-        Some(found) if found.value.tenant != call.tenant.name() => {
-            return Err(Rejection::denied(
-                "tenant_mismatch",
-                "the invite belongs to another tenant",
-            ))
+        Some(found) if found.value.tenant == call.tenant.name() => {}
+        Some(found) => {
+            tracing::debug!(
+                tenant = %call.tenant.name(),
+                owner = %found.value.tenant,
+                invite = %id,
+                "invites.revoke of another tenant's invite answered as unknown"
+            );
+            return Err(not_found(id));
         }
-        Some(_) => {}
+        None => return Err(not_found(id)),
     }
     let revoked = call
         .registry
