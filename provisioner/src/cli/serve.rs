@@ -1,7 +1,11 @@
 //! `provisioner serve`: validate the configuration, connect, serve credential requests
 //! until SIGTERM or SIGINT (then drain), reload the policy on SIGHUP.
 //!
-//! Bad configuration is one stderr line and exit 64, before anything connects.
+//! Bad configuration is one stderr line and exit 64, before anything connects; so is a
+//! server too old to rebuild `Nats-Request-Info` on leaf node connections, right after
+//! connecting (`server_version`).
+
+mod server_version;
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -91,8 +95,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Outcome> {
         refresher: jwks_refresher,
         client: jwks_client,
     };
-    rt.block_on(serve(config, runtime, own, operator_key, callout, jwks))?;
-    Ok(Outcome::Ok)
+    match rt.block_on(serve(config, runtime, own, operator_key, callout, jwks)) {
+        Ok(()) => Ok(Outcome::Ok),
+        Err(err) => match err.downcast_ref::<server_version::UnsafeServer>() {
+            Some(unsafe_server) => Ok(bad_config(unsafe_server)),
+            None => Err(err),
+        },
+    }
 }
 
 /// The JWKS URL cache (shared with reloads), its refresher (run once serving) and the
@@ -324,6 +333,7 @@ async fn serve(
         tracing::info!(addr = %bound, "admin endpoint listening");
     }
     let client = connect(&config, &readiness).await?;
+    server_version::check(&client.server_info().version)?;
     let registry = open_registry(&config, &client, &runtime).await?;
     let revoker = connect_revoker(&config, operator_key).await?;
     let ctx = Arc::new(Context {
