@@ -111,7 +111,10 @@ def provisioner_names(source_root: Path) -> tuple[set[str], set[str]]:
         raise SystemExit("check_chart: no struct ServeArgs, CalloutArgs or FileConfig in provisioner/src")
     for args in (serve_args, callout_args):
         env |= set(re.findall(r'env = "(PROVISIONER_[A-Z_]+)"', args.group(1)))
-    keys = set(re.findall(r"^\s+([a-z_]+):", file_config.group(1), re.M))
+    # Fields may carry a visibility (`pub(crate) subject: …`).
+    keys = set(
+        re.findall(r"^\s+(?:pub(?:\([^)]*\))?\s+)?([a-z_]+):", file_config.group(1), re.M)
+    )
     return env, keys
 
 
