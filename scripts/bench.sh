@@ -5,7 +5,9 @@
 # through a tenant's import on an nsc-setup estate), and the auth callout (clients
 # connecting with a user and password). Prints creds/s (connections/s) and latency.
 #
-# Environment: CONCURRENCY (default 64), DURATION (default 10s), PORT (default 14222).
+# Environment: CONCURRENCY (default 64), DURATION (default 10s), PORT (default 14222),
+# SEED_USERS (active users written into the registry for the large-tenant flow, default
+# 100000).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 concurrency="${CONCURRENCY:-64}"
@@ -36,7 +38,7 @@ wait_for_line() {
 
 ./scripts/install-test-tools.sh >/dev/null
 cargo build --release --locked -q -p provisioner -p nsc-setup
-cargo build --release --locked -q -p integration-tests --example seed_estate
+cargo build --release --locked -q -p integration-tests --example seed_estate --example seed_registry
 bin="${CARGO_TARGET_DIR:-target}/release"
 nats_server=.tools/venv/bin/nats-server
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
@@ -75,7 +77,7 @@ stop_all
 
 # The proof flow with the registry (JetStream KV: names, quotas, rate limits), with the
 # tenant's policy as nsc-setup writes it and then with `$1` appended to it.
-registry_flow() { # label extra-policy-lines
+registry_flow() { # label extra-policy-lines [active users to seed first]
   local dir="$work/registry-$RANDOM"
   echo
   echo "== proof flow with the registry: $1"
@@ -83,6 +85,10 @@ registry_flow() { # label extra-policy-lines
     --port "$port" >/dev/null
   [[ -z "$2" ]] || printf '%s\n' "$2" >>"$dir/policy.toml"
   run_server "$dir/server.conf" "$dir-server.log"
+  if [[ -n "${3:-}" ]]; then
+    "$bin/examples/seed_registry" "nats://127.0.0.1:$port" "$dir/nkeys/creds/OP/AUTH/provisioner.creds" \
+      acme "$3" 1000000
+  fi
   "$bin/provisioner" serve --config "$dir/provisioner.toml" -s "nats://127.0.0.1:$port" \
     --admin-addr 127.0.0.1:0 >"$dir-provisioner.log" 2>&1 &
   pids+=($!)
@@ -94,9 +100,10 @@ registry_flow() { # label extra-policy-lines
   stop_all
 }
 registry_flow "no quota, no rate limit" ""
-registry_flow "quota 1,000,000 and rate limits of 100,000,000 per hour (far from both)" \
-  'quotas.max_active_users = 1000000
+limits='quotas.max_active_users = 1000000
 rate_limits = { window_secs = 3600, per_tenant = 100000000, per_requester = 100000000 }'
+registry_flow "quota 1,000,000 and rate limits of 100,000,000 per hour (far from both)" "$limits"
+registry_flow "the same limits, 100,000 active users in the tenant" "$limits" "${SEED_USERS:-100000}"
 
 echo
 echo "== callout flow (user and password at CONNECT, through AUTH's auth callout, xkey sealed)"
