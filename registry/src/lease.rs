@@ -57,8 +57,23 @@ pub fn lease_index(key: &str) -> Option<u64> {
         .and_then(|(_, index)| index.parse().ok())
 }
 
+/// The `k`-th index below `max` (at least 1) that `slot` tries: spread like a random
+/// draw, so that concurrent issuances of different users rarely draw the same lease, but
+/// the same for the same slot on every replica, so that a retry after an unknown
+/// outcome (a lost acknowledgement) finds the lease its first attempt took.
+pub fn slot_index(slot: &str, k: u64, max: u64) -> u64 {
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::new()
+        .chain_update(slot.as_bytes())
+        .chain_update(k.to_be_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+    u64::from_be_bytes(first) % max.max(1)
+}
+
 /// An index below `n` (at least 1) drawn at random; the draw need not be secret, only
-/// spread so that concurrent issuances rarely draw the same lease.
+/// spread.
 pub fn random_index(n: u64) -> u64 {
     use std::hash::{BuildHasher as _, Hasher as _};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
@@ -122,6 +137,12 @@ mod tests {
         assert_eq!(free_indices(&[0, 1, 2], 3, 1, 10), Vec::<u64>::new());
         assert_eq!(free_indices(&[], 1_000_000, 999_999, 2), vec![999_999, 0]);
         assert!(random_index(10) < 10);
+        assert_eq!(slot_index("alice", 0, 1_000), slot_index("alice", 0, 1_000));
+        assert_ne!(
+            slot_index("alice", 0, 1 << 40),
+            slot_index("alice", 1, 1 << 40)
+        );
+        assert!(slot_index("bob", 3, 7) < 7);
         assert_eq!(random_index(0), 0);
     }
 }

@@ -1,20 +1,25 @@
 //! Taking, renewing and giving back quota leases (`lease` has the values and why).
 //!
-//! A new active user draws a few indices at random and takes the first free one with a
-//! create (or a compare-and-set over an expired lease): one round trip while the tenant
-//! is far from its quota, whatever its size. When draws keep finding held leases, the
-//! tenant's leases are listed and the free indices tried in turn; only when none is
-//! left is the quota exceeded. A user that holds a lease renews it in place.
+//! A new active user tries a few indices drawn from its slot (spread like random draws,
+//! the same on every replica and every retry) and takes the first free one with a create
+//! (or a compare-and-set over an expired lease): one round trip while the tenant is far
+//! from its quota, whatever its size. A lease already naming the slot is the slot's own
+//! (a retry after a lost acknowledgement) and is renewed, never taken twice. When draws
+//! keep finding held leases, the tenant's leases are listed and the free indices tried in
+//! turn; only when none is left is the quota exceeded. A user that holds a lease renews
+//! it in place.
 
 use crate::entry::key_token;
 use crate::error::RegistryError;
 use crate::kv::{Slot, Versioned, WriteError};
-use crate::lease::{free_indices, lease_filter, lease_index, lease_key, random_index, Lease};
+use crate::lease::{
+    free_indices, lease_filter, lease_index, lease_key, random_index, slot_index, Lease,
+};
 use crate::settings::MAX_ATTEMPTS;
 use crate::store::Registry;
 
-/// Random draws before listing the tenant's leases.
-const RANDOM_DRAWS: usize = 4;
+/// Draws from the slot before listing the tenant's leases.
+const RANDOM_DRAWS: u64 = 4;
 /// Free indices tried from one listing.
 const CANDIDATES: usize = 16;
 
@@ -82,8 +87,8 @@ impl Registry {
             slot: slot.to_owned(),
             exp,
         };
-        for _ in 0..RANDOM_DRAWS {
-            let index = random_index(max);
+        for k in 0..RANDOM_DRAWS {
+            let index = slot_index(slot, k, max);
             if let Some(taken) = self.take_lease(tenant, index, &lease, None, now).await? {
                 return Ok(taken);
             }
@@ -92,14 +97,25 @@ impl Registry {
             let listed = self.leases.list::<Lease>(&lease_filter(tenant)).await?;
             let mut taken: Vec<u64> = Vec::with_capacity(listed.len());
             let mut expired = Vec::new();
+            let mut own = None;
             for (key, found) in listed {
                 let Some(index) = lease_index(&key).filter(|i| *i < max) else {
                     continue;
                 };
                 taken.push(index);
-                if !found.value.is_held(now) {
+                if found.value.slot == slot {
+                    own = Some((index, found));
+                } else if !found.value.is_held(now) {
                     expired.push((index, found));
                 }
+            }
+            // The slot's own lease, taken by an attempt whose answer was lost.
+            if let Some((index, found)) = own {
+                let over = Some(found);
+                if let Some(taken) = self.take_lease(tenant, index, &lease, over, now).await? {
+                    return Ok(taken);
+                }
+                continue;
             }
             taken.sort_unstable();
             let free = free_indices(&taken, max, random_index(max), CANDIDATES);
@@ -149,14 +165,21 @@ impl Registry {
                 Err(WriteError::Failed(err)) => return Err(err),
                 Err(WriteError::Conflict) => match self.leases.read::<Lease>(&key).await? {
                     Slot::Missing { revision } => (revision, None),
-                    Slot::Present(old) if !old.value.is_held(now) => {
+                    Slot::Present(old)
+                        if old.value.slot == lease.slot || !old.value.is_held(now) =>
+                    {
                         (old.revision, Some(old.value))
                     }
                     Slot::Present(_) => return Ok(None),
                 },
             },
         };
-        match self.leases.write(&key, lease, expected).await {
+        // The slot's own lease lasts as long as the longest JWT it covers.
+        let next = match &previous {
+            Some(old) if old.slot == lease.slot => old.renewed(lease.exp),
+            _ => lease.clone(),
+        };
+        match self.leases.write(&key, &next, expected).await {
             Ok(revision) => Ok(Some(HeldLease {
                 index,
                 revision,
