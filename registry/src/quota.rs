@@ -19,7 +19,7 @@ use crate::settings::MAX_ATTEMPTS;
 use crate::store::Registry;
 
 /// Draws from the slot before listing the tenant's leases.
-const RANDOM_DRAWS: u64 = 4;
+const RANDOM_DRAWS: u64 = 16;
 /// Free indices tried from one listing.
 const CANDIDATES: usize = 16;
 
