@@ -122,27 +122,9 @@ pub fn echo(text: &str) -> String {
 }
 
 /// A JSON error message that keeps its category and position but drops quoted input,
-/// which could be a secret (a token value, say).
-pub fn safe_json_error(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    let mut out = String::with_capacity(text.len());
-    let mut in_quotes = false;
-    for ch in text.chars() {
-        match (ch, in_quotes) {
-            ('"', false) => {
-                in_quotes = true;
-                out.push_str("\"…");
-            }
-            ('"', true) => {
-                in_quotes = false;
-                out.push('"');
-            }
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    out
-}
+/// which could be a secret (a token value, say): the registry's, so that both say it
+/// the same way.
+pub use registry::error::safe_json_error;
 
 #[cfg(test)]
 mod tests {
