@@ -286,12 +286,39 @@ struct Done {
     rates: Vec<String>,
 }
 
+/// Who a request with no identity to count is counted as, for `per_requester`.
+pub const ANONYMOUS_REQUESTER: &str = "anonymous";
+
 /// The requester counted for `rate_limits.per_requester`: the calling user when the
-/// request came through an import, else the invite, else the requested key.
-pub fn requester<'a>(
-    caller_user: Option<&'a str>,
-    invite_id: Option<&'a str>,
-    public_key: &'a str,
-) -> &'a str {
-    caller_user.or(invite_id).unwrap_or(public_key)
+/// request came through an import, else the invite, else the name a verified credential
+/// (an ID token) vouches for; a request with none of these (a legacy plain-text request
+/// from inside the provisioner's account) counts as [`ANONYMOUS_REQUESTER`], one
+/// requester for all of them. Never the requested key: the server makes a new one for
+/// every legacy request, and any other caller can make a new one for every request.
+pub fn requester(
+    caller_user: Option<&str>,
+    invite_id: Option<&str>,
+    vouched_name: Option<&str>,
+) -> String {
+    match (caller_user.or(invite_id), vouched_name) {
+        (Some(who), _) => who.to_owned(),
+        (None, Some(name)) => format!("vouched-{name}"),
+        (None, None) => String::from(ANONYMOUS_REQUESTER),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requesters_are_identities_never_the_requested_key() {
+        assert_eq!(
+            requester(Some("UCALLER"), Some("inv"), Some("dana")),
+            "UCALLER"
+        );
+        assert_eq!(requester(None, Some("inv"), Some("dana")), "inv");
+        assert_eq!(requester(None, None, Some("dana")), "vouched-dana");
+        assert_eq!(requester(None, None, None), ANONYMOUS_REQUESTER);
+    }
 }

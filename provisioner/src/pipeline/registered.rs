@@ -50,12 +50,12 @@ pub async fn issue_with_registry(
     audit.tenant = Some(tenant.name().to_owned());
     audit.account = Some(tenant.account().to_owned());
     let invite_id = invite.as_ref().map(|(id, _)| id.clone());
+    let vouched = request.credential.as_ref().map(|c| c.name.as_str());
     let who = requester(
         identity.caller_user.as_deref(),
         invite_id.as_deref(),
-        &request.public_key,
-    )
-    .to_owned();
+        vouched,
+    );
     for attempt in 0..MAX_ATTEMPTS {
         if attempt > 0 {
             audit.rule = None;

@@ -4,3 +4,4 @@
 mod admin;
 mod inbox;
 mod input;
+mod requester;
