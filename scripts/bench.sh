@@ -77,7 +77,7 @@ stop_all
 
 # The proof flow with the registry (JetStream KV: names, quotas, rate limits), with the
 # tenant's policy as nsc-setup writes it and then with `$1` appended to it.
-registry_flow() { # label extra-policy-lines [active users to seed first]
+registry_flow() { # label extra-policy-lines [active users to seed first] [replicas]
   local dir="$work/registry-$RANDOM"
   echo
   echo "== proof flow with the registry: $1"
@@ -89,10 +89,13 @@ registry_flow() { # label extra-policy-lines [active users to seed first]
     "$bin/examples/seed_registry" "nats://127.0.0.1:$port" "$dir/nkeys/creds/OP/AUTH/provisioner.creds" \
       acme "$3" 1000000
   fi
-  "$bin/provisioner" serve --config "$dir/provisioner.toml" -s "nats://127.0.0.1:$port" \
-    --admin-addr 127.0.0.1:0 >"$dir-provisioner.log" 2>&1 &
-  pids+=($!)
-  wait_for_line "$dir-provisioner.log" serving
+  local replica
+  for ((replica = 1; replica <= ${4:-1}; replica++)); do
+    "$bin/provisioner" serve --config "$dir/provisioner.toml" -s "nats://127.0.0.1:$port" \
+      --admin-addr 127.0.0.1:0 >"$dir-provisioner-$replica.log" 2>&1 &
+    pids+=($!)
+    wait_for_line "$dir-provisioner-$replica.log" serving
+  done
   # A short warm-up first: the server may still be writing what was seeded to disk.
   "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$dir/nkeys/creds/OP/acme/bootstrap.creds" \
     --subject creds.request --name-prefix warm --concurrency "$concurrency" --duration 2s >/dev/null 2>&1 || true
@@ -103,6 +106,7 @@ registry_flow() { # label extra-policy-lines [active users to seed first]
   stop_all
 }
 registry_flow "no quota, no rate limit" ""
+registry_flow "no quota, no rate limit, two provisioner replicas in one queue group" "" "" 2
 limits='quotas.max_active_users = 1000000
 rate_limits = { window_secs = 3600, per_tenant = 100000000, per_requester = 100000000 }'
 registry_flow "quota 1,000,000 and rate limits of 100,000,000 per hour (far from both)" "$limits"
@@ -125,3 +129,7 @@ pids+=($!)
 wait_for_line "$work/callout-provisioner.log" serving
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-user bencher \
   --connect-password-file "$work/callout-password" --concurrency "$concurrency" --duration "$duration"
+echo
+echo "== plain JWT connections with the same client tool (a tenant's bootstrap creds, no callout)"
+"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-only \
+  --creds "$work/callout/nkeys/creds/OP/acme/bootstrap.creds" --concurrency "$concurrency" --duration "$duration"

@@ -46,6 +46,30 @@ pub struct BenchArgs {
     /// File holding the password of `--connect-user`.
     #[arg(long, value_name = "FILE", requires = "connect_user")]
     pub connect_password_file: Option<std::path::PathBuf>,
+    /// Measure plain JWT connections: connect with `--creds` over and over instead of
+    /// sending requests (the baseline `--connect-user` is compared with).
+    #[arg(long, requires = "creds", conflicts_with = "connect_user")]
+    pub connect_only: bool,
+}
+
+/// How a connection of the connection benchmark logs in.
+#[derive(Clone)]
+enum Login {
+    /// A user and password, answered by the auth callout.
+    Password(String, String),
+    /// A creds file's JWT and seed, checked by the server alone.
+    Creds(String),
+}
+
+impl Login {
+    fn options(&self) -> anyhow::Result<async_nats::ConnectOptions> {
+        Ok(match self {
+            Login::Password(user, password) => {
+                async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
+            }
+            Login::Creds(text) => async_nats::ConnectOptions::with_credentials(text)?,
+        })
+    }
 }
 
 /// Runs `bench`.
@@ -70,7 +94,13 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
     if let (Some(user), Some(file)) = (&args.connect_user, &args.connect_password_file) {
         let password = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("reading `{}`: {e}", file.display()))?;
-        return bench_connect(args, user, password.trim()).await;
+        let login = Login::Password(user.clone(), password.trim().to_owned());
+        return bench_connect(args, login, "callout (user and password at CONNECT)").await;
+    }
+    if let (true, Some(file)) = (args.connect_only, &args.nats.creds) {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("reading `{}`: {e}", file.display()))?;
+        return bench_connect(args, Login::Creds(text), "plain JWT connection (creds)").await;
     }
     let client = args.nats.connect().await?;
     let target = args.nats.target()?;
@@ -135,9 +165,10 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
     report(args, flow, "creds", started, &tally, tasks).await
 }
 
-/// Connects as `user` over and over from `--concurrency` tasks; each connection is let
-/// in (or refused) by the auth callout.
-async fn bench_connect(args: &BenchArgs, user: &str, password: &str) -> anyhow::Result<Outcome> {
+/// Connects over and over from `--concurrency` tasks, with a password the auth callout
+/// checks or with a creds file the server checks alone.
+async fn bench_connect(args: &BenchArgs, login: Login, flow: &str) -> anyhow::Result<Outcome> {
+    login.options()?;
     let target = args.nats.target()?;
     let tally = Arc::new(Tally::default());
     let deadline = Instant::now() + args.duration;
@@ -145,21 +176,16 @@ async fn bench_connect(args: &BenchArgs, user: &str, password: &str) -> anyhow::
     let mut tasks = Vec::with_capacity(args.concurrency);
     for _ in 0..args.concurrency.max(1) {
         let tally = Arc::clone(&tally);
-        let (url, user, password) = (
-            target.nats_url.clone(),
-            user.to_owned(),
-            password.to_owned(),
-        );
+        let (url, login) = (target.nats_url.clone(), login.clone());
         let timeout = args.nats.timeout;
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
-                let options = async_nats::ConnectOptions::with_user_and_password(
-                    user.clone(),
-                    password.clone(),
-                )
-                .connection_timeout(timeout)
-                .max_reconnects(Some(0));
+                let Ok(options) = login.options() else {
+                    tally.failed.fetch_add(1, Ordering::Relaxed);
+                    break;
+                };
+                let options = options.connection_timeout(timeout).max_reconnects(Some(0));
                 let sent = Instant::now();
                 match options.connect(url.as_str()).await {
                     Ok(client) => {
@@ -180,15 +206,7 @@ async fn bench_connect(args: &BenchArgs, user: &str, password: &str) -> anyhow::
             latencies
         }));
     }
-    report(
-        args,
-        "callout (user and password at CONNECT)",
-        "connections",
-        started,
-        &tally,
-        tasks,
-    )
-    .await
+    report(args, flow, "connections", started, &tally, tasks).await
 }
 
 /// Waits for the tasks and prints rate, refusals, errors and latency percentiles.
