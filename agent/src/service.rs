@@ -105,9 +105,17 @@ pub async fn run(
     shutdown.await;
     tracing::info!("draining: no new requests");
     let _ = stop_tx.send(true);
-    for handle in loops {
-        if let Err(err) = handle.await {
-            tracing::warn!(error = %err, "a subscription loop failed");
+    // A drain completes only when the server confirms it: with the server gone it never
+    // does, so the loops get the grace period and are then stopped.
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    for mut handle in loops {
+        match tokio::time::timeout_at(deadline, &mut handle).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "a subscription loop failed"),
+            Err(_) => {
+                tracing::warn!("a subscription did not finish draining (is the server gone?)");
+                handle.abort();
+            }
         }
     }
     let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
@@ -117,8 +125,12 @@ pub async fn run(
             tracing::warn!(grace = ?SHUTDOWN_GRACE, "requests still running at the end of the grace period")
         }
     }
-    if let Err(err) = client.flush().await {
-        tracing::warn!(error = %err, "final flush failed");
+    // The flush shares what is left of the grace (at least a second).
+    let flush_by = deadline.max(tokio::time::Instant::now() + Duration::from_secs(1));
+    match tokio::time::timeout_at(flush_by, client.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!(error = %err, "final flush failed"),
+        Err(_) => tracing::warn!("final flush timed out (is the server gone?)"),
     }
     Ok(())
 }
