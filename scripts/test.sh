@@ -4,8 +4,8 @@
 # every test (unit, doctests, golden vectors, e2e against a real nats-server). Stops at the
 # first failure and prints how long each phase took (also when it fails).
 #
-# On a fresh 2-core machine it takes about 10–12 minutes, most of it compiling; a second
-# run with the build in place takes about 3.
+# On a fresh 2-core machine it takes about 6 minutes, most of it compiling (plus crate
+# downloads where none are cached); a second run with the build in place about one.
 #
 # Environment:
 #   TEST_THREADS  tests run at once inside each test binary (default 4; the e2e tests
