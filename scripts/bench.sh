@@ -72,8 +72,39 @@ run_server "$work/estate/server.conf" "$work/estate-server.log"
 pids+=($!)
 wait_for_line "$work/estate-provisioner.log" serving
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
-  --subject creds.request --concurrency "$concurrency" --duration "$duration"
+  --subject creds.request --concurrency "$concurrency" --duration "$duration" | tee "$work/proof.out"
 stop_all
+
+# The same work by a plain Go responder (bench/go-peer: nats.go and jwt/v2 from Debian's
+# packages), on the same estate with the same load tool, at 2 and 4 workers.
+if ! command -v go >/dev/null || [[ ! -d /usr/share/gocode/src/github.com/nats-io/jwt/v2 ]]; then
+  echo "installing Go and the NATS Go libraries (Debian packages) for the Go peer"
+  apt-get install -y -qq golang-go golang-github-nats-io-jwt-dev golang-github-nats-io-go-nats-dev \
+    golang-github-nats-io-nkeys-dev >/dev/null ||
+    { echo "bench: the Go peer needs: apt-get install golang-go golang-github-nats-io-jwt-dev golang-github-nats-io-go-nats-dev golang-github-nats-io-nkeys-dev" >&2; exit 1; }
+fi
+(cd bench/go-peer && GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$work/go-peer" .)
+signing_key="$(grep -m1 -o 'signing_key = { public_key = "[A-Z0-9]*' "$work/estate/policy.toml" | sed 's/.*"//')"
+acme_account="$(grep -m1 '^account = ' "$work/estate/policy.toml" | sed 's/.*"\(.*\)"/\1/')"
+best_go=0
+for workers in 2 4; do
+  echo
+  echo "== Go peer, $workers workers (same estate, same load tool)"
+  run_server "$work/estate/server.conf" "$work/estate-server-go$workers.log"
+  "$work/go-peer" -s "nats://127.0.0.1:$port" -creds "$work/estate/nkeys/creds/OP/AUTH/provisioner.creds" \
+    -sk "$work/estate/nkeys/keys/A/${signing_key:1:2}/$signing_key.nk" -account "$acme_account" \
+    -workers "$workers" >"$work/go-peer-$workers.log" 2>&1 &
+  pids+=($!)
+  wait_for_line "$work/go-peer-$workers.log" serving
+  "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
+    --subject creds.request --concurrency "$concurrency" --duration "$duration" | tee "$work/go-$workers.out"
+  stop_all
+  rate="$(grep -o '[0-9]* creds/s' "$work/go-$workers.out" | cut -d' ' -f1)"
+  ((rate > best_go)) && best_go=$rate
+done
+ours="$(grep -o '[0-9]* creds/s' "$work/proof.out" | cut -d' ' -f1)"
+echo
+echo "== proof flow: ours $ours creds/s, Go peer's best $best_go creds/s: ratio $(awk -v a="$ours" -v b="$best_go" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x"
 
 # The proof flow with the registry (JetStream KV: names, quotas, rate limits), with the
 # tenant's policy as nsc-setup writes it and then with `$1` appended to it.
