@@ -50,12 +50,6 @@ pub async fn issue(
     ask: Ask<'_>,
     audit: &mut AuditEvent,
 ) -> Result<Issued, Rejection> {
-    // The tenant goes on record before deciding, so a denial names it whichever door
-    // the request came in by; deciding resolves it again and refuses what cannot be.
-    if let Ok(tenant) = runtime.policy.resolve_tenant(&ask.request, ask.identity) {
-        audit.tenant = Some(tenant.name().to_owned());
-        audit.account = Some(tenant.account().to_owned());
-    }
     let issued = match registry {
         Some(registry) => registered::issue_with_registry(registry, runtime, ask, audit).await?,
         None => {
@@ -64,6 +58,13 @@ pub async fn issue(
                     "invite_not_configured",
                     "invite tokens need the registry, which this provisioner does not run",
                 ));
+            }
+            // The tenant goes on record before deciding, so a denial names it whichever
+            // door the request came in by (with a registry, `registered` does this once
+            // the invite is read); deciding resolves it again and refuses what cannot be.
+            if let Ok(tenant) = runtime.policy.resolve_tenant(&ask.request, ask.identity) {
+                audit.tenant = Some(tenant.name().to_owned());
+                audit.account = Some(tenant.account().to_owned());
             }
             let decision = policy::evaluate(&runtime.policy, &ask.request, ask.identity, ask.now);
             let allow = decide::allowed(decision, audit)?;

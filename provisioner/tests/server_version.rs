@@ -99,13 +99,14 @@ fn serve_against(version: &'static str) -> (Option<i32>, String) {
     let deadline = Instant::now() + WITHIN;
     let mut output = Vec::new();
     loop {
-        while let Ok(chunk) = rx.try_recv() {
+        // Waiting for output is the poll's pause.
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(50)) {
             output.extend(chunk);
         }
         let text = String::from_utf8_lossy(&output).into_owned();
         if let Some(status) = child.try_wait().unwrap() {
-            std::thread::sleep(Duration::from_millis(100));
-            while let Ok(chunk) = rx.try_recv() {
+            // The reader ends at end of file, once the exited child's stderr closes.
+            while let Ok(chunk) = rx.recv() {
                 output.extend(chunk);
             }
             return (status.code(), String::from_utf8_lossy(&output).into_owned());
@@ -115,7 +116,6 @@ fn serve_against(version: &'static str) -> (Option<i32>, String) {
             child.wait().unwrap();
             return (None, text);
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

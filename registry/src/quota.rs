@@ -247,22 +247,28 @@ impl Registry {
     /// Drops every lease of `tenant` and its backfill mark (its policy has no quota any
     /// more), so that a quota set again later starts from the users active then.
     ///
+    /// A tenant without a mark never had its quota synced, so it has no leases to drop
+    /// (short of a quota dropped while its first backfill ran; such leases expire): most
+    /// tenants cost one read at start-up, not a listing. The mark goes last, so a run
+    /// that fails halfway is finished by the next.
+    ///
     /// # Errors
     /// [`RegistryError`] when the listing or a removal fails.
     pub async fn forget_leases(&self, tenant: &str) -> Result<(), RegistryError> {
-        if let Slot::Present(mark) = self.leases.read::<BackfillMark>(&key_token(tenant)).await? {
-            match self.leases.remove(&key_token(tenant), mark.revision).await {
-                Ok(()) | Err(WriteError::Conflict) => {}
-                Err(WriteError::Failed(err)) => return Err(err),
-            }
-        }
+        let mark_key = key_token(tenant);
+        let Slot::Present(mark) = self.leases.read::<BackfillMark>(&mark_key).await? else {
+            return Ok(());
+        };
         for (key, lease) in self.leases.list::<Lease>(&lease_filter(tenant)).await? {
             match self.leases.remove(&key, lease.revision).await {
                 Ok(()) | Err(WriteError::Conflict) => {}
                 Err(WriteError::Failed(err)) => return Err(err),
             }
         }
-        Ok(())
+        match self.leases.remove(&mark_key, mark.revision).await {
+            Ok(()) | Err(WriteError::Conflict) => Ok(()),
+            Err(WriteError::Failed(err)) => Err(err),
+        }
     }
 
     /// Gives the active users of `tenant` leases when its quota of `max` is new (no

@@ -33,11 +33,12 @@ fn proven(user: &KeyPair, name: &str, tenant: Option<&str>) -> Value {
 }
 
 /// Sends `payload` and returns (status code or 200, body as JSON or text).
-async fn ask(client: &WatchedClient, payload: impl Into<bytes::Bytes>) -> (u16, Value) {
+pub(crate) async fn ask(client: &WatchedClient, payload: impl Into<bytes::Bytes>) -> (u16, Value) {
     ask_with(client, payload, HeaderMap::new()).await
 }
 
-async fn ask_with(
+/// As [`ask`], with `headers`.
+pub(crate) async fn ask_with(
     client: &WatchedClient,
     payload: impl Into<bytes::Bytes>,
     headers: HeaderMap,
@@ -62,7 +63,8 @@ async fn ask_with(
     (status, body)
 }
 
-fn code(body: &Value) -> &str {
+/// The error code of a reply body.
+pub(crate) fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")
 }
 

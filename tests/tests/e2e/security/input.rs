@@ -16,7 +16,8 @@ use nsc_setup::ResolverKind;
 use provisioner::proof::sign_proof;
 use serde_json::{json, Value};
 
-const SUBJECT: &str = "creds.request";
+use crate::provision::{ask, ask_with, code};
+
 const AUDIT: &str = "creds.audit.events";
 
 /// A proven v1 request for `name` by `user`.
@@ -30,40 +31,6 @@ fn proven(user: &KeyPair, name: &str, tenant: Option<&str>) -> Value {
         req["tenant"] = json!(t);
     }
     req
-}
-
-/// Sends `payload`; returns (status or 200, body as JSON, else as a JSON string).
-async fn ask(client: &WatchedClient, payload: impl Into<bytes::Bytes>) -> (u16, Value) {
-    ask_with(client, payload, async_nats::HeaderMap::new()).await
-}
-
-async fn ask_with(
-    client: &WatchedClient,
-    payload: impl Into<bytes::Bytes>,
-    headers: async_nats::HeaderMap,
-) -> (u16, Value) {
-    let reply = tokio::time::timeout(
-        STEP,
-        client
-            .client
-            .request_with_headers(SUBJECT, headers, payload.into()),
-    )
-    .await
-    .expect("no reply in time")
-    .expect("request failed");
-    let status = reply
-        .headers
-        .as_ref()
-        .and_then(|h| h.get("Nats-Service-Error-Code"))
-        .map(|v| v.as_str().parse().unwrap())
-        .unwrap_or(200);
-    let body = serde_json::from_slice(&reply.payload)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&reply.payload).into_owned()));
-    (status, body)
-}
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("<none>")
 }
 
 /// The estate's `policy.toml` with `lines` added to tenant `tenant`'s block, written
