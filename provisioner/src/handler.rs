@@ -152,6 +152,7 @@ async fn decide_and_mint(
         request_id,
         now,
         sign_with: SignWith::TenantKey,
+        per_connection: false,
     };
     let Issued { allow, minted } =
         pipeline::issue(&runtime, ctx.registry.as_ref(), ask, audit).await?;

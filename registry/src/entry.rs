@@ -43,6 +43,24 @@ pub struct UserEntry {
     /// The quota lease the name holds, when its tenant has a quota (see `lease`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease: Option<u64>,
+    /// Whether the server makes a new key for every connection of this user (an auth
+    /// callout login): the name, not the key, is then who holds the slot.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_connection: bool,
+    /// Keys the name held before `public_key` whose JWTs may still be valid, so that
+    /// revoking the name revokes them too (`rekey`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_keys: Vec<EarlierKey>,
+}
+
+/// A key a name held before its current one, and the latest expiry of the JWTs issued to
+/// it under that name (0: one never expires).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierKey {
+    /// The user public key.
+    pub public_key: String,
+    /// The latest expiry of its JWTs.
+    pub max_exp: i64,
 }
 
 impl UserEntry {
@@ -97,6 +115,8 @@ pub struct Issuance {
     pub issuer: String,
     /// The request id.
     pub request_id: String,
+    /// Whether the key was made by the server for one connection (auth callout).
+    pub per_connection: bool,
 }
 
 impl Issuance {
@@ -117,6 +137,8 @@ impl Issuance {
             revoked: false,
             revoked_at: None,
             lease: None,
+            per_connection: self.per_connection,
+            earlier_keys: Vec::new(),
         }
     }
 }
@@ -168,9 +190,25 @@ pub fn user_slot(name: &str, public_key: &str, unique: bool) -> String {
     }
 }
 
+/// What stands for the key in the slot of a user whose keys are made per connection
+/// where names are not unique: every login of the name shares one slot (one user, one
+/// quota lease), whatever key the server made. No user public key looks like it.
+pub const PER_CONNECTION_SLOT: &str = "per-connection";
+
+/// The slot of a user asking for `name` with `public_key`; see [`user_slot`] and
+/// [`PER_CONNECTION_SLOT`].
+pub fn asking_slot(name: &str, public_key: &str, per_connection: bool, unique: bool) -> String {
+    let key = if per_connection {
+        PER_CONNECTION_SLOT
+    } else {
+        public_key
+    };
+    user_slot(name, key, unique)
+}
+
 /// The slot a user entry occupies.
 pub fn slot_of(entry: &UserEntry, unique: bool) -> String {
-    user_slot(&entry.name, &entry.public_key, unique)
+    asking_slot(&entry.name, &entry.public_key, entry.per_connection, unique)
 }
 
 /// The users bucket key of a slot: `<tenant>.<slot>`.
@@ -199,11 +237,18 @@ pub fn rate_key(tenant: &str, window: i64, requester: Option<&str>) -> String {
 }
 
 /// Who holds a slot, as the policy asks: nobody, the requesting key or another key.
-/// `entry` is the slot's entry, if any.
-pub fn name_holder(entry: Option<&UserEntry>, public_key: &str) -> NameHolder {
+/// `entry` is the slot's entry, if any. A login whose key the server made for the
+/// connection holds a slot that earlier such logins of the name hold: the name is
+/// the holder there, and the key is new every time.
+pub fn name_holder(
+    entry: Option<&UserEntry>,
+    public_key: &str,
+    per_connection: bool,
+) -> NameHolder {
     match entry {
         None => NameHolder::Free,
         Some(e) if e.public_key == public_key => NameHolder::SameKey,
+        Some(e) if e.per_connection && per_connection => NameHolder::SameKey,
         Some(_) => NameHolder::OtherKey,
     }
 }
@@ -211,12 +256,12 @@ pub fn name_holder(entry: Option<&UserEntry>, public_key: &str) -> NameHolder {
 /// The facts `evaluate` reads, from what the registry holds. Counts are not read:
 /// the reservation enforces quotas and rate limits exactly (`quota`, `counter`), so
 /// the policy sees zero and decides the rest.
-pub fn facts(entry: Option<&UserEntry>, public_key: &str) -> RegistryFacts {
+pub fn facts(entry: Option<&UserEntry>, public_key: &str, per_connection: bool) -> RegistryFacts {
     RegistryFacts {
         active_users: 0,
         issuances_by_requester: 0,
         issuances_by_tenant: 0,
-        name_holder: name_holder(entry, public_key),
+        name_holder: name_holder(entry, public_key, per_connection),
     }
 }
 
@@ -235,6 +280,7 @@ mod tests {
             exp,
             issuer: "ASK".into(),
             request_id: "r".into(),
+            per_connection: false,
         }
     }
 
@@ -276,10 +322,33 @@ mod tests {
     #[test]
     fn facts_name_the_holder() {
         let entry = issuance(1_000).first_entry();
-        assert_eq!(name_holder(None, "UALICE"), NameHolder::Free);
-        assert_eq!(name_holder(Some(&entry), "UALICE"), NameHolder::SameKey);
-        assert_eq!(name_holder(Some(&entry), "UBOB"), NameHolder::OtherKey);
-        let f = facts(Some(&entry), "UBOB");
+        assert_eq!(name_holder(None, "UALICE", false), NameHolder::Free);
+        assert_eq!(
+            name_holder(Some(&entry), "UALICE", false),
+            NameHolder::SameKey
+        );
+        assert_eq!(
+            name_holder(Some(&entry), "UBOB", false),
+            NameHolder::OtherKey
+        );
+        // A callout login takes over only a name earlier callout logins held.
+        assert_eq!(
+            name_holder(Some(&entry), "UBOB", true),
+            NameHolder::OtherKey
+        );
+        let mut login = entry.clone();
+        login.per_connection = true;
+        assert_eq!(name_holder(Some(&login), "UBOB", true), NameHolder::SameKey);
+        assert_eq!(
+            name_holder(Some(&login), "UBOB", false),
+            NameHolder::OtherKey
+        );
+        assert_eq!(
+            asking_slot("bob", "UKEY", true, false),
+            "bob.per-connection"
+        );
+        assert_eq!(asking_slot("bob", "UKEY", true, true), "bob");
+        let f = facts(Some(&entry), "UBOB", false);
         assert_eq!(f.name_holder, NameHolder::OtherKey);
         assert_eq!((f.active_users, f.issuances_by_tenant), (0, 0));
     }

@@ -23,10 +23,12 @@
 //! - `invite`: invite tokens and entries (pure but for drawing a token);
 //! - `prune`: which revocations an account JWT may drop (pure);
 //! - `lease`: quota leases as values (pure);
+//! - `rekey`: what a slot's entry becomes on an issuance, earlier keys kept (pure);
 //! - `kv`: buckets, versioned reads, conditional writes and listings;
 //! - `counter`: the rate counters' stream (add and read back the total);
 //! - `store`: [`Registry`], its buckets, and reads and writes of users and invites;
 //! - `quota`: taking, renewing and giving back leases;
+//! - `revoked`: revocation marks, refusing a revoked name or key for good;
 //! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
 //! - `revoke`: marking a name revoked and pushing the account's revocations.
 
@@ -38,8 +40,10 @@ pub mod kv;
 pub mod lease;
 pub mod prune;
 pub mod quota;
+pub mod rekey;
 pub mod reserve;
 pub mod revoke;
+pub mod revoked;
 pub mod settings;
 pub mod store;
 
@@ -47,6 +51,6 @@ pub use error::RegistryError;
 pub use invite::invite_usable;
 pub use settings::{
     RegistrySettings, COUNTERS_STREAM, DEFAULT_BUCKET_PREFIX, DEFAULT_REPLICAS, INVITES_BUCKET,
-    LEASES_BUCKET, MAX_ATTEMPTS, MAX_REPLICAS, NONCES_BUCKET, USERS_BUCKET,
+    LEASES_BUCKET, MAX_ATTEMPTS, MAX_REPLICAS, NONCES_BUCKET, REVOKED_BUCKET, USERS_BUCKET,
 };
 pub use store::Registry;

@@ -38,19 +38,23 @@ pub fn key_facts<'a>(
     let mut out: HashMap<String, KeyFacts> = HashMap::new();
     for e in entries {
         let revoked_at = e.revoked.then_some(e.revoked_at.unwrap_or(e.iat));
-        let facts = out.entry(e.public_key.clone()).or_insert(KeyFacts {
-            max_exp: e.max_exp,
-            revoked_at,
-        });
-        facts.max_exp = if facts.max_exp == 0 || e.max_exp == 0 {
-            0
-        } else {
-            facts.max_exp.max(e.max_exp)
-        };
-        facts.revoked_at = match (facts.revoked_at, revoked_at) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        // A name's earlier keys are revoked with it (`rekey`).
+        let earlier = e.earlier_keys.iter().map(|k| (&k.public_key, k.max_exp));
+        for (key, max_exp) in std::iter::once((&e.public_key, e.max_exp)).chain(earlier) {
+            let facts = out.entry(key.clone()).or_insert(KeyFacts {
+                max_exp,
+                revoked_at,
+            });
+            facts.max_exp = if facts.max_exp == 0 || max_exp == 0 {
+                0
+            } else {
+                facts.max_exp.max(max_exp)
+            };
+            facts.revoked_at = match (facts.revoked_at, revoked_at) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        }
     }
     out
 }
@@ -122,6 +126,8 @@ mod tests {
             revoked: revoked_at.is_some(),
             revoked_at,
             lease: None,
+            per_connection: false,
+            earlier_keys: Vec::new(),
         }
     }
 
@@ -146,6 +152,22 @@ mod tests {
         let keys: Vec<&str> = r.map.keys().map(String::as_str).collect();
         assert_eq!(keys, ["UFOREIGN", "ULIVE", "UNEW"]);
         assert_eq!(r.map.get("UNEW"), Some(&70));
+    }
+
+    #[test]
+    fn a_revoked_names_earlier_keys_are_revoked_with_it() {
+        let mut moved = entry("UNOW", 1_000, Some(60));
+        moved.earlier_keys = vec![crate::entry::EarlierKey {
+            public_key: "UBEFORE".into(),
+            max_exp: 800,
+        }];
+        let known = key_facts([moved].iter());
+        let r = desired_revocations(&BTreeMap::new(), &known, 500);
+        assert_eq!(r.map.get("UBEFORE"), Some(&60));
+        assert_eq!(r.map.get("UNOW"), Some(&60));
+        // Once the earlier key's JWTs expired it is not added.
+        let r = desired_revocations(&BTreeMap::new(), &known, 900);
+        assert_eq!(r.map.keys().collect::<Vec<_>>(), ["UNOW"]);
     }
 
     #[test]

@@ -16,11 +16,13 @@
 
 use policy::Tenant;
 
-use crate::entry::{facts, rate_key, rate_window, user_key, user_slot, Issuance, UserEntry};
+use crate::entry::{asking_slot, facts, rate_key, rate_window, user_key, Issuance, UserEntry};
 use crate::error::RegistryError;
 use crate::invite::{InviteEntry, InviteState};
 use crate::kv::{Slot, Versioned, WriteError};
 use crate::quota::{HeldLease, LeaseError};
+use crate::rekey::next_entry;
+use crate::revoked::Refused;
 use crate::store::Registry;
 
 /// What the registry held when a request was decided.
@@ -40,6 +42,8 @@ pub struct Snapshot {
     pub rates: Vec<RateCount>,
     /// The facts `evaluate` reads.
     pub facts: policy::RegistryFacts,
+    /// A revocation that refuses the request whatever the policy says.
+    pub refused: Option<Refused>,
 }
 
 impl Snapshot {
@@ -72,6 +76,9 @@ pub struct Asking<'a> {
     pub requester: &'a str,
     /// Whether this is a legacy request (legacy rate limits apply).
     pub legacy: bool,
+    /// Whether the server made the key for this one connection (auth callout login):
+    /// the name's slot is shared by every login of the name.
+    pub per_connection: bool,
 }
 
 /// Why a reservation did not happen.
@@ -118,8 +125,27 @@ impl Registry {
     ) -> Result<Snapshot, RegistryError> {
         let config = tenant.config();
         let unique = config.names.unique;
-        let slot = user_slot(asking.name, asking.public_key, unique);
-        let user = self.users.read(&user_key(tenant.name(), &slot)).await?;
+        let slot = asking_slot(
+            asking.name,
+            asking.public_key,
+            asking.per_connection,
+            unique,
+        );
+        // The slot's entry says whether a unique name is revoked; a mark says it for a
+        // name that is not unique (a new key gets a new slot) and for a revoked key. A
+        // key the server made for this request cannot have been revoked.
+        let server_made_key = asking.per_connection || asking.legacy;
+        let key = user_key(tenant.name(), &slot);
+        let (user, refused) = tokio::try_join!(
+            self.users.read::<UserEntry>(&key),
+            self.refused_by_mark(
+                tenant.name(),
+                asking.name,
+                asking.public_key,
+                !unique,
+                !server_made_key,
+            ),
+        )?;
         let max_active = config.quotas.max_active_users;
         let limits = if asking.legacy {
             config
@@ -147,7 +173,7 @@ impl Registry {
             })
         })
         .collect();
-        let facts = facts(user.value(), asking.public_key);
+        let facts = facts(user.value(), asking.public_key, asking.per_connection);
         Ok(Snapshot {
             tenant: tenant.name().to_owned(),
             slot,
@@ -156,6 +182,7 @@ impl Registry {
             invite,
             rates,
             facts,
+            refused,
         })
     }
 
@@ -229,10 +256,7 @@ impl Registry {
         }
 
         let key = user_key(&snapshot.tenant, &snapshot.slot);
-        let mut next = match snapshot.entry() {
-            Some(old) if old.public_key == issued.public_key => old.reissued(issued),
-            _ => issued.first_entry(),
-        };
+        let mut next = next_entry(snapshot.entry(), issued, now);
         next.lease = lease;
         let revision = self
             .users

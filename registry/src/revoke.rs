@@ -103,11 +103,13 @@ pub struct PushReport {
 }
 
 impl Registry {
-    /// Marks every entry of `tenant` named `name` revoked at `now` and frees their quota
-    /// slots; returns the entries (empty when there is no such name).
+    /// Revokes `name` in `tenant` at `now`: writes the name's revocation mark, marks
+    /// every entry named `name` revoked and frees their quota slots, then marks every key
+    /// those entries held (current and earlier) revoked (`revoked`); returns the entries
+    /// (empty, and nothing written, when there is no such name).
     ///
     /// # Errors
-    /// [`RegistryError`] when an entry cannot be written.
+    /// [`RegistryError`] when a mark or an entry cannot be written.
     pub async fn mark_revoked(
         &self,
         tenant: &str,
@@ -115,6 +117,14 @@ impl Registry {
         unique: bool,
         now: i64,
     ) -> Result<Vec<UserEntry>, RegistryError> {
+        // The name first, so nothing is issued to it while the entries are marked; the
+        // keys last, from the entries as marked, which name a key a racing issuance gave.
+        if self.users_named(tenant, name, unique).await?.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write_marks(tenant, name, &[], now).await?;
+        // Listed again after the mark: where names are not unique, a new key's slot
+        // written since the first listing is revoked too.
         let mut out = Vec::new();
         for found in self.users_named(tenant, name, unique).await? {
             let revoked = self.mark_one(tenant, found, unique, now).await?;
@@ -126,6 +136,8 @@ impl Registry {
             }
             out.push(revoked);
         }
+        let keys: Vec<String> = out.iter().flat_map(held_keys).collect();
+        self.write_marks(tenant, name, &keys, now).await?;
         Ok(out)
     }
 
@@ -155,6 +167,13 @@ impl Registry {
         }
         Err(RegistryError::contended(self.users.name(), &key))
     }
+}
+
+/// Every key an entry held that may still have valid JWTs: its current key and its
+/// earlier ones.
+pub fn held_keys(entry: &UserEntry) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(entry.public_key.clone())
+        .chain(entry.earlier_keys.iter().map(|k| k.public_key.clone()))
 }
 
 impl Revoker {

@@ -15,6 +15,8 @@ pub const USERS_BUCKET: &str = "users";
 pub const INVITES_BUCKET: &str = "invites";
 /// Suffix of the quota leases bucket.
 pub const LEASES_BUCKET: &str = "leases";
+/// Suffix of the revocation marks bucket (revoked names and keys).
+pub const REVOKED_BUCKET: &str = "revoked";
 /// Suffix of the rate counters stream (JetStream message counters).
 pub const COUNTERS_STREAM: &str = "counters";
 /// Suffix of the nonce bucket (the nonce guard's).

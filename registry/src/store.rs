@@ -16,7 +16,7 @@ use crate::invite::InviteEntry;
 use crate::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
 use crate::settings::{
     RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, LEASES_BUCKET, MAX_ATTEMPTS,
-    RATE_KEEP_WINDOWS, USERS_BUCKET,
+    RATE_KEEP_WINDOWS, REVOKED_BUCKET, USERS_BUCKET,
 };
 
 /// The registry's buckets.
@@ -28,6 +28,9 @@ pub struct Registry {
     pub invites: Bucket,
     /// Quota leases, `<tenant>.<index>` → [`crate::lease::Lease`].
     pub leases: Bucket,
+    /// Revocation marks, `<tenant>.name.<name>` and `<tenant>.key.<key>` →
+    /// [`crate::revoked::RevokedMark`].
+    pub revoked: Bucket,
     /// Rate counters, `<tenant>.<window>[.<requester>]` → issuances so far.
     pub counters: Counters,
 }
@@ -54,6 +57,7 @@ impl Registry {
             users: Bucket::open(js, &spec(USERS_BUCKET, Duration::ZERO)).await?,
             invites: Bucket::open(js, &spec(INVITES_BUCKET, Duration::ZERO)).await?,
             leases: Bucket::open(js, &spec(LEASES_BUCKET, Duration::ZERO)).await?,
+            revoked: Bucket::open(js, &spec(REVOKED_BUCKET, Duration::ZERO)).await?,
             counters: Counters::open(
                 js,
                 &CounterSpec {

@@ -102,6 +102,8 @@ async fn seed_one(
         revoked: false,
         revoked_at: None,
         lease,
+        per_connection: false,
+        earlier_keys: Vec::new(),
     };
     let key = user_key(tenant, &key_token(&name));
     registry

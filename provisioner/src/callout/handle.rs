@@ -4,8 +4,8 @@
 //! credential requests; the server has already verified that the client holds the
 //! `user_nkey`'s seed, so the request counts as proven.
 //!
-//! IO only for an invite, redeemed through the registry (`invite`); the service publishes
-//! the payload and the audit event.
+//! IO only for the registry: every login is reserved there (an invite is redeemed,
+//! `invite`); the service publishes the payload and the audit event.
 
 use policy::Identity;
 use registry::Registry;
@@ -60,7 +60,7 @@ pub async fn handle(
             let asked = (claims.nats.user_nkey.as_str(), name, token);
             redeem(runtime, registry, keys, asked, request_id, now, &mut audit).await
         }
-        _ => decide(runtime, keys, claims, request_id, now, &mut audit).await,
+        _ => decide(runtime, registry, keys, claims, request_id, now, &mut audit).await,
     };
     let (granted, reason) = match decided {
         Ok(jwt) => {
@@ -93,14 +93,18 @@ pub async fn handle(
 /// The user JWT for a password, token or ID-token login: identify the CONNECT
 /// credentials, then the one issuance pipeline.
 ///
-/// These logins are not reserved in the registry: the server makes up a new key for
-/// every connection, which the registry's one-key-per-name entries do not fit. Invites
-/// at CONNECT are (`invite`).
+/// With a registry, the login is reserved there like any issuance (a revoked name is
+/// refused, quotas, rate limits and name uniqueness apply). The server makes a new key
+/// for every connection, so the name's slot is held by the name (`per_connection`):
+/// a login of a name earlier logins hold is a renewal, and a name a client-held key
+/// holds is taken. Revoking the name revokes the keys of its logins whose JWTs may still
+/// be valid.
 ///
 /// # Errors
 /// The rejection to answer with, with the same codes as a credential request's.
 async fn decide(
     runtime: &Runtime,
+    registry: Option<&Registry>,
     keys: &CalloutKeys,
     claims: &claims::AuthorizationRequestClaims,
     request_id: &str,
@@ -127,8 +131,9 @@ async fn decide(
         request_id,
         now,
         sign_with: keys.sign_with(),
+        per_connection: true,
     };
-    let Issued { minted, .. } = pipeline::issue(runtime, None, ask, audit).await?;
+    let Issued { minted, .. } = pipeline::issue(runtime, registry, ask, audit).await?;
     Ok(minted.jwt)
 }
 

@@ -79,6 +79,8 @@ pub async fn redeem(
         request_id,
         now,
         sign_with,
+        // An invite admits one connection per use, each its own key (`invite`'s docs).
+        per_connection: false,
     };
     let Issued { minted, .. } = pipeline::issue(runtime, Some(registry), ask, audit).await?;
     Ok(minted.jwt)

@@ -21,6 +21,9 @@ pub struct Ask<'a> {
     pub now: i64,
     /// Which key signs the user.
     pub sign_with: SignWith<'a>,
+    /// Whether the server made the key for this one connection (an auth callout
+    /// login): the registry then takes the name, not the key, as the holder of its slot.
+    pub per_connection: bool,
 }
 
 /// What the pipeline issued: the policy's Allow and the signed user JWT.

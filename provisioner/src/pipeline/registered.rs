@@ -6,6 +6,7 @@
 
 use registry::entry::Issuance;
 use registry::reserve::{requester, Asking, ReserveError};
+use registry::revoked::Refused;
 use registry::{Registry, MAX_ATTEMPTS};
 
 use crate::audit::AuditEvent;
@@ -33,6 +34,7 @@ pub async fn issue_with_registry(
         request_id,
         now,
         sign_with,
+        per_connection,
     } = ask;
     let failed = |err: &dyn std::fmt::Display| {
         tracing::error!(error = %err, "registry unavailable");
@@ -70,19 +72,33 @@ pub async fn issue_with_registry(
             public_key: &request.public_key,
             requester: &who,
             legacy: request.legacy,
+            per_connection,
         };
         let snapshot = registry
             .snapshot(tenant, &asking, invite.clone(), now)
             .await
             .map_err(|e| failed(&e))?;
-        if snapshot.entry().is_some_and(|e| e.revoked) {
-            return Err(Rejection::denied(
-                "name_revoked",
-                format!(
-                    "name `{}` was revoked; it is not issued again",
-                    request.name
-                ),
-            ));
+        let revoked = match snapshot.refused {
+            _ if snapshot.entry().is_some_and(|e| e.revoked) => Some(Refused::Name),
+            refused => refused,
+        };
+        match revoked {
+            Some(Refused::Name) => {
+                return Err(Rejection::denied(
+                    "name_revoked",
+                    format!(
+                        "name `{}` was revoked; it is not issued again",
+                        request.name
+                    ),
+                ))
+            }
+            Some(Refused::Key) => {
+                return Err(Rejection::denied(
+                    "key_revoked",
+                    "this public key was revoked; it is not issued a JWT again, under any name",
+                ))
+            }
+            None => {}
         }
         request.facts = snapshot.facts;
         let decision = policy::evaluate(&runtime.policy, &request, identity, now);
@@ -105,6 +121,7 @@ pub async fn issue_with_registry(
             exp: allow.expires_at,
             issuer,
             request_id: request_id.to_owned(),
+            per_connection,
         };
         match registry.reserve(&snapshot, &issuance, now).await {
             Ok(()) => return Ok(Issued { allow, minted }),

@@ -2,7 +2,7 @@
 //! one by name (see `registry::revoke` for what a revocation does).
 
 use bytes::Bytes;
-use registry::revoke::Revoker;
+use registry::revoke::{held_keys, Revoker};
 
 use crate::rejection::{echo, Rejection, Status};
 use crate::tenant_admin::call::{body, registry_failed, required_name, AdminCall};
@@ -67,7 +67,7 @@ pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<B
     if revoked.is_empty() {
         return Err(not_found(name));
     }
-    let public_keys: Vec<String> = revoked.iter().map(|u| u.public_key.clone()).collect();
+    let public_keys: Vec<String> = revoked.iter().flat_map(held_keys).collect();
     let revoked_at = revoked
         .iter()
         .filter_map(|u| u.revoked_at)

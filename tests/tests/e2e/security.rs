@@ -5,3 +5,4 @@ mod admin;
 mod inbox;
 mod input;
 mod requester;
+mod revocation;

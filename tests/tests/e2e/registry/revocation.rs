@@ -65,6 +65,8 @@ async fn seed_expired_users(estate: &ProductEstate, acme: &str, now: i64) -> Vec
             revoked: true,
             revoked_at: Some(now - 7_000),
             lease: None,
+            per_connection: false,
+            earlier_keys: Vec::new(),
         };
         let users = users.clone();
         async move {
