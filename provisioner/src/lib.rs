@@ -29,6 +29,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod audit_queue;
 pub mod callout;
 pub mod cli;
 pub mod client;

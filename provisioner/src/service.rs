@@ -19,6 +19,7 @@ use tracing::Instrument as _;
 
 use crate::admin::Readiness;
 use crate::audit::AuditEvent;
+use crate::audit_queue::{AuditQueue, AUDIT_QUEUE_CAPACITY};
 use crate::handler::{handle, Context, Handled};
 use crate::metrics::InFlight;
 use crate::pipeline::record::record;
@@ -110,6 +111,14 @@ pub async fn run(
     tracing::info!(subject = %settings.subject, queue_group = %settings.queue_group, "serving");
 
     let permits = Arc::new(Semaphore::new(settings.max_in_flight));
+    let (audit_queue, audit_drain) = match &settings.audit_subject {
+        Some(subject) => {
+            let (queue, drain) =
+                AuditQueue::start(client.clone(), subject.clone(), AUDIT_QUEUE_CAPACITY);
+            (Some(queue), Some(drain))
+        }
+        None => (None, None),
+    };
     let settings = Arc::new(settings);
     tokio::pin!(shutdown);
     loop {
@@ -125,10 +134,10 @@ pub async fn run(
             permit = Arc::clone(&permits).acquire_owned() => permit?,
         };
         let ctx = Arc::clone(&ctx);
-        let client = client.clone();
         let settings = Arc::clone(&settings);
+        let audit_queue = audit_queue.clone();
         tokio::spawn(async move {
-            serve_one(&client, &ctx, &settings, route, request).await;
+            serve_one(audit_queue.as_ref(), &ctx, &settings, route, request).await;
             drop(permit);
         });
     }
@@ -143,6 +152,12 @@ pub async fn run(
         Err(_) => {
             tracing::warn!(grace = ?settings.shutdown_grace, "in-flight requests still running at the end of the grace period")
         }
+    }
+    // The queue's last sender goes with the loop's; requests still running after the
+    // grace period hold theirs, and the drain's bound covers them.
+    drop(audit_queue);
+    if let Some(drain) = audit_drain {
+        drain.finish(FAREWELL_TIMEOUT).await;
     }
     // INVARIANT: the last network calls are bounded, so a shutdown completes even when
     // the server is gone and they would otherwise wait for a reconnect forever.
@@ -189,7 +204,7 @@ fn tagged(route: Route, endpoint: async_nats::service::endpoint::Endpoint) -> Ro
 }
 
 async fn serve_one(
-    client: &Client,
+    audit_queue: Option<&AuditQueue>,
     ctx: &Context,
     settings: &ServiceSettings,
     route: Route,
@@ -254,13 +269,5 @@ async fn serve_one(
     {
         tracing::warn!(error = %err, "reply failed");
     }
-    let audit_subject = settings.audit_subject.as_deref();
-    record(
-        client,
-        audit_subject,
-        &audit,
-        route.name(),
-        started.elapsed(),
-    )
-    .await;
+    record(audit_queue, &audit, route.name(), started.elapsed()).await;
 }

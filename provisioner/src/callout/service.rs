@@ -17,6 +17,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
+use crate::audit_queue::{AuditQueue, AUDIT_QUEUE_CAPACITY};
 use crate::callout::handle::{handle, CalloutHandled};
 use crate::callout::keys::CalloutKeys;
 use crate::callout::{AUTH_CALLOUT_SUBJECT, SERVER_XKEY_HEADER};
@@ -97,6 +98,14 @@ async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(settings.max_in_flight));
+    let (audit_queue, audit_drain) = match &settings.audit_subject {
+        Some(subject) => {
+            let (queue, drain) =
+                AuditQueue::start(client.clone(), subject.clone(), AUDIT_QUEUE_CAPACITY);
+            (Some(queue), Some(drain))
+        }
+        None => (None, None),
+    };
     let settings = Arc::new(settings);
     tokio::pin!(shutdown);
     loop {
@@ -112,16 +121,16 @@ async fn run(
                 Err(_) => break,
             },
         };
-        let (client, ctx, keys, settings) = (
+        let (client, ctx, keys, audit_queue) = (
             client.clone(),
             Arc::clone(&ctx),
             Arc::clone(&keys),
-            Arc::clone(&settings),
+            audit_queue.clone(),
         );
         let id = nuid::next().to_string();
         let span = tracing::info_span!("request", request_id = %id, endpoint = CALLOUT_ENDPOINT);
         tokio::spawn(async move {
-            answer(&client, &ctx, &keys, &settings, message, &id)
+            answer(&client, &ctx, &keys, audit_queue.as_ref(), message, &id)
                 .instrument(span)
                 .await;
             drop(permit);
@@ -137,13 +146,20 @@ async fn run(
     {
         tracing::warn!("callout requests still running at the end of the grace period");
     }
+    drop(audit_queue);
+    if let Some(drain) = audit_drain {
+        drain.finish(AUDIT_DRAIN_BOUND).await;
+    }
 }
+
+/// How long queued audit events may take to go out on shutdown.
+const AUDIT_DRAIN_BOUND: Duration = Duration::from_secs(5);
 
 async fn answer(
     client: &Client,
     ctx: &Context,
     keys: &CalloutKeys,
-    settings: &CalloutSettings,
+    audit_queue: Option<&AuditQueue>,
     message: async_nats::Message,
     id: &str,
 ) {
@@ -174,13 +190,5 @@ async fn answer(
             tracing::warn!(error = %err, "callout response failed to send");
         }
     }
-    let audit_subject = settings.audit_subject.as_deref();
-    record(
-        client,
-        audit_subject,
-        &audit,
-        CALLOUT_ENDPOINT,
-        started.elapsed(),
-    )
-    .await;
+    record(audit_queue, &audit, CALLOUT_ENDPOINT, started.elapsed()).await;
 }

@@ -4,25 +4,21 @@
 use std::time::Duration;
 
 use crate::audit::AuditEvent;
+use crate::audit_queue::AuditQueue;
 use crate::metrics::record_request;
 
-/// Logs the event, publishes it on `audit_subject` (when set) and counts the request
-/// under `endpoint`.
+/// Logs the event, queues it for the audit subject (when one is set) and counts the
+/// request under `endpoint`.
 pub async fn record(
-    client: &async_nats::Client,
-    audit_subject: Option<&str>,
+    audit_queue: Option<&AuditQueue>,
     audit: &AuditEvent,
     endpoint: &'static str,
     elapsed: Duration,
 ) {
     audit.log();
-    if let Some(subject) = audit_subject {
+    if let Some(queue) = audit_queue {
         match serde_json::to_vec(audit) {
-            Ok(event) => {
-                if let Err(err) = client.publish(subject.to_owned(), event.into()).await {
-                    tracing::warn!(error = %err, "publishing the audit event failed");
-                }
-            }
+            Ok(event) => queue.push(event.into()).await,
             Err(err) => tracing::warn!(error = %err, "encoding the audit event failed"),
         }
     }

@@ -5,6 +5,8 @@
 //! (which may unwrap), not only the `#[test]` functions.
 
 #[cfg(test)]
+mod audit;
+#[cfg(test)]
 mod callout;
 #[cfg(test)]
 mod cli;

@@ -1,0 +1,97 @@
+//! The audit events' way out: a bounded queue between the requests and one task that
+//! publishes them on the audit subject, so that a reply never waits for its audit event
+//! to be written, and no event is dropped.
+//!
+//! When the queue is full (the server or the network is slower than issuance), a request
+//! waits for room before it finishes: the backlog stays bounded, and issuance slows down
+//! to what the audit subject can take instead of losing events. Three metrics show it:
+//! the queue's depth, how often a request had to wait for room, and publishes that
+//! failed (only when the connection is closed for good). On shutdown the task publishes
+//! what is queued, within a bound.
+
+use std::time::Duration;
+
+use async_nats::Client;
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Events the queue holds before a request waits for room.
+pub const AUDIT_QUEUE_CAPACITY: usize = 4_096;
+/// Events queued now.
+pub const AUDIT_QUEUE_DEPTH: &str = "provisioner_audit_queue_depth";
+/// Events whose request had to wait for room in a full queue.
+pub const AUDIT_QUEUE_FULL_TOTAL: &str = "provisioner_audit_queue_full_total";
+/// Events the client failed to publish (its connection closed for good).
+pub const AUDIT_PUBLISH_FAILURES_TOTAL: &str = "provisioner_audit_publish_failures_total";
+
+/// Where requests put their audit events. Cheap to clone.
+#[derive(Clone)]
+pub struct AuditQueue {
+    tx: mpsc::Sender<Bytes>,
+}
+
+/// The publishing task, to finish on shutdown.
+pub struct AuditDrain {
+    task: JoinHandle<()>,
+}
+
+impl AuditQueue {
+    /// Starts the task publishing on `subject` through `client`.
+    pub fn start(client: Client, subject: String, capacity: usize) -> (AuditQueue, AuditDrain) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let task = tokio::spawn(publish_all(client, subject, rx));
+        (AuditQueue { tx }, AuditDrain { task })
+    }
+
+    /// Queues one encoded event, waiting for room when the queue is full.
+    pub async fn push(&self, event: Bytes) {
+        let event = match self.tx.try_send(event) {
+            Ok(()) => {
+                depth_changed(&self.tx);
+                return;
+            }
+            Err(mpsc::error::TrySendError::Full(event)) => event,
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                metrics::counter!(AUDIT_PUBLISH_FAILURES_TOTAL).increment(1);
+                return;
+            }
+        };
+        metrics::counter!(AUDIT_QUEUE_FULL_TOTAL).increment(1);
+        if self.tx.send(event).await.is_err() {
+            metrics::counter!(AUDIT_PUBLISH_FAILURES_TOTAL).increment(1);
+        }
+        depth_changed(&self.tx);
+    }
+}
+
+impl AuditDrain {
+    /// Waits, at most `bound`, for the task to publish what is queued. Every
+    /// [`AuditQueue`] clone must be dropped first, or the task waits for more.
+    pub async fn finish(self, bound: Duration) {
+        if tokio::time::timeout(bound, self.task).await.is_err() {
+            tracing::warn!("audit events still queued at shutdown were not published");
+        }
+    }
+}
+
+fn depth_changed(tx: &mpsc::Sender<Bytes>) {
+    let queued = tx.max_capacity().saturating_sub(tx.capacity());
+    #[allow(clippy::cast_precision_loss)] // a depth far below 2^52
+    metrics::gauge!(AUDIT_QUEUE_DEPTH).set(queued as f64);
+}
+
+/// Publishes events in the order queued until every sender is gone.
+async fn publish_all(client: Client, subject: String, mut rx: mpsc::Receiver<Bytes>) {
+    while let Some(event) = rx.recv().await {
+        if let Err(err) = client.publish(subject.clone(), event).await {
+            metrics::counter!(AUDIT_PUBLISH_FAILURES_TOTAL).increment(1);
+            tracing::warn!(error = %err, "publishing an audit event failed");
+        }
+        #[allow(clippy::cast_precision_loss)] // a depth far below 2^52
+        metrics::gauge!(AUDIT_QUEUE_DEPTH).set(rx.len() as f64);
+    }
+    if let Err(err) = client.flush().await {
+        tracing::warn!(error = %err, "flushing the audit events failed");
+    }
+}
