@@ -76,9 +76,11 @@ impl AuditDrain {
 }
 
 fn depth_changed(tx: &mpsc::Sender<Bytes>) {
-    let queued = tx.max_capacity().saturating_sub(tx.capacity());
-    #[allow(clippy::cast_precision_loss)] // a depth far below 2^52
-    metrics::gauge!(AUDIT_QUEUE_DEPTH).set(queued as f64);
+    set_depth(tx.max_capacity().saturating_sub(tx.capacity()));
+}
+
+fn set_depth(queued: usize) {
+    metrics::gauge!(AUDIT_QUEUE_DEPTH).set(f64::from(u32::try_from(queued).unwrap_or(u32::MAX)));
 }
 
 /// Publishes events in the order queued until every sender is gone.
@@ -88,8 +90,7 @@ async fn publish_all(client: Client, subject: String, mut rx: mpsc::Receiver<Byt
             metrics::counter!(AUDIT_PUBLISH_FAILURES_TOTAL).increment(1);
             tracing::warn!(error = %err, "publishing an audit event failed");
         }
-        #[allow(clippy::cast_precision_loss)] // a depth far below 2^52
-        metrics::gauge!(AUDIT_QUEUE_DEPTH).set(rx.len() as f64);
+        set_depth(rx.len());
     }
     if let Err(err) = client.flush().await {
         tracing::warn!(error = %err, "flushing the audit events failed");
