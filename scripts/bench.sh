@@ -64,7 +64,7 @@ wait_for_line "$work/seed-provisioner.log" serving
 stop_all
 
 echo
-echo "== proof flow (JSON v1 with proof of possession, through tenant acme's import)"
+echo "== proof flow (JSON with a v2 proof of possession, through tenant acme's import)"
 "$bin/nsc-setup" init --dir "$work/estate" --operator OP --tenant acme --resolver memory --port "$port" >/dev/null
 run_server "$work/estate/server.conf" "$work/estate-server.log"
 "$bin/provisioner" serve --config "$work/estate/provisioner.toml" -s "nats://127.0.0.1:$port" \

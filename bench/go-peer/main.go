@@ -2,7 +2,7 @@
 // would, for benchmarks only: it does the work the provisioner's proof flow does without
 // its registry (parse the JSON request, check the caller's account from
 // Nats-Request-Info, the key's kind, the timestamp window, an in-memory nonce guard and
-// the ed25519 proof, then sign a user JWT with the tenant's signing key and reply), with
+// the ed25519 proof over the v2 canonical string (v1 when the request says so), then sign a user JWT with the tenant's signing key and reply), with
 // nats.go and jwt/v2, so that scripts/bench.sh can print our rate next to it.
 //
 // Build (GOPATH mode, Debian's packages):
@@ -11,13 +11,17 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"os/signal"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,12 +33,45 @@ import (
 )
 
 type request struct {
-	Name      string `json:"name"`
-	PublicKey string `json:"public_key"`
-	Ts        int64  `json:"ts"`
-	Nonce     string `json:"nonce"`
-	Proof     string `json:"proof"`
-	Tenant    string `json:"tenant,omitempty"`
+	Name         string   `json:"name"`
+	PublicKey    string   `json:"public_key"`
+	Ts           int64    `json:"ts"`
+	Nonce        string   `json:"nonce"`
+	Proof        string   `json:"proof"`
+	Tenant       string   `json:"tenant,omitempty"`
+	Token        *string  `json:"token,omitempty"`
+	TTL          *uint64  `json:"ttl,omitempty"`
+	Tags         []string `json:"tags,omitempty"`
+	IDToken      *string  `json:"id_token,omitempty"`
+	ProofVersion int      `json:"proof_version,omitempty"`
+}
+
+// canonical is the string the request's proof signs: nats-provisioner-proof-v2 when it
+// says proof_version 2 (README.md, "The credential request"), else v1.
+func canonical(req *request) string {
+	v1 := fmt.Sprintf("tenant=%s\nname=%s\npublic_key=%s\nts=%d\nnonce=%s",
+		req.Tenant, req.Name, req.PublicKey, req.Ts, req.Nonce)
+	if req.ProofVersion != 2 {
+		return "nats-provisioner-proof-v1\n" + v1
+	}
+	digest := func(secret *string) string {
+		if secret == nil {
+			return ""
+		}
+		sum := sha256.Sum256([]byte(*secret))
+		return hex.EncodeToString(sum[:])
+	}
+	ttl := ""
+	if req.TTL != nil {
+		ttl = strconv.FormatUint(*req.TTL, 10)
+	}
+	tags := append([]string(nil), req.Tags...)
+	sort.Strings(tags)
+	for i, t := range tags {
+		tags[i] = fmt.Sprintf("%d:%s", len(t), t)
+	}
+	return fmt.Sprintf("nats-provisioner-proof-v2\n%s\nttl=%s\ntoken_sha256=%s\nid_token_sha256=%s\ntags=%s",
+		v1, ttl, digest(req.Token), digest(req.IDToken), strings.Join(tags, ","))
 }
 
 type reply struct {
@@ -144,15 +181,17 @@ func handle(m *nats.Msg, signer nkeys.KeyPair, account string, window int64, gua
 		refuse(m, 400, "stale_timestamp")
 		return
 	}
-	canonical := fmt.Sprintf("nats-provisioner-proof-v1\ntenant=%s\nname=%s\npublic_key=%s\nts=%d\nnonce=%s",
-		req.Tenant, req.Name, req.PublicKey, req.Ts, req.Nonce)
+	if req.ProofVersion != 0 && req.ProofVersion != 1 && req.ProofVersion != 2 {
+		refuse(m, 400, "bad_request")
+		return
+	}
 	sig, err := base64.RawURLEncoding.DecodeString(req.Proof)
 	if err != nil {
 		refuse(m, 403, "proof_invalid")
 		return
 	}
 	user, err := nkeys.FromPublicKey(req.PublicKey)
-	if err != nil || user.Verify([]byte(canonical), sig) != nil {
+	if err != nil || user.Verify([]byte(canonical(&req)), sig) != nil {
 		refuse(m, 403, "proof_invalid")
 		return
 	}

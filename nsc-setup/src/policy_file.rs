@@ -3,16 +3,19 @@
 //!
 //! Each tenant: its account and minted-users signing key (by public key, so the
 //! provisioner finds the seed in `NKEYS_PATH`), namespace `tenant.<name>` plus the `svc`
-//! prefix, requests identified through the tenant's import with a proof of key possession,
-//! unique names (never `admin` or `bootstrap`, whose private inboxes a namesake would
-//! read), TTL 1 h (at most 1 day), and (for a plain key) the per-user permissions a scoped
+//! prefix, requests identified through the tenant's import with a v2 proof of key
+//! possession (v1 proofs, which leave the token, TTL and tags open to change in flight,
+//! refused), unique names ignoring case (never `admin` or `bootstrap`, whose private
+//! inboxes a namesake would read, nor `_INBOX*`, `$*`, the operator side's user names or
+//! the operator's and accounts' names), TTL 1 h (at most 1 day), and (for a plain key) the
+//! per-user permissions a scoped
 //! key's template would give, replies through the user's private inboxes only
 //! (`_INBOX.<name>.>`).
 
 use std::fmt::Write as _;
 
 use crate::error::StoreError;
-use crate::estate::AccountEntry;
+use crate::estate::{AccountEntry, Estate};
 use crate::toml_text::toml_string;
 use crate::topology::{
     self as t, POLICY_USER_INBOX, RESERVED_USER_NAMES, SERVICES_PREFIX, SERVICES_SUBJECT,
@@ -32,9 +35,24 @@ pub fn header() -> String {
     )
 }
 
-/// One tenant's `[[tenants]]` block, or `None` when the account is not a tenant or holds
-/// no minted-users signing key.
-pub fn tenant_block(account: &AccountEntry) -> Option<String> {
+/// The names every tenant of `estate` reserves: [`RESERVED_USER_NAMES`], the operator's
+/// name and every account's name (tenants included), each once ignoring case.
+pub fn reserved_names(estate: &Estate) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let estate_names = std::iter::once(estate.operator.name.as_str())
+        .chain(estate.accounts.iter().map(|a| a.name.as_str()));
+    for name in RESERVED_USER_NAMES.into_iter().chain(estate_names) {
+        let folded = policy::names::fold_case(name);
+        if !out.iter().any(|n| policy::names::fold_case(n) == folded) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+/// One tenant's `[[tenants]]` block, reserving `reserved` ([`reserved_names`]), or
+/// `None` when the account is not a tenant or holds no minted-users signing key.
+pub fn tenant_block(account: &AccountEntry, reserved: &[String]) -> Option<String> {
     let tenant = account.tenant()?;
     let key = account.minted_user_key()?.public_key();
     let scoped = account.is_scoped(&key);
@@ -55,8 +73,10 @@ pub fn tenant_block(account: &AccountEntry) -> Option<String> {
     );
     out.push_str("identity.import.enabled = true\n");
     out.push_str("identity.proof.required = true\n");
+    out.push_str("identity.proof.accept_v1 = false\n");
     out.push_str("names.unique = true\n");
-    let reserved: Vec<String> = RESERVED_USER_NAMES.iter().map(|n| toml_string(n)).collect();
+    out.push_str("names.case_sensitive = false\n");
+    let reserved: Vec<String> = reserved.iter().map(|n| toml_string(n)).collect();
     let _ = writeln!(out, "names.reserved = [{}]", reserved.join(", "));
     if !scoped {
         let user = toml_string(&t::policy_user_subject(tenant));
@@ -78,19 +98,17 @@ pub fn tenant_block(account: &AccountEntry) -> Option<String> {
     Some(out)
 }
 
-/// The whole file for these accounts (non-tenants are skipped), checked; with `callout`
-/// every tenant also accepts connections through the auth callout
+/// The whole file for the estate's accounts (non-tenants are skipped), checked; with
+/// `callout` every tenant also accepts connections through the auth callout
 /// ([`crate::callout::policy_line`]).
 ///
 /// # Errors
 /// [`StoreError::Policy`] when the policy crate refuses the text.
-pub fn render<'a>(
-    accounts: impl Iterator<Item = &'a AccountEntry>,
-    callout: bool,
-) -> Result<String, StoreError> {
+pub fn render(estate: &Estate, callout: bool) -> Result<String, StoreError> {
     let mut text = header();
-    for account in accounts {
-        if let Some(block) = tenant_block(account) {
+    let reserved = reserved_names(estate);
+    for account in &estate.accounts {
+        if let Some(block) = tenant_block(account, &reserved) {
             text.push_str(&block);
         }
         if let (true, Some(tenant)) = (callout, account.tenant()) {
@@ -140,7 +158,7 @@ mod tests {
     #[test]
     fn the_policy_loads_and_matches_the_estate() {
         let estate = estate();
-        let text = render(estate.accounts.iter(), false).unwrap();
+        let text = render(&estate, false).unwrap();
         let policy = policy::Policy::from_toml_str(&text).unwrap();
         let names: Vec<&str> = policy.tenants().iter().map(|t| t.name()).collect();
         assert_eq!(names, ["acme", "globex"]);
@@ -152,12 +170,31 @@ mod tests {
         assert!(text.contains("permissions.pub.allow = [\"tenant.acme.{name}.>\", \"svc.>\"]\n"));
         assert!(text
             .contains("permissions.sub.allow = [\"tenant.acme.{name}.>\", \"_INBOX.{name}.>\"]\n"));
+        let reserved =
+            "names.reserved = [\"admin\", \"bootstrap\", \"_INBOX*\", \"$*\", \"root\", \
+                        \"operator\", \"system\", \"sys\", \"provisioner\", \"agent\", \"OP\", \
+                        \"AUTH\", \"SERVICES\", \"acme\", \"globex\"]\n";
+        assert_eq!(text.matches(reserved).count(), 2, "both tenants: {text}");
         assert_eq!(
-            text.matches("names.reserved = [\"admin\", \"bootstrap\"]\n")
-                .count(),
-            2,
-            "both tenants"
+            text.matches("identity.proof.accept_v1 = false\n").count(),
+            2
         );
+        for name in [
+            "_INBOX_x", "_inbox", "Root", "OPERATOR", "Sys", "op", "Acme", "GLOBEX",
+        ] {
+            let mut request = policy::Request::new(
+                name,
+                "UCV7CR7AQFTIDLTGDYEZPGP66OGVFAWZLRIRZGDNDTTD4UG5MPVTALTI",
+            );
+            request.proof_verified = true;
+            let identity = policy::Identity::through_import(acme.account(), Vec::<String>::new());
+            let decision = policy::evaluate(&policy, &request, &identity, 1_800_000_000);
+            assert_eq!(
+                decision.deny_code(),
+                Some(policy::DenyCode::NameReserved),
+                "{name}: {decision}"
+            );
+        }
         assert_eq!(
             text.matches("permissions.").count(),
             2,

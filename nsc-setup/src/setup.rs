@@ -95,7 +95,7 @@ pub fn estate_files(
     );
     files.insert(
         rel.policy_toml(),
-        policy_file::render(estate.accounts.iter(), callout::is_enabled(estate))?,
+        policy_file::render(estate, callout::is_enabled(estate))?,
     );
     files.insert(rel.env_file(), product::env_file(root));
     Ok(files)
@@ -221,7 +221,8 @@ pub fn add_tenant_with(
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => policy_file::header(),
         Err(err) => return Err(StoreError::io("reading", policy_path)(err)),
     };
-    if let Some(block) = policy_file::tenant_block(&account) {
+    let reserved = policy_file::reserved_names(&estate);
+    if let Some(block) = policy_file::tenant_block(&account, &reserved) {
         policy.push_str(&block);
         if callout {
             policy.push_str(&callout::policy_line(&tenant.name));

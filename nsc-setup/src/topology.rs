@@ -59,9 +59,23 @@ pub const ADMIN_INBOX: &str = "_INBOX.admin.>";
 pub const POLICY_USER_INBOX: &str = "_INBOX.{name}.>";
 /// A minted user's private reply inboxes as a scoped key's template.
 pub const SCOPE_USER_INBOX: &str = "_INBOX.{{name()}}.>";
-/// Names no minted user may take: the tenant's own users, whose private inboxes a user
-/// of the same name would read.
-pub const RESERVED_USER_NAMES: [&str; 2] = [ADMIN_USER, BOOTSTRAP_USER];
+/// Names no minted user may take (the policy's `names.reserved`: globs, compared
+/// ignoring case): the tenant's own users, whose private inboxes a user of the same name
+/// would read; names shaped like reply inboxes or system subjects; and the names of the
+/// operator side's users and roles. `policy.toml` adds the operator's and the accounts'
+/// names of the estate (`policy_file::reserved_names`).
+pub const RESERVED_USER_NAMES: [&str; 10] = [
+    ADMIN_USER,
+    BOOTSTRAP_USER,
+    "_INBOX*",
+    "$*",
+    "root",
+    "operator",
+    "system",
+    SYS_USER,
+    PROVISIONER_USER,
+    AGENT_USER,
+];
 /// The NATS micro services API.
 pub const SRV: &str = "$SRV.>";
 

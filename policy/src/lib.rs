@@ -37,7 +37,8 @@
 //! - `seed`: [`Policy::seed_legacy`], the seed's behaviour as a policy;
 //! - `request`: [`Request`], [`Identity`], [`InviteGrant`], [`VerifiedCredential`],
 //!   [`RegistryFacts`];
-//! - `decision`: [`Decision`], [`Allow`], [`Deny`], [`DenyCode`], [`Step`];
+//! - `deny_code`: [`DenyCode`], the stable codes and their NATS micro status;
+//! - `decision`: [`Decision`], [`Allow`], [`Deny`], [`Step`];
 //! - `evaluate`: [`evaluate`] and its rules ([`rule`]): `echo`, `trail`, `credential`,
 //!   `identify`, `grant`;
 //! - `explain`: [`explain`], the what-if decision `provisioner policy explain` prints.
@@ -45,6 +46,7 @@
 #![warn(missing_docs)]
 
 mod decision;
+mod deny_code;
 mod error;
 mod evaluate;
 mod explain;

@@ -5,6 +5,10 @@
 //! has `*` (any run of characters) and `?` (one character); everything else is literal.
 //! Neither has escapes, so neither can surprise: both are checked in linear-ish time
 //! with no recursion.
+//!
+//! Names are compared ignoring case through [`fold_case`]: every character mapped by
+//! Unicode's default lowercase mapping on its own (`char::to_lowercase`), with no locale
+//! and no context, so the same name folds the same way on every machine.
 
 use std::ops::RangeInclusive;
 
@@ -136,6 +140,36 @@ pub fn glob_match(glob: &str, text: &str) -> bool {
         .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
+/// A name with its case folded: each character replaced by its Unicode lowercase
+/// mapping (`char::to_lowercase`), character by character, without locale or context
+/// (`Σ` always becomes `σ`, `İ` becomes `i̇`, the Kelvin sign `K` becomes `k`; `ß`
+/// stays `ß`). Names that fold alike are one name where case is ignored.
+///
+/// # Examples
+/// ```
+/// use policy::names::fold_case;
+/// assert_eq!(fold_case("Alice"), "alice");
+/// assert_eq!(fold_case("ÉLAN"), "élan");
+/// assert_eq!(fold_case("ΟΔΟΣ"), "οδοσ");
+/// ```
+pub fn fold_case(name: &str) -> String {
+    name.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// Whether `name` matches the reserved-name glob `reserved`, both folded
+/// ([`fold_case`]): reserved names are refused in any case.
+///
+/// # Examples
+/// ```
+/// use policy::names::reserved_match;
+/// assert!(reserved_match("_INBOX*", "_inbox_alice"));
+/// assert!(reserved_match("admin", "ADMIN"));
+/// assert!(!reserved_match("admin", "admins"));
+/// ```
+pub fn reserved_match(reserved: &str, name: &str) -> bool {
+    glob_match(&fold_case(reserved), &fold_case(name))
+}
+
 /// Escapes a character for messages: printable ones as is, others as `\u{…}`.
 pub(crate) fn escape(c: char) -> String {
     if c.is_control() || c.is_whitespace() {
@@ -203,6 +237,21 @@ mod tests {
             assert_eq!(glob_match(glob, text), *want, "{glob} {text}");
         }
         assert_eq!(escape('\n'), "\\u{a}");
+    }
+
+    #[test]
+    fn case_folds_per_character_without_locale() {
+        assert_eq!(fold_case("Alice"), fold_case("aLICE"));
+        assert_eq!(fold_case("\u{212a}elvin"), "kelvin");
+        assert_eq!(fold_case("ΣΑΣ"), "σασ");
+        assert_eq!(fold_case("İ"), "i\u{307}");
+        assert_eq!(fold_case("ß"), "ß");
+        assert_eq!(fold_case("a_B-9"), "a_b-9");
+        assert!(reserved_match("$*", "$sys"));
+        assert!(reserved_match("root", "Root"));
+        assert!(reserved_match("_inbox*", "_INBOX"));
+        assert!(!reserved_match("_INBOX*", "inbox"));
+        assert!(reserved_match("op?", "OPS"));
         assert_eq!(escape('x'), "x");
     }
 }

@@ -22,6 +22,10 @@ pub struct Request {
     pub tags: Vec<String>,
     /// Whether the edge verified the request's proof of key possession.
     pub proof_verified: bool,
+    /// Whether that proof is a `nats-provisioner-proof-v1`, which binds neither the
+    /// token, the ID token, the TTL nor the tags; `identity.proof.accept_v1` decides
+    /// whether it counts.
+    pub proof_v1: bool,
     /// Whether this is the seed's plain-text request.
     pub legacy: bool,
     /// The redeemed invite, when the request carried a token the edge validated.

@@ -74,7 +74,10 @@ impl Policy {
             },
             identity: IdentityConfig {
                 import: ImportConfig::default(),
-                proof: ProofConfig { required: false },
+                proof: ProofConfig {
+                    required: false,
+                    ..ProofConfig::default()
+                },
                 invite: Default::default(),
                 legacy: LegacyConfig {
                     enabled: true,

@@ -1,5 +1,5 @@
-//! The client side of a credential request, shared by `request` and `bench`: build a v1
-//! request with a fresh local key and its proof, send it, read the reply.
+//! The client side of a credential request, shared by `request` and `bench`: build a
+//! request with a fresh local key and its v2 proof, send it, read the reply.
 //!
 //! The user's seed is made here and never sent.
 
@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use claims::KeyPair;
 
-use crate::proof::sign_proof;
+use crate::proof::prove;
 use crate::wire::{CredentialReply, CredentialRequest, ErrorReply, SERVICE_ERROR_CODE_HEADER};
 
 /// What the client asks for.
@@ -48,26 +48,26 @@ fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-/// The JSON body of a request for `ask`, proven with `user`.
+/// The JSON body of a request for `ask`, proven with `user` (a v2 proof, binding every
+/// field).
 ///
 /// # Errors
 /// When `user` holds no seed.
 pub fn request_body(user: &KeyPair, ask: &Ask) -> anyhow::Result<Bytes> {
-    let ts = unix_now();
-    let nonce = nuid::next().to_string();
-    let proof = sign_proof(user, ask.tenant.as_deref(), &ask.name, ts, &nonce)?;
-    let request = CredentialRequest {
+    let mut request = CredentialRequest {
         name: ask.name.clone(),
         public_key: user.public_key(),
-        ts,
-        nonce,
-        proof,
+        ts: unix_now(),
+        nonce: nuid::next().to_string(),
+        proof: String::new(),
         tenant: ask.tenant.clone(),
         token: ask.token.clone(),
         ttl: ask.ttl,
         tags: (!ask.tags.is_empty()).then(|| ask.tags.clone()),
         id_token: ask.id_token.clone(),
+        proof_version: None,
     };
+    prove(user, &mut request)?;
     Ok(Bytes::from(serde_json::to_vec(&request)?))
 }
 

@@ -18,7 +18,7 @@ use crate::mint::SignWith;
 use crate::nonce::{last_replay_second, NonceGuard, NonceOutcome};
 use crate::parse::{parse_request, ParsedRequest};
 use crate::pipeline::{self, Ask, Door, Issued};
-use crate::proof::{verify_proof, ProofError};
+use crate::proof::{verify_proof, ProofError, ProofVersion};
 use crate::redact::looks_like_seed;
 use crate::rejection::{Rejection, Status};
 use crate::reply::{granted, granted_legacy, refused, Reply};
@@ -221,10 +221,11 @@ async fn check_json_request(
     req: &CredentialRequest,
     now: i64,
 ) -> Result<policy::Request, Rejection> {
-    verify_proof(req, now, ctx.proof_window_secs).map_err(|err| match err {
+    let version = verify_proof(req, now, ctx.proof_window_secs).map_err(|err| match err {
         ProofError::Signature => Rejection::denied("proof_invalid", err.to_string()),
         ProofError::Stale { .. } => Rejection::bad_request("stale_timestamp", err.to_string()),
         ProofError::Nonce => Rejection::bad_request("nonce_invalid", err.to_string()),
+        ProofError::Version => Rejection::bad_request("bad_request", err.to_string()),
         ProofError::Replayed => Rejection::new(Status::Conflict, "nonce_replayed", err.to_string()),
     })?;
     let keep_until = last_replay_second(now, ctx.proof_window_secs);
@@ -251,6 +252,8 @@ async fn check_json_request(
     request.ttl_secs = req.ttl;
     request.tags = req.tags.clone().unwrap_or_default();
     request.proof_verified = true;
+    // Whether a v1 proof counts is the tenant's call (`identity.proof.accept_v1`).
+    request.proof_v1 = version == ProofVersion::V1;
     Ok(request)
 }
 

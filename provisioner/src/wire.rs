@@ -1,4 +1,4 @@
-//! The credential request and reply as they travel over NATS (v1), shared by the service
+//! The credential request and reply as they travel over NATS (v1 JSON), shared by the service
 //! and the `request` client.
 //!
 //! Only shapes and size limits live here; parsing rules are in `parse`, the proof in
@@ -53,6 +53,10 @@ pub struct CredentialRequest {
     /// logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// Which canonical string `proof` signs: 2 for `nats-provisioner-proof-v2`, which
+    /// binds every field above; absent or 1 for `nats-provisioner-proof-v1` (`proof`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof_version: Option<u8>,
 }
 
 impl fmt::Debug for CredentialRequest {
@@ -67,6 +71,7 @@ impl fmt::Debug for CredentialRequest {
             .field("ttl", &self.ttl)
             .field("tags", &self.tags)
             .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
+            .field("proof_version", &self.proof_version)
             .finish_non_exhaustive()
     }
 }

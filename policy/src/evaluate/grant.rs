@@ -12,7 +12,7 @@ use super::rule;
 use super::trail::{refuse_substitution, Refusal, Trail};
 use super::user_tags;
 use crate::decision::{Allow, DenyCode, IdentitySource};
-use crate::names::glob_match;
+use crate::names::{glob_match, reserved_match};
 use crate::policy::{CompiledPermissions, Tenant};
 use crate::request::{Identity, NameHolder, Request};
 use crate::subject;
@@ -160,11 +160,7 @@ fn name(tenant: &Tenant, request: &Request, trail: &mut Trail) -> Result<(), Ref
             return Err(trail.fail(rule::NAME_PATTERN, note, DenyCode::NameInvalid, reason));
         }
     }
-    if let Some(i) = cfg
-        .reserved
-        .iter()
-        .position(|r| r.eq_ignore_ascii_case(name))
-    {
+    if let Some(i) = cfg.reserved.iter().position(|r| reserved_match(r, name)) {
         let reason = format!("name {} is reserved", quote(name));
         let note = format!("{at}.reserved[{i}]");
         return Err(trail.fail(rule::NAME_RESERVED, note, DenyCode::NameReserved, reason));

@@ -314,8 +314,21 @@ pub(super) fn proof(tenant: &Tenant, request: &Request, trail: &mut Trail) -> Re
         trail.skip(rule::PROOF, "legacy: the provisioner makes the key pair");
     } else if !tenant.config.identity.proof.required {
         trail.skip(rule::PROOF, format!("{at} = false"));
+    } else if request.proof_verified && request.proof_v1 && !tenant.config.identity.proof.accept_v1
+    {
+        let reason = String::from(
+            "this tenant accepts only nats-provisioner-proof-v2 proofs, which bind the token, \
+             ID token, TTL and tags too; sign the v2 string and send \"proof_version\": 2",
+        );
+        let note = format!("{}.identity.proof.accept_v1 = false", tenant.place());
+        return Err(trail.fail(rule::PROOF, note, DenyCode::ProofOutdated, reason));
     } else if request.proof_verified {
-        trail.pass(rule::PROOF, format!("verified ({at})"));
+        let v1 = if request.proof_v1 {
+            ", v1 accepted"
+        } else {
+            ""
+        };
+        trail.pass(rule::PROOF, format!("verified ({at}{v1})"));
     } else {
         let reason = String::from("a proof of possession of the public key is required");
         return Err(trail.fail(rule::PROOF, at, DenyCode::ProofRequired, reason));

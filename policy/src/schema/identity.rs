@@ -160,11 +160,20 @@ pub struct ProofConfig {
     /// Whether every (non-legacy) request must carry a verified proof. Default `true`.
     #[serde(default = "default_proof_required")]
     pub required: bool,
+    /// Whether a `nats-provisioner-proof-v1` proof counts. It binds the tenant, name,
+    /// key, time and nonce but not the token, ID token, TTL or tags, which whoever sees
+    /// the request in flight may then change; v2 binds them all. Default `true`, so that
+    /// a policy written before v2 keeps serving its clients; `nsc-setup` writes `false`.
+    #[serde(default = "default_accept_v1")]
+    pub accept_v1: bool,
 }
 
 impl Default for ProofConfig {
     fn default() -> Self {
-        ProofConfig { required: true }
+        ProofConfig {
+            required: true,
+            accept_v1: true,
+        }
     }
 }
 
@@ -196,6 +205,10 @@ pub struct LegacyConfig {
 }
 
 fn default_proof_required() -> bool {
+    true
+}
+
+fn default_accept_v1() -> bool {
     true
 }
 

@@ -25,9 +25,15 @@ pub struct NamesConfig {
     /// Optional glob (`*` any run, `?` one character) a name must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
-    /// Names nobody may take (compared ignoring ASCII case).
+    /// Names nobody may take: globs (`*` any run, `?` one character) compared with the
+    /// name ignoring case ([`crate::names::fold_case`]), whatever `case_sensitive` says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reserved: Vec<String>,
+    /// Whether names that differ only in case (`Alice`, `alice`) are different names.
+    /// Default `false`: they are one name, held by one key and revoked together (the
+    /// registry keys a name by its [`crate::names::fold_case`]).
+    #[serde(default)]
+    pub case_sensitive: bool,
     /// Whether a name belongs to one public key within the tenant. Default `true`.
     #[serde(default = "default_unique")]
     pub unique: bool,
@@ -44,8 +50,29 @@ impl Default for NamesConfig {
             max_len: DEFAULT_NAME_MAX_LEN,
             pattern: None,
             reserved: Vec::new(),
+            case_sensitive: false,
             unique: true,
             reissue_to_other_key: false,
+        }
+    }
+}
+
+impl NamesConfig {
+    /// The form of `name` the registry keys it by, so that names of one form are one
+    /// name: folded ([`crate::names::fold_case`]) unless `case_sensitive`.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut names = policy::schema::NamesConfig::default();
+    /// assert_eq!(names.unique_form("Alice"), "alice");
+    /// names.case_sensitive = true;
+    /// assert_eq!(names.unique_form("Alice"), "Alice");
+    /// ```
+    pub fn unique_form(&self, name: &str) -> String {
+        if self.case_sensitive {
+            name.to_owned()
+        } else {
+            crate::names::fold_case(name)
         }
     }
 }

@@ -12,6 +12,7 @@
 
 mod example;
 mod load;
+mod names_proofs;
 mod props;
 mod rules;
 mod seed;

@@ -211,6 +211,7 @@ fn no_input_escapes_the_namespace() {
             ttl_secs: ttl,
             tags: requested.iter().map(|t| format!("x{t}")).collect(),
             proof_verified: true,
+            proof_v1: false,
             legacy,
             invite: invite_tenant.map(|tenant| InviteGrant {
                 tenant,

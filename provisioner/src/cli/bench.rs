@@ -160,7 +160,7 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
     let flow = if args.legacy {
         "legacy (seed)"
     } else {
-        "proof (JSON v1)"
+        "proof (JSON, v2 proof)"
     };
     report(args, flow, "creds", started, &tally, tasks).await
 }

@@ -9,17 +9,12 @@ use std::time::Duration;
 use claims::KeyPair;
 use integration_tests::{connect_with_creds, ProductEstate, LOG_WAIT, STEP};
 use nsc_setup::ResolverKind;
-use provisioner::proof::sign_proof;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const SUBJECT: &str = "creds.request";
 
 fn request_body(name: &str) -> bytes::Bytes {
-    let user = KeyPair::new_user();
-    let ts = integration_tests::unix_now();
-    let nonce = nuid::next().to_string();
-    let proof = sign_proof(&user, None, name, ts, &nonce).unwrap();
-    json!({"name": name, "public_key": user.public_key(), "ts": ts, "nonce": nonce, "proof": proof})
+    crate::proven::proven(&KeyPair::new_user(), name, None)
         .to_string()
         .into()
 }

@@ -11,25 +11,15 @@ use integration_tests::{
     WatchedClient, LOG_WAIT, STEP,
 };
 use nsc_setup::ResolverKind;
-use provisioner::proof::sign_proof;
 use serde_json::{json, Value};
+
+pub(crate) use crate::proven::proven;
+use crate::proven::proven_with;
 
 const SUBJECT: &str = "creds.request";
 
 fn unix_now() -> i64 {
     integration_tests::unix_now()
-}
-
-/// A correct v1 request for `name`, proven by `user`.
-fn proven(user: &KeyPair, name: &str, tenant: Option<&str>) -> Value {
-    let ts = unix_now();
-    let nonce = nuid::next().to_string();
-    let proof = sign_proof(user, tenant, name, ts, &nonce).unwrap();
-    let mut req = json!({"name": name, "public_key": user.public_key(), "ts": ts, "nonce": nonce, "proof": proof});
-    if let Some(t) = tenant {
-        req["tenant"] = json!(t);
-    }
-    req
 }
 
 /// Sends `payload` and returns (status code or 200, body as JSON or text).
@@ -195,10 +185,7 @@ async fn bad_input_gets_the_right_code_and_the_service_keeps_serving() {
         403,
         "proof_invalid",
     ));
-    let ts = unix_now() - 3600;
-    let nonce = nuid::next().to_string();
-    let stale = json!({"name": "alice", "public_key": user.public_key(), "ts": ts, "nonce": nonce,
-        "proof": sign_proof(&user, None, "alice", ts, &nonce).unwrap()});
+    let stale = proven_with(&user, "alice", None, |r| r.ts = unix_now() - 3600);
     cases.push((
         "stale ts",
         stale.to_string().into_bytes(),
@@ -257,8 +244,9 @@ async fn a_requested_ttl_is_capped_never_extended() {
     let client = connect_with_creds(&estate.url(), &estate.creds("acme", "bootstrap").unwrap())
         .await
         .unwrap();
-    let mut req = proven(&KeyPair::new_user(), "longlived", None);
-    req["ttl"] = json!(10_000_000u64);
+    let req = proven_with(&KeyPair::new_user(), "longlived", None, |r| {
+        r.ttl = Some(10_000_000)
+    });
     let before = unix_now();
     let (status, body) = ask(&client, req.to_string()).await;
     assert_eq!(status, 200, "{body}");
@@ -267,8 +255,9 @@ async fn a_requested_ttl_is_capped_never_extended() {
     assert!(exp >= before + max && exp <= unix_now() + max, "exp {exp}");
     let jwt = UserClaims::decode(body["jwt"].as_str().unwrap()).unwrap();
     assert_eq!(jwt.exp, exp);
-    let mut short = proven(&KeyPair::new_user(), "shortlived", None);
-    short["ttl"] = json!(60);
+    let short = proven_with(&KeyPair::new_user(), "shortlived", None, |r| {
+        r.ttl = Some(60)
+    });
     let (_, body) = ask(&client, short.to_string()).await;
     assert!(body["expires"].as_i64().unwrap() <= unix_now() + 60);
 }

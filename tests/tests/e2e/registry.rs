@@ -19,8 +19,7 @@ use async_nats::Client;
 use claims::KeyPair;
 use integration_tests::{ProductEstate, ProductProcess, STEP};
 use nsc_setup::ResolverKind;
-use provisioner::proof::sign_proof;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The estate's credential request subject.
 pub const SUBJECT: &str = "creds.request";
@@ -86,20 +85,9 @@ pub fn provisioner(
     estate.start_provisioner(label, &args).unwrap()
 }
 
-/// A proven v1 request for `name` by `user`.
+/// A request for `name` by `user`, with a v2 proof (binding the token too).
 pub fn proven(user: &KeyPair, name: &str, tenant: Option<&str>, token: Option<&str>) -> Value {
-    let ts = integration_tests::unix_now();
-    let nonce = nuid::next().to_string();
-    let proof = sign_proof(user, tenant, name, ts, &nonce).unwrap();
-    let mut req = json!({"name": name, "public_key": user.public_key(), "ts": ts,
-        "nonce": nonce, "proof": proof});
-    if let Some(t) = tenant {
-        req["tenant"] = json!(t);
-    }
-    if let Some(t) = token {
-        req["token"] = json!(t);
-    }
-    req
+    crate::proven::proven_with(user, name, tenant, |r| r.token = token.map(String::from))
 }
 
 /// Sends `payload` on `subject`; returns (status or 200, body).

@@ -4,5 +4,6 @@
 mod admin;
 mod inbox;
 mod input;
+mod proof;
 mod requester;
 mod revocation;

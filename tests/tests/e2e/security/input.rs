@@ -13,25 +13,12 @@ use integration_tests::{
     connect_with_creds, workspace_bin, ProductEstate, ProductProcess, WatchedClient, LOG_WAIT, STEP,
 };
 use nsc_setup::ResolverKind;
-use provisioner::proof::sign_proof;
 use serde_json::{json, Value};
 
 use crate::provision::{ask, ask_with, code};
+use crate::proven::{proven, proven_with};
 
 const AUDIT: &str = "creds.audit.events";
-
-/// A proven v1 request for `name` by `user`.
-fn proven(user: &KeyPair, name: &str, tenant: Option<&str>) -> Value {
-    let ts = integration_tests::unix_now();
-    let nonce = nuid::next().to_string();
-    let proof = sign_proof(user, tenant, name, ts, &nonce).unwrap();
-    let mut req = json!({"name": name, "public_key": user.public_key(), "ts": ts,
-        "nonce": nonce, "proof": proof});
-    if let Some(t) = tenant {
-        req["tenant"] = json!(t);
-    }
-    req
-}
 
 /// The estate's `policy.toml` with `lines` added to tenant `tenant`'s block, written
 /// next to it as `file`.
@@ -188,16 +175,18 @@ async fn requested_tags_must_be_literal_subject_tokens() {
     let client = connect_with_creds(&estate.url(), &estate.creds("acme", "bootstrap").unwrap())
         .await
         .unwrap();
-    let mut req = proven(&KeyPair::new_user(), "tagged", None);
-    req["tags"] = json!(["team:red"]);
+    let req = proven_with(&KeyPair::new_user(), "tagged", None, |r| {
+        r.tags = Some(vec!["team:red".into()])
+    });
     let (status, body) = ask(&client, req.to_string()).await;
     assert_eq!(status, 200, "{body}");
     let jwt = UserClaims::decode(body["jwt"].as_str().unwrap()).unwrap();
     assert!(jwt.nats.tags.iter().any(|t| t == "team:red"), "{jwt:?}");
 
     for tag in ["team:*", "team:>", "team:a.b", "team:a*", "team:"] {
-        let mut req = proven(&KeyPair::new_user(), "wild", None);
-        req["tags"] = json!([tag]);
+        let req = proven_with(&KeyPair::new_user(), "wild", None, |r| {
+            r.tags = Some(vec![tag.into()])
+        });
         let (status, body) = ask(&client, req.to_string()).await;
         assert_eq!(status, 400, "{tag}: {body}");
         assert!(
