@@ -18,8 +18,8 @@ pub use identity::{
     DEFAULT_OIDC_NAME_CLAIM,
 };
 pub use limits::{
-    QuotasConfig, RateLimitsConfig, TtlConfig, DEFAULT_RATE_WINDOW_SECS, DEFAULT_TTL_MAX_SECS,
-    DEFAULT_TTL_SECS,
+    QuotasConfig, RateLimitsConfig, TtlConfig, DEFAULT_MAX_OUTSTANDING_INVITES,
+    DEFAULT_RATE_WINDOW_SECS, DEFAULT_TTL_MAX_SECS, DEFAULT_TTL_SECS,
 };
 pub use names::{NamesConfig, DEFAULT_NAME_CHARS, DEFAULT_NAME_MAX_LEN, DEFAULT_NAME_MIN_LEN};
 pub use permissions::{

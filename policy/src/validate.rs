@@ -39,6 +39,9 @@ impl Policy {
 
 /// The longest tenant name.
 pub const MAX_TENANT_NAME_LEN: usize = 64;
+/// The largest `quotas.max_outstanding_invites`: every invite creation counts the
+/// tenant's invites, so the cap also bounds that count.
+pub const MAX_OUTSTANDING_INVITES: u64 = 100_000;
 
 /// Checks `file`; every problem is listed.
 pub(crate) fn validate(file: PolicyFile) -> Result<Policy, PolicyErrors> {
@@ -137,6 +140,16 @@ fn tenant(
     if config.quotas.max_active_users == Some(0) {
         let at = path.key("quotas").key("max_active_users");
         problems.push(at, PolicyError::ZeroLimit);
+    }
+    let invites = config.quotas.max_outstanding_invites;
+    if !(1..=MAX_OUTSTANDING_INVITES).contains(&invites) {
+        problems.push(
+            path.key("quotas").key("max_outstanding_invites"),
+            PolicyError::OutOfRange {
+                value: invites.to_string(),
+                reason: "a tenant may hold 1 to 100000 live invites",
+            },
+        );
     }
     rate_limits(&config.rate_limits, &path.key("rate_limits"), problems);
     if let Some(limits) = &config.identity.legacy.rate_limits {

@@ -1,31 +1,39 @@
 //! The registry's JetStream KV plumbing: buckets created when missing, reads that keep
-//! the revision, writes that succeed only at the expected revision (compare-and-set),
-//! and listing the latest value of every key under a filter.
+//! the revision, and writes that succeed only at the expected revision (compare-and-set).
+//! Listing the keys under a filter is `listing`.
 //!
 //! Values are JSON. A key with a delete marker reads as missing, with the marker's
 //! revision, so that "create if missing" and "update" are the same compare-and-set.
-//! Not here: what the values mean (`entry`, `invite`).
+//! A bucket with per-message TTL ([`Bucket::enable_message_ttl`], nats-server 2.11+)
+//! takes a lifetime with each write (`Nats-TTL`): the server removes the value when it
+//! passes, and a write without one keeps the value until it is replaced. Its delete
+//! markers expire too, so a removed key leaves nothing behind for good.
+//! Not here: what the values mean (`entry`, `invite`) or how long they live (`expiry`).
 
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer, kv};
+use async_nats::jetstream::{self, kv};
 use async_nats::HeaderMap;
-use futures::StreamExt as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{safe_json_error, RegistryError};
 
 /// The header carrying a KV operation (`DEL`, `PURGE`) on a marker.
-const KV_OPERATION_HEADER: &str = "KV-Operation";
+pub(crate) const KV_OPERATION_HEADER: &str = "KV-Operation";
 /// The operation of a delete marker.
-const KV_DELETE: &str = "DEL";
+pub(crate) const KV_DELETE: &str = "DEL";
 /// The operation of a purge marker.
-const KV_PURGE: &str = "PURGE";
+pub(crate) const KV_PURGE: &str = "PURGE";
 /// The JetStream header making a write conditional on the subject's last sequence.
 const EXPECTED_LAST_SUBJECT_SEQUENCE: &str = "Nats-Expected-Last-Subject-Sequence";
-/// How long a listing may take before it fails.
-const LIST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The JetStream header giving one message its own lifetime (whole seconds).
+const MESSAGE_TTL_HEADER: &str = "Nats-TTL";
+/// The header of a marker the server left where a message was removed.
+pub(crate) const MARKER_REASON_HEADER: &str = "Nats-Marker-Reason";
+/// How long a delete marker stays in a bucket with per-message TTL: long enough for a
+/// writer that read it to find its revision, after which the key is simply absent.
+pub const DELETE_MARKER_TTL: Duration = Duration::from_secs(10 * 60);
 
 /// How a bucket is created when it is missing.
 #[derive(Debug, Clone)]
@@ -43,9 +51,11 @@ pub struct BucketSpec {
 /// One KV bucket of the registry.
 #[derive(Clone)]
 pub struct Bucket {
-    store: kv::Store,
-    js: jetstream::Context,
-    name: String,
+    pub(crate) store: kv::Store,
+    pub(crate) js: jetstream::Context,
+    pub(crate) name: String,
+    /// The lifetime of delete markers, once per-message TTL is on.
+    marker_ttl: Option<Duration>,
 }
 
 /// A value read with its revision.
@@ -96,6 +106,12 @@ pub enum WriteError {
     /// The write failed, or its outcome is unknown (a lost acknowledgement).
     #[error(transparent)]
     Failed(#[from] RegistryError),
+}
+
+/// The `Nats-TTL` value of a lifetime: whole seconds, at least one (the server refuses
+/// less).
+pub fn ttl_header(ttl: Duration) -> String {
+    ttl.as_secs().max(1).to_string()
 }
 
 /// How long opening a bucket keeps trying while JetStream is not ready (a cluster still
@@ -154,7 +170,42 @@ impl Bucket {
             store: open_store(js, spec).await?,
             js: js.clone(),
             name: spec.name.clone(),
+            marker_ttl: None,
         })
+    }
+
+    /// Turns on per-message TTL (the stream's `allow_msg_ttl`) when the bucket was made
+    /// without it, by an older release: values written from then on can carry a
+    /// lifetime. Returns whether the bucket had to be changed.
+    ///
+    /// # Errors
+    /// [`RegistryError::Kv`] saying what to do when the stream cannot be read or changed
+    /// (a server older than 2.11 has no per-message TTL).
+    pub async fn enable_message_ttl(&mut self) -> Result<bool, RegistryError> {
+        let fail = |e: &dyn std::fmt::Display| {
+            RegistryError::kv(
+                "turning on per-message TTL (allow_msg_ttl) of",
+                &self.name,
+                format!(
+                    "{e}; expired entries are removed through it: use nats-server 2.11 or \
+                     later, or let the provisioner's user update the stream"
+                ),
+            )
+        };
+        let mut stream = self
+            .js
+            .get_stream(&self.store.stream_name)
+            .await
+            .map_err(|e| fail(&e))?;
+        let mut config = stream.info().await.map_err(|e| fail(&e))?.config.clone();
+        let changed = !config.allow_message_ttl;
+        if changed {
+            config.allow_message_ttl = true;
+            self.js.update_stream(&config).await.map_err(|e| fail(&e))?;
+            tracing::info!(bucket = %self.name, "per-message TTL turned on");
+        }
+        self.marker_ttl = Some(DELETE_MARKER_TTL);
+        Ok(changed)
     }
 
     /// The bucket's name.
@@ -207,6 +258,33 @@ impl Bucket {
         }
     }
 
+    /// Writes `value` under `key` if the key is still at `expected`, to be removed by the
+    /// server `ttl` (at least a second) from now; `None` keeps it until it is replaced.
+    /// Needs [`Bucket::enable_message_ttl`] for a `Some`.
+    ///
+    /// # Errors
+    /// As [`Bucket::write`].
+    pub async fn write_ttl<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        expected: u64,
+        ttl: Option<Duration>,
+    ) -> Result<u64, WriteError> {
+        let Some(ttl) = ttl else {
+            return self.write(key, value, expected).await;
+        };
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| RegistryError::kv("encoding a value for", &self.name, e))?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            EXPECTED_LAST_SUBJECT_SEQUENCE,
+            expected.to_string().as_str(),
+        );
+        headers.insert(MESSAGE_TTL_HEADER, ttl_header(ttl).as_str());
+        self.publish(key, headers, bytes.into(), "writing").await
+    }
+
     /// Deletes `key` (a delete marker) if it is still at `expected`.
     ///
     /// # Errors
@@ -218,95 +296,42 @@ impl Bucket {
             EXPECTED_LAST_SUBJECT_SEQUENCE,
             expected.to_string().as_str(),
         );
+        if let Some(ttl) = self.marker_ttl {
+            headers.insert(MESSAGE_TTL_HEADER, ttl_header(ttl).as_str());
+        }
+        self.publish(key, headers, bytes::Bytes::new(), "deleting from")
+            .await
+            .map(drop)
+    }
+
+    /// Publishes a conditional write of `key`; returns the new revision.
+    async fn publish(
+        &self,
+        key: &str,
+        headers: HeaderMap,
+        payload: bytes::Bytes,
+        op: &'static str,
+    ) -> Result<u64, WriteError> {
         let subject = format!("{}{key}", self.store.prefix);
         let ack = self
             .js
-            .publish_with_headers(subject, headers, bytes::Bytes::new())
+            .publish_with_headers(subject, headers, payload)
             .await
-            .map_err(|e| RegistryError::kv("deleting from", &self.name, e))?;
+            .map_err(|e| RegistryError::kv(op, &self.name, e))?;
         match ack.await {
-            Ok(_) => Ok(()),
+            Ok(ack) => Ok(ack.sequence),
             Err(err) if err.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => {
                 Err(WriteError::Conflict)
             }
-            Err(err) => Err(RegistryError::kv("deleting from", &self.name, err).into()),
+            Err(err) => Err(RegistryError::kv(op, &self.name, err).into()),
         }
     }
 
-    /// The latest value of every key matching `filter` (a KV key with wildcards, such as
-    /// `acme.>`), deleted keys left out.
-    ///
-    /// # Errors
-    /// [`RegistryError::Kv`] when the listing fails or takes too long;
-    /// [`RegistryError::Corrupt`] for a value that is not the expected JSON.
-    pub async fn list<T: DeserializeOwned>(
+    pub(crate) fn decode<T: DeserializeOwned>(
         &self,
-        filter: &str,
-    ) -> Result<Vec<(String, Versioned<T>)>, RegistryError> {
-        tokio::time::timeout(LIST_TIMEOUT, self.list_inner(filter))
-            .await
-            .map_err(|_| RegistryError::kv("listing", &self.name, "timed out"))?
-    }
-
-    async fn list_inner<T: DeserializeOwned>(
-        &self,
-        filter: &str,
-    ) -> Result<Vec<(String, Versioned<T>)>, RegistryError> {
-        let fail = |e: &dyn std::fmt::Display| RegistryError::kv("listing", &self.name, e);
-        let stream = self
-            .js
-            .get_stream(&self.store.stream_name)
-            .await
-            .map_err(|e| fail(&e))?;
-        let consumer = stream
-            .create_consumer(consumer::push::OrderedConfig {
-                deliver_subject: self.js_client_inbox(),
-                description: Some(String::from("provisioner registry listing")),
-                filter_subject: format!("{}{filter}", self.store.prefix),
-                replay_policy: consumer::ReplayPolicy::Instant,
-                deliver_policy: consumer::DeliverPolicy::LastPerSubject,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| fail(&e))?;
-        let mut out = Vec::new();
-        if consumer.cached_info().num_pending == 0 {
-            return Ok(out);
-        }
-        let mut messages = consumer.messages().await.map_err(|e| fail(&e))?;
-        while let Some(message) = messages.next().await {
-            let message = message.map_err(|e| fail(&e))?;
-            let (pending, revision) = {
-                let info = message.info().map_err(|e| fail(&e))?;
-                (info.pending, info.stream_sequence)
-            };
-            let deleted = message
-                .headers
-                .as_ref()
-                .and_then(|h| h.get(KV_OPERATION_HEADER))
-                .is_some_and(|op| op.as_str() == KV_DELETE || op.as_str() == KV_PURGE);
-            let key = message
-                .subject
-                .as_str()
-                .strip_prefix(self.store.prefix.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            if !deleted && !key.is_empty() {
-                let value = self.decode(&key, &message.payload)?;
-                out.push((key, Versioned { value, revision }));
-            }
-            if pending == 0 {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    fn js_client_inbox(&self) -> String {
-        self.js.client().new_inbox()
-    }
-
-    fn decode<T: DeserializeOwned>(&self, key: &str, bytes: &[u8]) -> Result<T, RegistryError> {
+        key: &str,
+        bytes: &[u8],
+    ) -> Result<T, RegistryError> {
         serde_json::from_slice(bytes).map_err(|e| RegistryError::Corrupt {
             bucket: self.name.clone(),
             key: key.to_owned(),

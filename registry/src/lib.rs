@@ -7,7 +7,9 @@
 //! invite key), issuance rate limits (JetStream message counters, which add without
 //! compare-and-set and answer with the total); reserving after an Allow
 //! with rollback on a lost race; marking names revoked and pushing the tenant account's
-//! revocations to the resolver, pruned of what expired. The nonce replay guard's bucket
+//! revocations to the resolver, pruned of what expired; a lifetime on every write of a
+//! user entry or invite, so that what is dead leaves its bucket with no scan; invites
+//! keyed under their tenant's prefix and capped per tenant. The nonce replay guard's bucket
 //! is opened here too ([`kv::open_store`]). `provisioner/REGISTRY.md` describes the
 //! buckets, keys and values.
 //!
@@ -20,24 +22,31 @@
 //! - `settings`: bucket names, replicas and the retry bound (pure);
 //! - `error`: [`RegistryError`] and secret-free JSON error text;
 //! - `entry`: the values and keys (pure);
-//! - `invite`: invite tokens and entries (pure but for drawing a token);
+//! - `invite`: invite tokens, keys and entries (pure but for drawing a token);
 //! - `prune`: which revocations an account JWT may drop (pure);
 //! - `lease`: quota leases as values (pure);
+//! - `expiry`: how long a user entry or an invite is kept (pure);
 //! - `rekey`: what a slot's entry becomes on an issuance, earlier keys kept (pure);
-//! - `kv`: buckets, versioned reads, conditional writes and listings;
+//! - `kv`: buckets, versioned reads, conditional writes, with or without a lifetime;
+//! - `listing`: the latest value of every key under a filter;
 //! - `counter`: the rate counters' stream (add and read back the total);
-//! - `store`: [`Registry`], its buckets, and reads and writes of users and invites;
+//! - `store`: [`Registry`], its buckets, and reads and writes of users;
+//! - `invites`: invites in their bucket (by tenant prefix, capped per tenant);
 //! - `quota`: taking, renewing and giving back leases;
 //! - `revoked`: revocation marks, refusing a revoked name or key for good;
 //! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
-//! - `revoke`: marking a name revoked and pushing the account's revocations.
+//! - `revoke`: marking a name revoked and pushing the account's revocations;
+//! - `upgrade`: lifetimes for entries an older release wrote without one.
 
 pub mod counter;
 pub mod entry;
 pub mod error;
+pub mod expiry;
 pub mod invite;
+pub mod invites;
 pub mod kv;
 pub mod lease;
+pub mod listing;
 pub mod prune;
 pub mod quota;
 pub mod rekey;
@@ -46,11 +55,13 @@ pub mod revoke;
 pub mod revoked;
 pub mod settings;
 pub mod store;
+pub mod upgrade;
 
 pub use error::RegistryError;
 pub use invite::invite_usable;
 pub use settings::{
-    RegistrySettings, COUNTERS_STREAM, DEFAULT_BUCKET_PREFIX, DEFAULT_REPLICAS, INVITES_BUCKET,
-    LEASES_BUCKET, MAX_ATTEMPTS, MAX_REPLICAS, NONCES_BUCKET, REVOKED_BUCKET, USERS_BUCKET,
+    RegistrySettings, COUNTERS_STREAM, DEFAULT_BUCKET_PREFIX, DEFAULT_REPLICAS,
+    DEFAULT_USER_GRACE_SECS, INVITES_BUCKET, LEASES_BUCKET, MAX_ATTEMPTS, MAX_REPLICAS,
+    MAX_USER_GRACE_SECS, NONCES_BUCKET, REVOKED_BUCKET, USERS_BUCKET,
 };
 pub use store::Registry;

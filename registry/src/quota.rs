@@ -31,6 +31,8 @@ pub struct HeldLease {
     pub index: u64,
     /// Its revision after the write.
     pub revision: u64,
+    /// The expiry it holds after the write (0: never); the holder's entry outlives it.
+    pub exp: i64,
     /// What it held before: `None` for a fresh key, else the expired lease taken over or
     /// the holder's own lease before renewal.
     pub previous: Option<Lease>,
@@ -75,6 +77,7 @@ impl Registry {
                         Ok(revision) => Ok(HeldLease {
                             index,
                             revision,
+                            exp: next.exp,
                             previous: Some(own.value),
                         }),
                         Err(WriteError::Conflict) => Err(LeaseError::Conflict),
@@ -159,6 +162,7 @@ impl Registry {
                     return Ok(Some(HeldLease {
                         index,
                         revision,
+                        exp: lease.exp,
                         previous: None,
                     }))
                 }
@@ -183,6 +187,7 @@ impl Registry {
             Ok(revision) => Ok(Some(HeldLease {
                 index,
                 revision,
+                exp: next.exp,
                 previous,
             })),
             Err(WriteError::Conflict) => Ok(None),
@@ -307,7 +312,11 @@ impl Registry {
             let mut next = entry;
             next.lease = Some(held.index);
             let key = crate::entry::user_key(tenant, &slot);
-            match self.users.write(&key, &next, found.revision).await {
+            let lease_exp = Some(held.exp);
+            match self
+                .write_user(&key, &next, found.revision, (lease_exp, now))
+                .await
+            {
                 Ok(_) => given += 1,
                 // Issued again meanwhile: that issuance took care of its lease.
                 Err(WriteError::Conflict) => self.undo_lease(tenant, &held).await,

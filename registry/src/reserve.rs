@@ -36,7 +36,7 @@ pub struct Snapshot {
     pub user: Slot<UserEntry>,
     /// The quota, when the tenant has one.
     pub max_active: Option<u64>,
-    /// The redeemed invite: its id and entry.
+    /// The redeemed invite: its bucket key and entry.
     pub invite: Option<(String, Versioned<InviteEntry>)>,
     /// Rate counters to count the issuance in.
     pub rates: Vec<RateCount>,
@@ -206,7 +206,7 @@ impl Registry {
                 | ReserveError::QuotaExceeded
                 | ReserveError::RateLimited { .. })
         ) {
-            self.roll_back(snapshot, issued, &done).await;
+            self.roll_back(snapshot, issued, &done, now).await;
         }
         result
     }
@@ -233,7 +233,7 @@ impl Registry {
                 InviteState::Spent => return Err(ReserveError::Conflict),
                 InviteState::Usable => {
                     let next = invite.value.redeemed(&issued.public_key, &issued.name, now);
-                    self.invites.write(id, &next, invite.revision).await?;
+                    self.write_invite(id, &next, invite.revision, now).await?;
                     done.invite = true;
                 }
             }
@@ -258,9 +258,9 @@ impl Registry {
         let key = user_key(&snapshot.tenant, &snapshot.slot);
         let mut next = next_entry(snapshot.entry(), issued, now);
         next.lease = lease;
+        let lease_exp = done.lease.as_ref().map(|held| held.exp);
         let revision = self
-            .users
-            .write(&key, &next, snapshot.user.revision())
+            .write_user(&key, &next, snapshot.user.revision(), (lease_exp, now))
             .await?;
         done.user = Some(revision);
         Ok(())
@@ -269,7 +269,7 @@ impl Registry {
     /// Undoes the writes of a reservation that lost a race. Each undo is itself a
     /// compare-and-set; one that fails is logged and leaves the safe side (a name held,
     /// a slot or an issuance counted, an invite use spent) until it expires.
-    async fn roll_back(&self, snapshot: &Snapshot, issued: &Issuance, done: &Done) {
+    async fn roll_back(&self, snapshot: &Snapshot, issued: &Issuance, done: &Done, now: i64) {
         for key in &done.rates {
             self.undo_count(key).await;
         }
@@ -278,8 +278,18 @@ impl Registry {
         }
         if let Some(revision) = done.user {
             let key = user_key(&snapshot.tenant, &snapshot.slot);
+            // The lease the slot held before, restored above, keeps the entry alive.
+            let lease_exp = done
+                .lease
+                .as_ref()
+                .and_then(|held| held.previous.as_ref())
+                .filter(|lease| lease.slot == snapshot.slot)
+                .map(|lease| lease.exp);
             let undo = match &snapshot.user {
-                Slot::Present(old) => self.users.write(&key, &old.value, revision).await.map(drop),
+                Slot::Present(old) => self
+                    .write_user(&key, &old.value, revision, (lease_exp, now))
+                    .await
+                    .map(drop),
                 Slot::Missing { .. } => self.users.remove(&key, revision).await,
             };
             if let Err(err) = undo {
@@ -288,7 +298,7 @@ impl Registry {
         }
         if done.invite {
             if let Some((id, _)) = &snapshot.invite {
-                self.give_back_invite(id, &issued.public_key, &issued.name)
+                self.give_back_invite(id, &issued.public_key, &issued.name, now)
                     .await;
             }
         }

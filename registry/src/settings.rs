@@ -25,6 +25,11 @@ pub const NONCES_BUCKET: &str = "nonces";
 pub const MAX_ATTEMPTS: u32 = 12;
 /// Rate counters outlive their window by this factor (the stream's max age).
 pub const RATE_KEEP_WINDOWS: u32 = 2;
+/// How long a user entry outlives the last of its JWTs by default: seven days (then its
+/// name is free again, unless it was revoked).
+pub const DEFAULT_USER_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
+/// The longest grace: a year.
+pub const MAX_USER_GRACE_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// Where the registry lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +38,8 @@ pub struct RegistrySettings {
     pub bucket_prefix: String,
     /// Replicas of each bucket.
     pub replicas: usize,
+    /// How long a user entry outlives the last of its JWTs, in seconds.
+    pub user_grace_secs: u64,
 }
 
 impl Default for RegistrySettings {
@@ -40,6 +47,7 @@ impl Default for RegistrySettings {
         RegistrySettings {
             bucket_prefix: DEFAULT_BUCKET_PREFIX.to_owned(),
             replicas: DEFAULT_REPLICAS,
+            user_grace_secs: DEFAULT_USER_GRACE_SECS,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The registry's buckets and what the service reads and writes in them besides a
-//! reservation: opening the buckets, a tenant's users by name, how many are active, and
-//! invites (create, look up, list, revoke, give a use back). Quota leases are `quota`.
+//! reservation: opening the buckets (per-message TTL turned on where entries expire), a
+//! tenant's users by name, how many are active, and writing a user entry with its
+//! lifetime (`expiry`). Invites are `invites`; quota leases are `quota`.
 //!
 //! Every change is a compare-and-set at the revision read, retried up to
-//! [`MAX_ATTEMPTS`] times. Reserving after an Allow is `reserve`; revoking is `revoke`.
+//! `MAX_ATTEMPTS` times. Reserving after an Allow is `reserve`; revoking is `revoke`.
 
 use std::time::Duration;
 
@@ -12,19 +13,30 @@ use async_nats::jetstream;
 use crate::counter::{CounterSpec, Counters};
 use crate::entry::{self, tenant_filter, user_key, UserEntry};
 use crate::error::RegistryError;
-use crate::invite::InviteEntry;
+use crate::expiry::user_ttl;
 use crate::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
 use crate::settings::{
-    RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, LEASES_BUCKET, MAX_ATTEMPTS,
-    RATE_KEEP_WINDOWS, REVOKED_BUCKET, USERS_BUCKET,
+    RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, LEASES_BUCKET, RATE_KEEP_WINDOWS,
+    REVOKED_BUCKET, USERS_BUCKET,
 };
+
+/// The users bucket key marking that entries written before per-message TTL was turned
+/// on still have to be given their lifetime (`upgrade`). One token: no user key (always
+/// `<tenant>.<slot>`) or tenant filter matches it.
+pub const LIFETIMES_PENDING_KEY: &str = "lifetimes-pending";
+
+/// What [`LIFETIMES_PENDING_KEY`] holds.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct LifetimesPending {}
 
 /// The registry's buckets.
 #[derive(Clone)]
 pub struct Registry {
-    /// Issued users, `<tenant>.<slot>` → [`UserEntry`].
+    /// Issued users, `<tenant>.<slot>` → [`UserEntry`], each with its lifetime.
     pub users: Bucket,
-    /// Invites, token id → [`InviteEntry`].
+    /// Invites, `<tenant>.<id>` (a bare id for a legacy invite) →
+    /// [`crate::invite::InviteEntry`], each with its lifetime; and a gate per tenant,
+    /// `<tenant>.gate.create`, that invite creations pass one at a time.
     pub invites: Bucket,
     /// Quota leases, `<tenant>.<index>` → [`crate::lease::Lease`].
     pub leases: Bucket,
@@ -33,14 +45,20 @@ pub struct Registry {
     pub revoked: Bucket,
     /// Rate counters, `<tenant>.<window>[.<requester>]` → issuances so far.
     pub counters: Counters,
+    /// How long a user entry outlives the last of its JWTs.
+    pub user_grace: Duration,
 }
 
 impl Registry {
     /// Opens (creating when missing) the buckets. `rate_window_secs` is the longest
-    /// rate-limit window of the policy; counters are kept twice as long.
+    /// rate-limit window of the policy; counters are kept twice as long. The users and
+    /// invites buckets get per-message TTL; where an older release made them without it,
+    /// it is turned on, and the users bucket is marked for the entries already in it to
+    /// be given their lifetimes ([`LIFETIMES_PENDING_KEY`], done by `upgrade`).
     ///
     /// # Errors
-    /// [`RegistryError::Kv`] when a bucket can be neither found nor created.
+    /// [`RegistryError::Kv`] when a bucket can be neither found nor created, or its
+    /// per-message TTL cannot be turned on (a server older than 2.11).
     pub async fn open(
         js: &jetstream::Context,
         settings: &RegistrySettings,
@@ -53,9 +71,21 @@ impl Registry {
             max_age,
         };
         let keep = Duration::from_secs(rate_window_secs.max(1)) * RATE_KEEP_WINDOWS;
+        let mut users = Bucket::open(js, &spec(USERS_BUCKET, Duration::ZERO)).await?;
+        if users.enable_message_ttl().await? {
+            match users
+                .write(LIFETIMES_PENDING_KEY, &LifetimesPending {}, 0)
+                .await
+            {
+                Ok(_) | Err(WriteError::Conflict) => {}
+                Err(WriteError::Failed(err)) => return Err(err),
+            }
+        }
+        let mut invites = Bucket::open(js, &spec(INVITES_BUCKET, Duration::ZERO)).await?;
+        invites.enable_message_ttl().await?;
         Ok(Registry {
-            users: Bucket::open(js, &spec(USERS_BUCKET, Duration::ZERO)).await?,
-            invites: Bucket::open(js, &spec(INVITES_BUCKET, Duration::ZERO)).await?,
+            users,
+            invites,
             leases: Bucket::open(js, &spec(LEASES_BUCKET, Duration::ZERO)).await?,
             revoked: Bucket::open(js, &spec(REVOKED_BUCKET, Duration::ZERO)).await?,
             counters: Counters::open(
@@ -67,6 +97,7 @@ impl Registry {
                 },
             )
             .await?,
+            user_grace: Duration::from_secs(settings.user_grace_secs),
         })
     }
 
@@ -137,94 +168,20 @@ impl Registry {
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
-    /// The invite stored under token id `id`.
+    /// Writes user entry `entry` under `key` if the key is still at `expected`, with the
+    /// lifetime `expiry` gives it (`lease_exp`: the expiry of the quota lease it holds,
+    /// when known). A revoked entry is written to be kept.
     ///
     /// # Errors
-    /// [`RegistryError`] when the lookup fails.
-    pub async fn invite(&self, id: &str) -> Result<Option<Versioned<InviteEntry>>, RegistryError> {
-        Ok(match self.invites.read::<InviteEntry>(id).await? {
-            Slot::Present(v) => Some(v),
-            Slot::Missing { .. } => None,
-        })
-    }
-
-    /// Stores a new invite under `id`.
-    ///
-    /// # Errors
-    /// [`RegistryError`] when it cannot be written (an id collision included).
-    pub async fn create_invite(&self, id: &str, invite: &InviteEntry) -> Result<(), RegistryError> {
-        match self.invites.write(id, invite, 0).await {
-            Ok(_) => Ok(()),
-            Err(WriteError::Conflict) => Err(RegistryError::contended(self.invites.name(), id)),
-            Err(WriteError::Failed(e)) => Err(e),
-        }
-    }
-
-    /// Every invite of `tenant`.
-    ///
-    /// # Errors
-    /// [`RegistryError`] when the listing fails.
-    pub async fn tenant_invites(
+    /// As [`Bucket::write`].
+    pub async fn write_user(
         &self,
-        tenant: &str,
-    ) -> Result<Vec<(String, InviteEntry)>, RegistryError> {
-        let mut out: Vec<(String, InviteEntry)> = self
-            .invites
-            .list::<InviteEntry>(">")
-            .await?
-            .into_iter()
-            .filter(|(_, v)| v.value.tenant == tenant)
-            .map(|(id, v)| (id, v.value))
-            .collect();
-        out.sort_by(|a, b| (a.1.created_at, &a.0).cmp(&(b.1.created_at, &b.0)));
-        Ok(out)
-    }
-
-    /// Marks invite `id` revoked; `None` when there is no such invite.
-    ///
-    /// # Errors
-    /// [`RegistryError`] when it cannot be written.
-    pub async fn revoke_invite(&self, id: &str) -> Result<Option<InviteEntry>, RegistryError> {
-        for _ in 0..MAX_ATTEMPTS {
-            let Some(current) = self.invite(id).await? else {
-                return Ok(None);
-            };
-            let mut next = current.value.clone();
-            next.revoked = true;
-            next.uses_left = 0;
-            match self.invites.write(id, &next, current.revision).await {
-                Ok(_) => return Ok(Some(next)),
-                Err(WriteError::Conflict) => continue,
-                Err(WriteError::Failed(e)) => return Err(e),
-            }
-        }
-        Err(RegistryError::contended(self.invites.name(), id))
-    }
-
-    /// Gives back the use of invite `id` by `public_key` for `name` (a reservation
-    /// rolled back). Failures are logged: the invite then has one use fewer, never more.
-    pub async fn give_back_invite(&self, id: &str, public_key: &str, name: &str) {
-        for _ in 0..MAX_ATTEMPTS {
-            let current = match self.invite(id).await {
-                Ok(Some(current)) => current,
-                Ok(None) => return,
-                Err(err) => {
-                    tracing::warn!(error = %err, "giving back an invite use failed");
-                    return;
-                }
-            };
-            let Some(next) = current.value.unredeemed(public_key, name) else {
-                return;
-            };
-            match self.invites.write(id, &next, current.revision).await {
-                Ok(_) => return,
-                Err(WriteError::Conflict) => continue,
-                Err(WriteError::Failed(err)) => {
-                    tracing::warn!(error = %err, "giving back an invite use failed");
-                    return;
-                }
-            }
-        }
-        tracing::warn!("giving back an invite use failed: contended");
+        key: &str,
+        entry: &UserEntry,
+        expected: u64,
+        (lease_exp, now): (Option<i64>, i64),
+    ) -> Result<u64, WriteError> {
+        let ttl = user_ttl(entry, lease_exp, now, self.user_grace);
+        self.users.write_ttl(key, entry, expected, ttl).await
     }
 }

@@ -29,12 +29,32 @@ impl Default for TtlConfig {
 }
 
 /// Quotas on the tenant's registry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuotasConfig {
     /// Maximum users with unexpired credentials; unlimited when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_active_users: Option<u64>,
+    /// Maximum live invites (unrevoked, unexpired, not used up) the tenant's admins may
+    /// hold at once; [`DEFAULT_MAX_OUTSTANDING_INVITES`] when absent.
+    #[serde(default = "default_max_invites")]
+    pub max_outstanding_invites: u64,
+}
+
+/// The live invites a tenant may hold when it does not configure a cap.
+pub const DEFAULT_MAX_OUTSTANDING_INVITES: u64 = 1_000;
+
+impl Default for QuotasConfig {
+    fn default() -> Self {
+        QuotasConfig {
+            max_active_users: None,
+            max_outstanding_invites: DEFAULT_MAX_OUTSTANDING_INVITES,
+        }
+    }
+}
+
+fn default_max_invites() -> u64 {
+    DEFAULT_MAX_OUTSTANDING_INVITES
 }
 
 /// Issuance rate limits over a fixed window.

@@ -5,6 +5,7 @@
 //! server too old to rebuild `Nats-Request-Info` on leaf node connections, right after
 //! connecting (`server_version`).
 
+mod registry_open;
 mod server_version;
 
 use std::path::Path;
@@ -14,7 +15,6 @@ use std::sync::Arc;
 use async_nats::jetstream;
 use oidc::remote::{http_client, JwksCache, JwksRefresher};
 use registry::revoke::Revoker;
-use registry::Registry;
 use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
@@ -220,67 +220,6 @@ async fn nonce_guard(
     NonceGuard::open_bucket(&js, &bucket, replicas, config.proof_window_secs).await
 }
 
-/// Opens the registry's buckets and drops the active sets of tenants without a quota.
-async fn open_registry(
-    config: &ServeConfig,
-    client: &async_nats::Client,
-    runtime: &Runtime,
-) -> anyhow::Result<Option<Registry>> {
-    let Some(settings) = &config.registry else {
-        return Ok(None);
-    };
-    let js = jetstream::new(client.clone());
-    let window = longest_rate_window(runtime);
-    let registry = Registry::open(&js, settings, window)
-        .await
-        .map_err(|e| anyhow::anyhow!("opening the registry: {e}"))?;
-    sync_quota_leases(&registry, runtime).await;
-    tracing::info!(
-        prefix = %settings.bucket_prefix,
-        replicas = settings.replicas,
-        "registry open"
-    );
-    Ok(Some(registry))
-}
-
-/// The longest rate-limit window of any tenant, legacy included.
-fn longest_rate_window(runtime: &Runtime) -> u64 {
-    runtime
-        .policy
-        .tenants()
-        .iter()
-        .map(|t| t.rate_window_secs().max(t.legacy_rate_window_secs()))
-        .max()
-        .unwrap_or(policy::schema::DEFAULT_RATE_WINDOW_SECS)
-}
-
-/// Quota leases follow the policy: a tenant without a quota keeps none (so a quota set
-/// later starts afresh), and a tenant whose quota is new gives its active users leases.
-async fn sync_quota_leases(registry: &Registry, runtime: &Runtime) {
-    let now = crate::service::unix_now();
-    for tenant in runtime.policy.tenants() {
-        let config = tenant.config();
-        let synced = match config.quotas.max_active_users {
-            None => registry.forget_leases(tenant.name()).await.map(|()| 0),
-            Some(max) => {
-                let unique = config.names.unique;
-                registry
-                    .backfill_leases(tenant.name(), unique, max, now)
-                    .await
-            }
-        };
-        match synced {
-            Ok(0) => {}
-            Ok(given) => {
-                tracing::info!(tenant = %tenant.name(), users = given, "quota leases given to active users");
-            }
-            Err(err) => {
-                tracing::warn!(tenant = %tenant.name(), error = %err, "syncing quota leases failed");
-            }
-        }
-    }
-}
-
 /// Connects as the system account's user for revocation pushes.
 async fn connect_revoker(
     config: &ServeConfig,
@@ -334,7 +273,7 @@ async fn serve(
     }
     let client = connect(&config, &readiness).await?;
     server_version::check(&client.server_info().version)?;
-    let registry = open_registry(&config, &client, &runtime).await?;
+    let registry = registry_open::open_registry(&config, &client, &runtime).await?;
     let revoker = connect_revoker(&config, operator_key).await?;
     let ctx = Arc::new(Context {
         runtime: std::sync::RwLock::new(Arc::new(runtime)),
@@ -413,7 +352,9 @@ fn reload(config: &ServeConfig, ctx: &Context, jwks: &JwksCache) {
             if let Some(registry) = ctx.registry.clone() {
                 // Leases follow a quota the new policy set, changed or dropped.
                 let runtime = ctx.runtime();
-                tokio::spawn(async move { sync_quota_leases(&registry, &runtime).await });
+                tokio::spawn(
+                    async move { registry_open::sync_quota_leases(&registry, &runtime).await },
+                );
             }
         }
         Err(err) => {

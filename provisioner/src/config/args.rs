@@ -123,6 +123,14 @@ pub struct ServeArgs {
         value_name = "PREFIX"
     )]
     pub registry_bucket_prefix: Option<String>,
+    /// Seconds a user entry is kept after the last of its JWTs expired (a revoked one is
+    /// kept for good); then its name is free again [default: 604800, seven days].
+    #[arg(
+        long,
+        env = "PROVISIONER_REGISTRY_USER_GRACE_SECS",
+        value_name = "SECS"
+    )]
+    pub registry_user_grace_secs: Option<u64>,
     /// Operator signing key seed file (`SO…`): with `--sys-creds`, revoking a user
     /// updates the tenant account's revocations on the resolver.
     #[arg(long, env = "PROVISIONER_OPERATOR_SIGNING_KEY", value_name = "FILE")]

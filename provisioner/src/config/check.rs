@@ -1,7 +1,7 @@
 //! The checks a merged configuration must pass before anything connects: ranges,
 //! literal subjects, options that go together, and a policy (or the seed's flags).
 
-use registry::MAX_REPLICAS;
+use registry::{MAX_REPLICAS, MAX_USER_GRACE_SECS};
 
 use crate::config::defaults::{MAX_BUCKET_PREFIX_LEN, MAX_PROOF_WINDOW_SECS};
 use crate::config::error::ConfigError;
@@ -55,6 +55,12 @@ impl ServeConfig {
             {
                 return invalid(format!(
                     "registry_bucket_prefix `{prefix}` may hold at most {MAX_BUCKET_PREFIX_LEN} of A-Za-z0-9_-"
+                ));
+            }
+            if registry.user_grace_secs > MAX_USER_GRACE_SECS {
+                return invalid(format!(
+                    "registry_user_grace_secs must be 0 to {MAX_USER_GRACE_SECS}, not {}",
+                    registry.user_grace_secs
                 ));
             }
         }

@@ -85,8 +85,9 @@ fn registry_settings(
     on: Option<bool>,
     replicas: Option<usize>,
     prefix: Option<String>,
+    user_grace_secs: Option<u64>,
 ) -> Option<RegistrySettings> {
-    let implied = replicas.is_some() || prefix.is_some();
+    let implied = replicas.is_some() || prefix.is_some() || user_grace_secs.is_some();
     if !on.unwrap_or(implied) {
         return None;
     }
@@ -94,6 +95,7 @@ fn registry_settings(
     Some(RegistrySettings {
         bucket_prefix: prefix.unwrap_or(defaults.bucket_prefix),
         replicas: replicas.unwrap_or(defaults.replicas),
+        user_grace_secs: user_grace_secs.unwrap_or(defaults.user_grace_secs),
     })
 }
 
@@ -209,6 +211,8 @@ impl ServeConfig {
                 args.registry_bucket_prefix
                     .clone()
                     .or(file.registry_bucket_prefix),
+                args.registry_user_grace_secs
+                    .or(file.registry_user_grace_secs),
             ),
             revocation: match (
                 pick(&args.operator_signing_key, file.operator_signing_key),
@@ -315,6 +319,16 @@ mod tests {
         }));
         assert!(refused(ServeArgs {
             registry_bucket_prefix: Some("a.b".into()),
+            ..base.clone()
+        }));
+        let grace = ServeConfig::resolve(&ServeArgs {
+            registry_user_grace_secs: Some(0),
+            ..base.clone()
+        })
+        .unwrap();
+        assert_eq!(grace.registry.map(|r| r.user_grace_secs), Some(0));
+        assert!(refused(ServeArgs {
+            registry_user_grace_secs: Some(registry::MAX_USER_GRACE_SECS + 1),
             ..base.clone()
         }));
         assert!(refused(ServeArgs {

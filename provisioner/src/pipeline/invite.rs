@@ -1,7 +1,9 @@
-//! Reading the invite a request's token names, for the reserve step. An unknown,
-//! expired, revoked or used-up invite gets one refusal, so a guesser learns nothing.
+//! Reading the invite a request's token names, for the reserve step: found from the token
+//! alone (it names its tenant, whose prefix the invite is stored under). An unknown,
+//! expired, revoked or used-up invite, and a token naming a tenant its invite is not
+//! of, get one refusal, so a guesser learns nothing.
 
-use registry::invite::{is_token_shaped, token_id, InviteEntry, InviteState};
+use registry::invite::{InviteEntry, InviteState};
 use registry::kv::Versioned;
 use registry::Registry;
 
@@ -16,27 +18,24 @@ pub fn invite_invalid() -> Rejection {
     )
 }
 
-/// Reads the invite a token names and checks it can vouch for `request`.
+/// Reads the invite a token names and checks it can vouch for `request`; returns its
+/// bucket key (see `registry::invite`) and the entry.
 pub async fn read_invite(
     registry: &Registry,
     token: &str,
     request: &policy::Request,
     now: i64,
 ) -> Result<(String, Versioned<InviteEntry>), Rejection> {
-    if !is_token_shaped(token) {
-        return Err(invite_invalid());
-    }
-    let id = token_id(token);
-    let invite = registry.invite(&id).await.map_err(|err| {
+    let invite = registry.invite_by_token(token).await.map_err(|err| {
         tracing::error!(error = %err, "reading an invite failed");
         Rejection::internal()
     })?;
     match invite {
-        Some(invite)
+        Some((key, invite))
             if invite.value.state(&request.public_key, &request.name, now)
                 != InviteState::Spent =>
         {
-            Ok((id, invite))
+            Ok((key, invite))
         }
         _ => Err(invite_invalid()),
     }

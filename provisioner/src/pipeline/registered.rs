@@ -51,7 +51,9 @@ pub async fn issue_with_registry(
         .map_err(deny_rejection)?;
     audit.tenant = Some(tenant.name().to_owned());
     audit.account = Some(tenant.account().to_owned());
-    let invite_id = invite.as_ref().map(|(id, _)| id.clone());
+    let invite_id = invite
+        .as_ref()
+        .map(|(key, _)| registry::invite::id_of_key(key).to_owned());
     let vouched = request.credential.as_ref().map(|c| c.name.as_str());
     let who = requester(
         identity.caller_user.as_deref(),

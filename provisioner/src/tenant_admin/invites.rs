@@ -2,13 +2,16 @@
 //!
 //! An invite names the names it covers (a glob), how often it may be used, until when,
 //! and which tags it stamps. The token is in the create reply only; the registry keeps
-//! its hash. Invite tags may not include the tenant's admin tag: an invite never makes
-//! an admin.
+//! its hash, under the tenant's prefix. Invite tags may not include the tenant's admin
+//! tag: an invite never makes an admin. A tenant holds at most
+//! `quotas.max_outstanding_invites` live invites (`429 invite_limit_reached` past it),
+//! and every endpoint reads the caller's tenant's invites only.
 
 use bytes::Bytes;
 use registry::invite::{
     check_pattern, is_invite_id, new_token, token_id, InviteEntry, MAX_INVITE_TAGS, MAX_INVITE_USES,
 };
+use registry::invites::CreateInviteError;
 
 use crate::rejection::{echo, Rejection, Status};
 use crate::tenant_admin::call::{body, registry_failed, AdminCall};
@@ -43,7 +46,7 @@ pub async fn create(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
     }
     let tags = r.tags.clone().unwrap_or_default();
     check_tags(&tags, call.tenant.admin_tag())?;
-    let token = new_token().map_err(|err| {
+    let token = new_token(call.tenant.name()).map_err(|err| {
         tracing::error!(error = %err, "drawing an invite token failed");
         Rejection::internal()
     })?;
@@ -63,10 +66,22 @@ pub async fn create(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
         revoked: false,
         redemptions: Vec::new(),
     };
+    let limit = call.tenant.config().quotas.max_outstanding_invites;
     call.registry
-        .create_invite(&id, &invite)
+        .create_invite(&id, &invite, limit, call.now)
         .await
-        .map_err(|e| registry_failed(&e))?;
+        .map_err(|err| match err {
+            CreateInviteError::LimitReached { limit } => Rejection::new(
+                Status::TooMany,
+                "invite_limit_reached",
+                format!(
+                    "the tenant holds {limit} live invites, as many as its policy allows \
+                     (quotas.max_outstanding_invites); revoke one, or wait for one to be \
+                     used up or to expire"
+                ),
+            ),
+            CreateInviteError::Registry(err) => registry_failed(&err),
+        })?;
     tracing::info!(tenant = %invite.tenant, invite = %id, uses, expires, "invite created");
     body(&InviteCreated {
         tenant: invite.tenant,
@@ -100,9 +115,9 @@ pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
 
 /// `invites.revoke`: the invite can no longer be redeemed.
 ///
-/// Another tenant's invite gets exactly the answer an unknown id gets (a 404 naming the
-/// id) and is left alone: the reply must not tell a tenant admin which ids exist in other
-/// tenants.
+/// The id is looked up under the caller's tenant's prefix only, so another tenant's
+/// invite gets exactly the answer an unknown id gets (a 404 naming the id) and is left
+/// alone: the reply must not tell a tenant admin which ids exist in other tenants.
 ///
 /// # Errors
 /// A 400 without a well-formed id, a 404 for an unknown id or another tenant's invite, a
@@ -119,29 +134,17 @@ pub async fn revoke(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
             format!("{} is not an invite id (64 hex digits)", echo(id)),
         ));
     }
-    // Look first: another tenant's invite is left alone, and answered as if it did not
-    // exist (no existence oracle across tenants).
-    let current = call
+    let Some((key, _)) = call
         .registry
-        .invite(id)
+        .tenant_invite(call.tenant.name(), id)
         .await
-        .map_err(|e| registry_failed(&e))?;
-    match current {
-        Some(found) if found.value.tenant == call.tenant.name() => {}
-        Some(found) => {
-            tracing::debug!(
-                tenant = %call.tenant.name(),
-                owner = %found.value.tenant,
-                invite = %id,
-                "invites.revoke of another tenant's invite answered as unknown"
-            );
-            return Err(not_found(id));
-        }
-        None => return Err(not_found(id)),
-    }
+        .map_err(|e| registry_failed(&e))?
+    else {
+        return Err(not_found(id));
+    };
     let revoked = call
         .registry
-        .revoke_invite(id)
+        .revoke_invite(&key, call.now)
         .await
         .map_err(|e| registry_failed(&e))?
         .ok_or_else(|| not_found(id))?;

@@ -7,3 +7,5 @@ mod input;
 mod proof;
 mod requester;
 mod revocation;
+mod state;
+mod upgrade;
