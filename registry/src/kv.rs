@@ -182,30 +182,56 @@ impl Bucket {
     /// [`RegistryError::Kv`] saying what to do when the stream cannot be read or changed
     /// (a server older than 2.11 has no per-message TTL).
     pub async fn enable_message_ttl(&mut self) -> Result<bool, RegistryError> {
-        let fail = |e: &dyn std::fmt::Display| {
-            RegistryError::kv(
-                "turning on per-message TTL (allow_msg_ttl) of",
-                &self.name,
-                format!(
-                    "{e}; expired entries are removed through it: use nats-server 2.11 or \
-                     later, or let the provisioner's user update the stream"
-                ),
-            )
+        // As opening, retried while a cluster is still electing its leaders.
+        let deadline = tokio::time::Instant::now() + OPEN_DEADLINE;
+        let changed = loop {
+            match self.try_enable_message_ttl().await {
+                Ok(changed) => break changed,
+                Err(failure) if tokio::time::Instant::now() >= deadline => {
+                    return Err(RegistryError::kv(
+                        "turning on per-message TTL (allow_msg_ttl) of",
+                        &self.name,
+                        format!(
+                            "{failure}; expired entries are removed through it: use \
+                             nats-server 2.11 or later, or let the provisioner's user update \
+                             the stream"
+                        ),
+                    ));
+                }
+                Err(failure) => {
+                    tracing::debug!(bucket = %self.name, error = %failure, "bucket not ready; retrying");
+                    tokio::time::sleep(OPEN_RETRY).await;
+                }
+            }
         };
-        let mut stream = self
-            .js
-            .get_stream(&self.store.stream_name)
-            .await
-            .map_err(|e| fail(&e))?;
-        let mut config = stream.info().await.map_err(|e| fail(&e))?.config.clone();
-        let changed = !config.allow_message_ttl;
         if changed {
-            config.allow_message_ttl = true;
-            self.js.update_stream(&config).await.map_err(|e| fail(&e))?;
             tracing::info!(bucket = %self.name, "per-message TTL turned on");
         }
         self.marker_ttl = Some(DELETE_MARKER_TTL);
         Ok(changed)
+    }
+
+    async fn try_enable_message_ttl(&self) -> Result<bool, String> {
+        let mut stream = self
+            .js
+            .get_stream(&self.store.stream_name)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut config = stream
+            .info()
+            .await
+            .map_err(|e| e.to_string())?
+            .config
+            .clone();
+        if config.allow_message_ttl {
+            return Ok(false);
+        }
+        config.allow_message_ttl = true;
+        self.js
+            .update_stream(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(true)
     }
 
     /// The bucket's name.
