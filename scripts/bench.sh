@@ -43,6 +43,14 @@ bin="${CARGO_TARGET_DIR:-target}/release"
 nats_server=.tools/venv/bin/nats-server
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
+# Where the provisioner's time went in the run just made: its per-step metrics.
+profile() { # provisioner-log
+  local addr
+  addr="$(grep -m1 'admin endpoint listening' "$1" | sed 's/.*addr=\([^ ]*\).*/\1/' | sed 's/\x1b\[[0-9;]*m//g')"
+  curl -fsS "http://$addr/metrics" | python3 scripts/step-profile.py ||
+    echo "  (no profile: /metrics not reachable at '$addr')"
+}
+
 run_server() { # config log
   "$nats_server" -c "$1" -a 127.0.0.1 -p "$port" -l "$2" &
   pids+=($!)
@@ -73,6 +81,7 @@ pids+=($!)
 wait_for_line "$work/estate-provisioner.log" serving
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
   --subject creds.request --concurrency "$concurrency" --duration "$duration" | tee "$work/proof.out"
+profile "$work/estate-provisioner.log"
 stop_all
 
 # The same work by a plain Go responder (bench/go-peer: nats.go and jwt/v2 from Debian's
@@ -134,6 +143,7 @@ registry_flow() { # label extra-policy-lines [active users to seed first] [repli
   "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$dir/nkeys/creds/OP/acme/bootstrap.creds" \
     --subject creds.request --concurrency "$concurrency" --duration "$duration" ||
     echo "(some requests were refused: see 'refused' above)"
+  ((${4:-1} > 1)) || profile "$dir-provisioner-1.log"
   stop_all
 }
 registry_flow "no quota, no rate limit" ""
@@ -160,6 +170,7 @@ pids+=($!)
 wait_for_line "$work/callout-provisioner.log" serving
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-user bencher \
   --connect-password-file "$work/callout-password" --concurrency "$concurrency" --duration "$duration"
+profile "$work/callout-provisioner.log"
 echo
 echo "== plain JWT connections with the same client tool (a tenant's bootstrap creds, no callout)"
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-only \

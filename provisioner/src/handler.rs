@@ -17,7 +17,7 @@ use crate::identify::identify_caller;
 use crate::mint::SignWith;
 use crate::nonce::{last_replay_second, NonceGuard, NonceOutcome};
 use crate::parse::{parse_request, ParsedRequest};
-use crate::pipeline::{self, Ask, Door, Issued};
+use crate::pipeline::{self, Ask, Door, Issued, Step};
 use crate::proof::{verify_proof, ProofError, ProofVersion};
 use crate::redact::looks_like_seed;
 use crate::rejection::{Rejection, Status};
@@ -100,15 +100,17 @@ async fn decide_and_mint(
     now: i64,
     audit: &mut AuditEvent,
 ) -> Result<Reply, Rejection> {
-    let parsed = parse_request(payload)?;
+    let parsed = Step::Parse.time(|| parse_request(payload))?;
     let runtime = ctx.runtime();
-    let caller = identify_caller(
-        request_info,
-        reply_subject,
-        &ctx.own_account,
-        |acc| runtime.issuers_of(acc),
-        now,
-    )?;
+    let caller = Step::Identify.time(|| {
+        identify_caller(
+            request_info,
+            reply_subject,
+            &ctx.own_account,
+            |acc| runtime.issuers_of(acc),
+            now,
+        )
+    })?;
     if let Some(c) = &caller {
         audit.caller_account = Some(c.account.clone());
         audit.caller_user = Some(c.user.clone());
@@ -221,7 +223,8 @@ async fn check_json_request(
     req: &CredentialRequest,
     now: i64,
 ) -> Result<policy::Request, Rejection> {
-    let version = verify_proof(req, now, ctx.proof_window_secs).map_err(|err| match err {
+    let verified = Step::Proof.time(|| verify_proof(req, now, ctx.proof_window_secs));
+    let version = verified.map_err(|err| match err {
         ProofError::Signature => Rejection::denied("proof_invalid", err.to_string()),
         ProofError::Stale { .. } => Rejection::bad_request("stale_timestamp", err.to_string()),
         ProofError::Nonce => Rejection::bad_request("nonce_invalid", err.to_string()),
@@ -229,11 +232,10 @@ async fn check_json_request(
         ProofError::Replayed => Rejection::new(Status::Conflict, "nonce_replayed", err.to_string()),
     })?;
     let keep_until = last_replay_second(now, ctx.proof_window_secs);
-    match ctx
+    let recorded = ctx
         .nonces
-        .record(&req.public_key, &req.nonce, now, keep_until)
-        .await
-    {
+        .record(&req.public_key, &req.nonce, now, keep_until);
+    match Step::Nonce.time_async(recorded).await {
         Ok(NonceOutcome::Fresh) => {}
         Ok(NonceOutcome::Replayed) => {
             return Err(Rejection::new(

@@ -13,6 +13,11 @@ pub const REQUESTS_TOTAL: &str = "provisioner_requests_total";
 pub const REQUEST_SECONDS: &str = "provisioner_request_duration_seconds";
 /// Requests being handled now.
 pub const IN_FLIGHT: &str = "provisioner_in_flight_requests";
+/// Decide-and-reserve attempts per issuance with a registry (`pipeline::steps`).
+pub const REGISTRY_ATTEMPTS: &str = "provisioner_registry_attempts";
+
+/// Histogram buckets for registry attempts (1: no race lost; 12: the most).
+const ATTEMPT_BUCKETS: &[f64] = &[1.0, 2.0, 3.0, 5.0, 8.0, 12.0];
 
 /// Histogram buckets for request latency, in seconds.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -27,6 +32,8 @@ pub fn install() -> Option<PrometheusHandle> {
         .get_or_init(|| {
             PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full(REQUEST_SECONDS.into()), LATENCY_BUCKETS)
+                .ok()?
+                .set_buckets_for_metric(Matcher::Full(REGISTRY_ATTEMPTS.into()), ATTEMPT_BUCKETS)
                 .ok()?
                 .install_recorder()
                 .ok()

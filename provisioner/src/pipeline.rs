@@ -17,7 +17,7 @@
 //! Layout: `ask` (what goes in and out), `door` ([`Door`]), `decide` (Decision → Allow or
 //! rejection), `invite` (reading a token's invite), `registered` (decide → reserve →
 //! mint against the registry, retried on a lost compare-and-set), `record` (audit event
-//! and metrics).
+//! and metrics), `steps` (the time each step takes, as a metric).
 
 pub mod ask;
 pub mod decide;
@@ -25,9 +25,11 @@ pub mod door;
 pub mod invite;
 pub mod record;
 pub mod registered;
+pub mod steps;
 
 pub use ask::{Ask, Issued};
 pub use door::Door;
+pub use steps::Step;
 
 use registry::Registry;
 
@@ -66,9 +68,11 @@ pub async fn issue(
                 audit.tenant = Some(tenant.name().to_owned());
                 audit.account = Some(tenant.account().to_owned());
             }
-            let decision = policy::evaluate(&runtime.policy, &ask.request, ask.identity, ask.now);
+            let decision = Step::Decide
+                .time(|| policy::evaluate(&runtime.policy, &ask.request, ask.identity, ask.now));
             let allow = decide::allowed(decision, audit)?;
-            let minted = mint_as(runtime, &allow, ask.sign_with, ask.now, audit)?;
+            let minted =
+                Step::Mint.time(|| mint_as(runtime, &allow, ask.sign_with, ask.now, audit))?;
             Issued { allow, minted }
         }
     };

@@ -23,7 +23,7 @@ use crate::audit_queue::{AuditQueue, AUDIT_QUEUE_CAPACITY};
 use crate::handler::{handle, Context, Handled};
 use crate::metrics::InFlight;
 use crate::pipeline::record::record;
-use crate::pipeline::Door;
+use crate::pipeline::{Door, Step};
 use crate::rejection::{Rejection, Status};
 use crate::reply::{refused, request_id};
 use crate::tenant_admin::{handle_admin, AdminOp};
@@ -263,11 +263,10 @@ async fn serve_one(
         }
     };
     let Handled { reply, audit } = handled;
-    if let Err(err) = request
-        .respond_with_headers(Ok(reply.body), reply.headers)
-        .await
-    {
+    let sent = request.respond_with_headers(Ok(reply.body), reply.headers);
+    if let Err(err) = Step::Reply.time_async(sent).await {
         tracing::warn!(error = %err, "reply failed");
     }
-    record(audit_queue, &audit, route.name(), started.elapsed()).await;
+    let recorded = record(audit_queue, &audit, route.name(), started.elapsed());
+    Step::Record.time_async(recorded).await;
 }

@@ -33,6 +33,7 @@
 //! - `store`: [`Registry`], its buckets, and reads and writes of users;
 //! - `invites`: invites in their bucket (by tenant prefix, capped per tenant);
 //! - `quota`: taking, renewing and giving back leases;
+//! - `logins`: the keys of auth callout logins, recorded per login for revocation;
 //! - `revoked`: revocation marks, refusing a revoked name or key for good;
 //! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
 //! - `revoke`: marking a name revoked and pushing the account's revocations;
@@ -47,6 +48,7 @@ pub mod invites;
 pub mod kv;
 pub mod lease;
 pub mod listing;
+pub mod logins;
 pub mod prune;
 pub mod quota;
 pub mod rekey;

@@ -7,8 +7,7 @@
 //! ever held, not only the latest. The list is pruned of keys whose JWTs all expired at
 //! every issuance, and bounded: past [`MAX_EARLIER_KEYS`] the key whose JWTs expire
 //! soonest is forgotten (its holder keeps working until then, even after a revocation).
-//! Only auth callout logins of one name with long-lived JWTs and many connections reach
-//! the bound.
+//! Auth callout logins are not listed here (`logins` records each one).
 //!
 //! Pure: the caller passes `now`.
 
@@ -18,12 +17,56 @@ use crate::entry::{unexpired, EarlierKey, Issuance, UserEntry};
 pub const MAX_EARLIER_KEYS: usize = 32;
 
 /// The entry a slot holds after `issued`, given the entry it held (`old`, if any).
+///
+/// An auth callout login's entry covers its logins ahead ([`login_coverage`]): its
+/// `exp` and quota lease run past the JWT just issued, so the logins that follow within
+/// the JWT's lifetime are covered without writing (`covered_login`). Their keys are not
+/// remembered here: each login records its own key (`logins`), which a revocation
+/// reads.
 pub fn next_entry(old: Option<&UserEntry>, issued: &Issuance, now: i64) -> UserEntry {
-    match old {
+    let mut next = match old {
         Some(old) if old.public_key == issued.public_key => old.reissued(issued),
+        Some(old) if old.per_connection && issued.per_connection => {
+            let mut next = old.reissued(issued);
+            next.public_key.clone_from(&issued.public_key);
+            next
+        }
         Some(old) => rekeyed(old, issued, now),
         None => issued.first_entry(),
+    };
+    if issued.per_connection {
+        next.exp = login_coverage(issued.exp, now);
+        next.max_exp = if next.exp == 0 || next.max_exp == 0 {
+            0
+        } else {
+            next.max_exp.max(next.exp)
+        };
     }
+    next
+}
+
+/// How long an auth callout login's entry and lease run: twice the JWT's lifetime from
+/// `now` (0: never expires). A user counts as active that much longer after its last
+/// login, which errs on the quota's side.
+pub fn login_coverage(exp: i64, now: i64) -> i64 {
+    if exp == 0 {
+        0
+    } else {
+        exp.saturating_add(exp.saturating_sub(now).max(0))
+    }
+}
+
+/// Whether an auth callout login needs no write: the slot's entry is an unrevoked
+/// login entry that covers the new JWT's expiry, and holds a lease where the tenant
+/// has a quota.
+pub fn covered_login(entry: Option<&UserEntry>, issued: &Issuance, has_quota: bool) -> bool {
+    entry.is_some_and(|e| {
+        issued.per_connection
+            && e.per_connection
+            && !e.revoked
+            && (e.exp == 0 || (issued.exp != 0 && e.exp >= issued.exp))
+            && (!has_quota || e.lease.is_some())
+    })
 }
 
 /// The entry after the name moved from `old`'s key to `issued`'s: a fresh record of the
@@ -107,6 +150,30 @@ mod tests {
         let renewed = next_entry(Some(&third), &issuance("U3", 4_000), 1_600);
         assert_eq!(renewed.earlier_keys, third.earlier_keys);
         assert_eq!(renewed.max_exp, 4_000);
+    }
+
+    #[test]
+    fn a_login_covers_the_logins_that_follow_within_its_lifetime() {
+        let mut login = issuance("U1", 1_000);
+        login.per_connection = true;
+        // JWT lifetime 600 s at 400: the entry runs to 1_600.
+        let first = next_entry(None, &login, 400);
+        assert_eq!((first.exp, first.max_exp), (1_600, 1_600));
+        let mut next = issuance("U2", 1_500);
+        next.per_connection = true;
+        assert!(covered_login(Some(&first), &next, false));
+        assert!(!covered_login(Some(&first), &next, true), "no lease yet");
+        next.exp = 1_700;
+        assert!(!covered_login(Some(&first), &next, false));
+        let second = next_entry(Some(&first), &next, 1_100);
+        assert_eq!((second.public_key.as_str(), second.exp), ("U2", 2_300));
+        assert!(second.earlier_keys.is_empty());
+        assert_eq!(second.issued, 2);
+        // A request for a client-held key is never a covered login.
+        assert!(!covered_login(Some(&second), &issuance("U3", 1_200), false));
+        let mut revoked = second.clone();
+        revoked.revoked = true;
+        assert!(!covered_login(Some(&revoked), &next, false));
     }
 
     #[test]

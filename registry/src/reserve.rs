@@ -21,7 +21,7 @@ use crate::error::RegistryError;
 use crate::invite::{InviteEntry, InviteState};
 use crate::kv::{Slot, Versioned, WriteError};
 use crate::quota::{HeldLease, LeaseError};
-use crate::rekey::next_entry;
+use crate::rekey::{covered_login, login_coverage, next_entry};
 use crate::revoked::Refused;
 use crate::store::Registry;
 
@@ -239,10 +239,29 @@ impl Registry {
             }
         }
 
+        if issued.per_connection {
+            // Before the entry: a login recorded is revoked with its name even when the
+            // entry's write below loses a race (its JWT is then never handed out).
+            self.record_login(
+                &snapshot.tenant,
+                &snapshot.slot,
+                &issued.public_key,
+                (issued.exp, now),
+            )
+            .await?;
+        }
+        if covered_login(snapshot.entry(), issued, snapshot.max_active.is_some()) {
+            return Ok(());
+        }
         let mut lease = None;
         if let Some(max) = snapshot.max_active {
             let held = snapshot.entry().and_then(|e| e.lease);
-            let asked = (issued.exp, max, now);
+            let exp = if issued.per_connection {
+                login_coverage(issued.exp, now)
+            } else {
+                issued.exp
+            };
+            let asked = (exp, max, now);
             let taken = self
                 .hold_lease(&snapshot.tenant, &snapshot.slot, held, asked)
                 .await

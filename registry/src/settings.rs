@@ -17,6 +17,8 @@ pub const INVITES_BUCKET: &str = "invites";
 pub const LEASES_BUCKET: &str = "leases";
 /// Suffix of the revocation marks bucket (revoked names and keys).
 pub const REVOKED_BUCKET: &str = "revoked";
+/// Suffix of the auth callout logins bucket (one record per login's key).
+pub const LOGINS_BUCKET: &str = "logins";
 /// Suffix of the rate counters stream (JetStream message counters).
 pub const COUNTERS_STREAM: &str = "counters";
 /// Suffix of the nonce bucket (the nonce guard's).

@@ -16,8 +16,8 @@ use crate::error::RegistryError;
 use crate::expiry::user_ttl;
 use crate::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
 use crate::settings::{
-    RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, LEASES_BUCKET, RATE_KEEP_WINDOWS,
-    REVOKED_BUCKET, USERS_BUCKET,
+    RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, LEASES_BUCKET, LOGINS_BUCKET,
+    RATE_KEEP_WINDOWS, REVOKED_BUCKET, USERS_BUCKET,
 };
 
 /// The users bucket key marking that entries written before per-message TTL was turned
@@ -40,6 +40,9 @@ pub struct Registry {
     pub invites: Bucket,
     /// Quota leases, `<tenant>.<index>` → [`crate::lease::Lease`].
     pub leases: Bucket,
+    /// Auth callout logins, `<tenant>.<slot>.<key>` → [`crate::logins::LoginRecord`],
+    /// each removed when its JWT expires.
+    pub logins: Bucket,
     /// Revocation marks, `<tenant>.name.<name>` and `<tenant>.key.<key>` →
     /// [`crate::revoked::RevokedMark`].
     pub revoked: Bucket,
@@ -83,10 +86,13 @@ impl Registry {
         }
         let mut invites = Bucket::open(js, &spec(INVITES_BUCKET, Duration::ZERO)).await?;
         invites.enable_message_ttl().await?;
+        let mut logins = Bucket::open(js, &spec(LOGINS_BUCKET, Duration::ZERO)).await?;
+        logins.enable_message_ttl().await?;
         Ok(Registry {
             users,
             invites,
             leases: Bucket::open(js, &spec(LEASES_BUCKET, Duration::ZERO)).await?,
+            logins,
             revoked: Bucket::open(js, &spec(REVOKED_BUCKET, Duration::ZERO)).await?,
             counters: Counters::open(
                 js,

@@ -17,7 +17,7 @@ use crate::callout::keys::CalloutKeys;
 use crate::callout::request::open_request;
 use crate::callout::respond::{response, Answer};
 use crate::config::runtime::Runtime;
-use crate::pipeline::{self, Ask, Door, Issued};
+use crate::pipeline::{self, Ask, Door, Issued, Step};
 use crate::rejection::Rejection;
 
 /// A handled callout: the response to publish (none for a request that failed its
@@ -40,7 +40,9 @@ pub async fn handle(
     now: i64,
 ) -> CalloutHandled {
     let mut audit = AuditEvent::new(Door::Callout, request_id, now);
-    let request = match open_request(payload, header_xkey, keys.xkey.as_ref(), &keys.account, now) {
+    let opened = Step::Identify
+        .time(|| open_request(payload, header_xkey, keys.xkey.as_ref(), &keys.account, now));
+    let request = match opened {
         Ok(request) => request,
         Err(err) => {
             tracing::warn!(error = %err, "callout request dropped");
@@ -111,13 +113,16 @@ async fn decide(
     now: i64,
     audit: &mut AuditEvent,
 ) -> Result<String, Rejection> {
-    let credential = identify(
-        presented(&claims.nats.connect_opts),
-        &runtime.callout,
-        &runtime.oidc,
-        now,
-    )
-    .map_err(|err| Rejection::denied(err.code, err.reason))?;
+    let credential = Step::Identify
+        .time(|| {
+            identify(
+                presented(&claims.nats.connect_opts),
+                &runtime.callout,
+                &runtime.oidc,
+                now,
+            )
+        })
+        .map_err(|err| Rejection::denied(err.code, err.reason))?;
     audit.name = Some(credential.name.clone());
     let mut request = policy::Request::new(credential.name.clone(), &claims.nats.user_nkey);
     // The server made up the key and holds its seed: possession is not in doubt.

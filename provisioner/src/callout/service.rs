@@ -25,6 +25,7 @@ use crate::config::ServeConfig;
 use crate::handler::Context;
 use crate::metrics::InFlight;
 use crate::pipeline::record::record;
+use crate::pipeline::Step;
 use crate::service::unix_now;
 
 /// The endpoint label of callout metrics and logs.
@@ -186,9 +187,11 @@ async fn answer(
     )
     .await;
     if let Some(payload) = payload {
-        if let Err(err) = client.publish(reply, payload.into()).await {
+        let sent = client.publish(reply, payload.into());
+        if let Err(err) = Step::Reply.time_async(sent).await {
             tracing::warn!(error = %err, "callout response failed to send");
         }
     }
-    record(audit_queue, &audit, CALLOUT_ENDPOINT, started.elapsed()).await;
+    let recorded = record(audit_queue, &audit, CALLOUT_ENDPOINT, started.elapsed());
+    Step::Record.time_async(recorded).await;
 }

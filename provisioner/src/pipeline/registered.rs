@@ -15,6 +15,7 @@ use crate::mint::{mint_as, SignWith};
 use crate::pipeline::ask::{Ask, Issued};
 use crate::pipeline::decide::{allowed, deny_rejection};
 use crate::pipeline::invite::read_invite;
+use crate::pipeline::steps::{self, Step};
 use crate::rejection::{Rejection, Status};
 
 /// Decides, mints, reserves and records with the registry; see the module docs.
@@ -76,8 +77,8 @@ pub async fn issue_with_registry(
             legacy: request.legacy,
             per_connection,
         };
-        let snapshot = registry
-            .snapshot(tenant, &asking, invite.clone(), now)
+        let snapshot = Step::Read
+            .time_async(registry.snapshot(tenant, &asking, invite.clone(), now))
             .await
             .map_err(|e| failed(&e))?;
         let revoked = match snapshot.refused {
@@ -103,9 +104,10 @@ pub async fn issue_with_registry(
             None => {}
         }
         request.facts = snapshot.facts;
-        let decision = policy::evaluate(&runtime.policy, &request, identity, now);
+        let decision =
+            Step::Decide.time(|| policy::evaluate(&runtime.policy, &request, identity, now));
         let allow = allowed(decision, audit)?;
-        let minted = mint_as(runtime, &allow, sign_with, now, audit)?;
+        let minted = Step::Mint.time(|| mint_as(runtime, &allow, sign_with, now, audit))?;
         let issuer = match sign_with {
             SignWith::TenantKey => runtime
                 .signer(&allow.account)
@@ -125,7 +127,13 @@ pub async fn issue_with_registry(
             request_id: request_id.to_owned(),
             per_connection,
         };
-        match registry.reserve(&snapshot, &issuance, now).await {
+        let reserved = Step::Reserve
+            .time_async(registry.reserve(&snapshot, &issuance, now))
+            .await;
+        if !matches!(reserved, Err(ReserveError::Conflict)) {
+            steps::attempts(attempt + 1);
+        }
+        match reserved {
             Ok(()) => return Ok(Issued { allow, minted }),
             Err(ReserveError::Conflict) => {
                 tracing::debug!(attempt, "registry moved on; deciding again");
@@ -157,6 +165,7 @@ pub async fn issue_with_registry(
             Err(ReserveError::Registry(err)) => return Err(failed(&err)),
         }
     }
+    steps::attempts(MAX_ATTEMPTS);
     Err(Rejection::new(
         Status::Unavailable,
         "registry_contended",

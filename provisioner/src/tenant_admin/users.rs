@@ -59,13 +59,29 @@ pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
 pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<Bytes, Rejection> {
     let name = required_name(&call.request)?;
     let tenant = call.tenant.name();
-    let revoked = call
+    let mut revoked = call
         .registry
         .mark_revoked(tenant, name, unique(call), call.now)
         .await
         .map_err(|e| registry_failed(&e))?;
     if revoked.is_empty() {
         return Err(not_found(name));
+    }
+    // Auth callout logins: the keys of their logins whose JWTs may still be valid.
+    let mut capture_failed = None;
+    if let Some(revoker) = revoker {
+        if let Err(err) = revoker
+            .capture_logins(
+                call.registry,
+                tenant,
+                (unique(call), call.now),
+                &mut revoked,
+            )
+            .await
+        {
+            tracing::warn!(tenant, error = %err, "finding the live connections of a revoked login failed");
+            capture_failed = Some(err.to_string());
+        }
     }
     let public_keys: Vec<String> = revoked.iter().flat_map(held_keys).collect();
     let revoked_at = revoked
@@ -105,10 +121,17 @@ pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<B
                     reply.pushed = true;
                     reply.revocations = Some(report.revocations);
                     reply.pruned = Some(report.pruned);
-                    reply.note = String::from(
-                        "revoked: the account's revocations were pushed; the server closes \
-                         and refuses the user",
-                    );
+                    reply.note = match &capture_failed {
+                        None => String::from(
+                            "revoked: the account's revocations were pushed; the server \
+                             closes and refuses the user",
+                        ),
+                        Some(err) => format!(
+                            "revoked and pushed, but the keys of its auth callout logins \
+                             could not be listed ({err}): their connections stay until \
+                             their JWTs expire"
+                        ),
+                    };
                 }
                 Err(err) => {
                     tracing::warn!(tenant, error = %err, "pushing revocations failed");
