@@ -36,15 +36,43 @@ impl Bucket {
         &self,
         filter: &str,
     ) -> Result<Vec<(String, Versioned<T>)>, RegistryError> {
-        tokio::time::timeout(LIST_TIMEOUT, self.list_inner(filter))
+        let deliver = consumer::DeliverPolicy::LastPerSubject;
+        let scanned = tokio::time::timeout(LIST_TIMEOUT, self.scan(filter, deliver, usize::MAX))
             .await
-            .map_err(|_| RegistryError::kv("listing", &self.name, "timed out"))?
+            .map_err(|_| RegistryError::kv("listing", &self.name, "timed out"))??;
+        Ok(scanned.values)
     }
 
-    async fn list_inner<T: DeserializeOwned>(
+    /// One page of the values matching `filter`: at most `limit` of them, in the order
+    /// they were last written, starting after the value at stream sequence `after` (0:
+    /// from the start). A bucket keeps one value per key (history 1), so reading the
+    /// stream from a sequence on reads each live key once; a key written again while
+    /// paging moves to the end and may be seen twice, never missed. Returns the values
+    /// and, when more follow, the sequence to continue after.
+    ///
+    /// # Errors
+    /// As [`Bucket::list`].
+    pub async fn page<T: DeserializeOwned>(
         &self,
         filter: &str,
-    ) -> Result<Vec<(String, Versioned<T>)>, RegistryError> {
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<(String, Versioned<T>)>, Option<u64>), RegistryError> {
+        let deliver = consumer::DeliverPolicy::ByStartSequence {
+            start_sequence: after.saturating_add(1),
+        };
+        let scanned = tokio::time::timeout(LIST_TIMEOUT, self.scan(filter, deliver, limit.max(1)))
+            .await
+            .map_err(|_| RegistryError::kv("listing", &self.name, "timed out"))??;
+        Ok((scanned.values, scanned.more.then_some(scanned.last)))
+    }
+
+    async fn scan<T: DeserializeOwned>(
+        &self,
+        filter: &str,
+        deliver_policy: consumer::DeliverPolicy,
+        limit: usize,
+    ) -> Result<Scanned<T>, RegistryError> {
         let fail = |e: &dyn std::fmt::Display| RegistryError::kv("listing", &self.name, e);
         let stream = self
             .js
@@ -58,14 +86,14 @@ impl Bucket {
                 description: Some(String::from("provisioner registry listing")),
                 filter_subject: filter_subject.clone(),
                 replay_policy: consumer::ReplayPolicy::Instant,
-                deliver_policy: consumer::DeliverPolicy::LastPerSubject,
+                deliver_policy,
                 ..Default::default()
             })
             .await
             .map_err(|e| fail(&e))?;
         let mut out = Vec::new();
         if consumer.cached_info().num_pending == 0 {
-            return Ok(out);
+            return Ok(Scanned::done(out, 0));
         }
         let mut messages = consumer.messages().await.map_err(|e| fail(&e))?;
         let mut last = 0;
@@ -108,7 +136,32 @@ impl Bucket {
             if pending == 0 {
                 break;
             }
+            if out.len() >= limit {
+                return Ok(Scanned {
+                    values: out,
+                    last,
+                    more: true,
+                });
+            }
         }
-        Ok(out)
+        Ok(Scanned::done(out, last))
+    }
+}
+
+/// What a scan read: the values, the last stream sequence it saw, and whether more
+/// values may follow.
+struct Scanned<T> {
+    values: Vec<(String, Versioned<T>)>,
+    last: u64,
+    more: bool,
+}
+
+impl<T> Scanned<T> {
+    fn done(values: Vec<(String, Versioned<T>)>, last: u64) -> Self {
+        Scanned {
+            values,
+            last,
+            more: false,
+        }
     }
 }

@@ -128,6 +128,25 @@ impl Registry {
         Ok(users)
     }
 
+    /// One page of `tenant`'s user entries, at most `limit`, in the order they were
+    /// last written, after cursor `after` (0: the first page); see [`Bucket::page`].
+    /// Returns the entries and the cursor of the next page, if any.
+    ///
+    /// # Errors
+    /// [`RegistryError`] when the listing fails.
+    pub async fn users_page(
+        &self,
+        tenant: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Versioned<UserEntry>>, Option<u64>), RegistryError> {
+        let (page, next) = self
+            .users
+            .page::<UserEntry>(&tenant_filter(tenant), after, limit)
+            .await?;
+        Ok((page.into_iter().map(|(_, v)| v).collect(), next))
+    }
+
     /// The entries of `tenant` named `name` (one where names are unique).
     ///
     /// # Errors

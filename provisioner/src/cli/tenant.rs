@@ -92,8 +92,16 @@ pub enum TenantCommand {
 /// `tenant users` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
-    /// Every user issued in the tenant.
-    List,
+    /// The users issued in the tenant, a page at a time (in the order they were last
+    /// written); the output ends with the cursor of the next page when there is one.
+    List {
+        /// The most users to show (1–1000; the provisioner's default is 100).
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Continue after a page: the cursor the previous page printed.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
     /// One user.
     Show {
         /// The user name.
@@ -147,7 +155,14 @@ pub fn run(args: &TenantArgs) -> anyhow::Result<Outcome> {
 
 async fn tenant(args: &TenantArgs) -> anyhow::Result<Outcome> {
     let (op, mut request) = match &args.command {
-        TenantCommand::Users(UsersCommand::List) => (AdminOp::UsersList, AdminRequest::default()),
+        TenantCommand::Users(UsersCommand::List { limit, cursor }) => (
+            AdminOp::UsersList,
+            AdminRequest {
+                limit: *limit,
+                cursor: cursor.clone(),
+                ..AdminRequest::default()
+            },
+        ),
         TenantCommand::Users(UsersCommand::Show { name }) => (AdminOp::UsersShow, named(name)),
         TenantCommand::Users(UsersCommand::Revoke { name }) => (AdminOp::UsersRevoke, named(name)),
         TenantCommand::Invites(InvitesCommand::Create {
@@ -245,6 +260,9 @@ fn print_reply(op: AdminOp, payload: &[u8]) -> anyhow::Result<()> {
             println!("tenant {}: {} user(s)", r.tenant, r.users.len());
             for u in &r.users {
                 println!("{}", user_line(u));
+            }
+            if let Some(cursor) = &r.next_cursor {
+                println!("more users: run again with --cursor {cursor}");
             }
         }
         AdminOp::UsersRevoke => {

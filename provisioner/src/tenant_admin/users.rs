@@ -8,14 +8,37 @@ use crate::rejection::{echo, Rejection, Status};
 use crate::tenant_admin::call::{body, registry_failed, required_name, AdminCall};
 use crate::tenant_admin::wire::{RevokeReply, UserView, UsersReply};
 
-/// `users.list`.
+/// Users a `users.list` page holds unless the request says otherwise.
+pub const DEFAULT_PAGE: u64 = 100;
+/// The most users one page may hold.
+pub const MAX_PAGE: u64 = 1_000;
+
+/// `users.list`: one page of the tenant's users (`limit`, `cursor`), read without
+/// loading the others.
 ///
 /// # Errors
-/// A 500 when the registry fails.
+/// A 400 for a bad `limit` or `cursor`, a 500 when the registry fails.
 pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
-    let users = call
+    let limit = call.request.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Rejection::bad_request(
+            "bad_request",
+            format!("`limit` must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let after = match call.request.cursor.as_deref() {
+        None => 0,
+        Some(cursor) => cursor.parse::<u64>().map_err(|_| {
+            Rejection::bad_request("bad_request", "`cursor` is not one this endpoint gave")
+        })?,
+    };
+    let (users, next) = call
         .registry
-        .tenant_users(call.tenant.name())
+        .users_page(
+            call.tenant.name(),
+            after,
+            usize::try_from(limit).unwrap_or(100),
+        )
         .await
         .map_err(|e| registry_failed(&e))?;
     body(&UsersReply {
@@ -24,6 +47,7 @@ pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
             .iter()
             .map(|u| UserView::of(&u.value, call.now))
             .collect(),
+        next_cursor: next.map(|n| n.to_string()),
     })
 }
 
@@ -32,7 +56,7 @@ pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
 /// # Errors
 /// A 400 without a name, a 404 for an unknown one, a 500 when the registry fails.
 pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
-    let name = required_name(&call.request)?;
+    let name = &registry_name(call, required_name(&call.request)?);
     let users = call
         .registry
         .users_named(call.tenant.name(), name, unique(call))
@@ -47,6 +71,7 @@ pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
             .iter()
             .map(|u| UserView::of(&u.value, call.now))
             .collect(),
+        next_cursor: None,
     })
 }
 
@@ -57,7 +82,7 @@ pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
 /// A 400 without a name, a 404 for an unknown one, a 500 when the registry fails. A
 /// failed push is not an error: the reply says `pushed: false` and why.
 pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<Bytes, Rejection> {
-    let name = required_name(&call.request)?;
+    let name = &registry_name(call, required_name(&call.request)?);
     let tenant = call.tenant.name();
     let mut revoked = call
         .registry
@@ -145,6 +170,12 @@ pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<B
     }
     tracing::info!(tenant, name, pushed = reply.pushed, "user revoked");
     body(&reply)
+}
+
+/// The name as the registry knows it: folded where the tenant ignores case
+/// (`registry::fold`), so that any spelling finds the user.
+fn registry_name(call: &AdminCall<'_>, name: &str) -> String {
+    call.tenant.config().names.unique_form(name)
 }
 
 fn unique(call: &AdminCall<'_>) -> bool {

@@ -112,6 +112,12 @@ pub struct AdminRequest {
     /// Tags an invite stamps (`invites.create`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// The most users a page holds (`users.list`, default 100, at most 1,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// Where a page starts: the `next_cursor` of the page before (`users.list`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 /// A user as the admin API shows it.
@@ -166,8 +172,12 @@ impl UserView {
 pub struct UsersReply {
     /// The tenant.
     pub tenant: String,
-    /// The users, by name.
+    /// The users: by name for `users.show`; for `users.list`, one page in the order
+    /// they were last written.
     pub users: Vec<UserView>,
+    /// The cursor of the next page of `users.list`, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// The reply of `users.revoke`.

@@ -10,6 +10,7 @@
 mod admin;
 mod cluster;
 mod limits;
+mod paging;
 mod races;
 mod revocation;
 
