@@ -149,6 +149,45 @@ mod tests {
     }
 
     #[test]
+    fn an_issuer_trusted_with_the_admin_tag_grants_it_and_nothing_more() {
+        let trusted = r#"identity.oidc = { issuer = "https://idp", audience = "nats", jwks_file = "jwks.json", tags_claim = "groups", admin_from_tags_claim = true }
+identity.callout.enabled = true
+identity.import.enabled = true
+identity.import.require_caller_tags = ["kind:enroller"]"#;
+        let policy = policy(trusted);
+        let with_tags = |kind: CredentialKind, tags: &[&str]| {
+            let mut r = request(kind, kind != CredentialKind::IdToken, None);
+            if let Some(c) = &mut r.credential {
+                c.tags = tags.iter().map(|t| t.to_string()).collect();
+            }
+            evaluate(&policy, &r, &Identity::anonymous(), NOW)
+        };
+        let admin = with_tags(CredentialKind::IdToken, &["role:admin"]);
+        assert!(admin
+            .allow()
+            .unwrap()
+            .tags
+            .contains(&String::from("role:admin")));
+        let enroller = with_tags(CredentialKind::IdToken, &["kind:enroller"]);
+        assert_eq!(enroller.deny_code(), Some(DenyCode::TagNotAllowed));
+        // Only the ID token's issuer is trusted with it, never a callout credentials file.
+        let password = with_tags(CredentialKind::Password, &["role:admin"]);
+        assert_eq!(password.deny_code(), Some(DenyCode::TagNotAllowed));
+        let untrusted = Policy::from_toml_str(&format!(
+            "version = 1\n[[tenants]]\nname = \"acme\"\naccount = \"{ACCOUNT}\"\n\
+             namespace = \"tenant.acme\"\nsigning_key.path = \"k\"\n\
+             identity.oidc = {{ issuer = \"https://idp\", audience = \"nats\", \
+             jwks_file = \"j\", admin_from_tags_claim = true }}\n\
+             permissions.pub.allow = [\"tenant.acme.x\"]\n\
+             permissions.sub.allow = [\"tenant.acme.x\"]\n"
+        ));
+        assert!(untrusted
+            .unwrap_err()
+            .to_string()
+            .contains("admin_from_tags_claim"));
+    }
+
+    #[test]
     fn an_id_token_caps_the_lifetime() {
         let both = format!("{CALLOUT}\n{OIDC}");
         let policy = policy(&both);

@@ -8,8 +8,8 @@ use super::trail::{refuse_substitution, Refusal, Trail};
 use crate::decision::DenyCode;
 use crate::names::glob_match;
 use crate::policy::Tenant;
-use crate::request::Request;
-use crate::tags::{check_user_tag, TagError};
+use crate::request::{CredentialKind, Request};
+use crate::tags::{check_user_tag, Privilege, TagError};
 use crate::template::Values;
 
 /// The deny code for a tag refused by [`check_user_tag`]: `subject_unsafe` when only its
@@ -60,6 +60,22 @@ pub(super) fn requested(
     Ok(())
 }
 
+/// Whether the tenant lets its ID token issuer grant `privilege` through the tags claim
+/// (`identity.oidc.admin_from_tags_claim`): only the admin tag, only from an ID token.
+fn issuer_grants_admin(tenant: &Tenant, request: &Request, privilege: Privilege) -> bool {
+    let from_id_token = request
+        .credential
+        .as_ref()
+        .is_some_and(|c| c.kind == CredentialKind::IdToken);
+    let allowed = tenant
+        .config
+        .identity
+        .oidc
+        .as_ref()
+        .is_some_and(|o| o.admin_from_tags_claim);
+    privilege == Privilege::Admin && from_id_token && allowed
+}
+
 /// Every tag of the user: stamped (expanded), then the invite's, the credential's and
 /// the requested ones, without duplicates.
 pub(super) fn stamped(
@@ -93,7 +109,10 @@ pub(super) fn stamped(
             );
             return Err(trail.fail(rule::TAGS_STAMP, note, code_for(why), reason));
         }
-        if let Some(privilege) = tenant.privilege_of(tag) {
+        if let Some(privilege) = tenant
+            .privilege_of(tag)
+            .filter(|p| !issuer_grants_admin(tenant, request, *p))
+        {
             let reason = format!(
                 "the credential carries tag {}, which is {privilege}; a credential cannot grant it",
                 quote(tag)

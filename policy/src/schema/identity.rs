@@ -128,6 +128,12 @@ pub struct OidcConfig {
     /// tenants share one issuer and audience.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_claim: Option<String>,
+    /// Whether the `tags_claim` may carry the tenant's admin tag (`identity.admin_tag`):
+    /// the issuer then decides who administers the tenant (the portal's admin role).
+    /// Default `false`: a token carrying it is refused `tag_not_allowed`, like any
+    /// credential. Never lets the claim carry a required caller tag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin_from_tags_claim: bool,
 }
 
 /// Renewal: a user that comes through the tenant's import with its own, still valid

@@ -128,6 +128,13 @@ fn oidc_config(config: &OidcConfig, at: &Path, problems: &mut Problems) {
             problems.push(at.key(key), PolicyError::Empty);
         }
     }
+    if config.admin_from_tags_claim && config.tags_claim.is_none() {
+        let message = String::from("`admin_from_tags_claim` needs `tags_claim`");
+        problems.push(
+            at.key("admin_from_tags_claim"),
+            PolicyError::InvalidValue { message },
+        );
+    }
     if config.leeway_secs > MAX_OIDC_LEEWAY_SECS {
         let message = format!("the clock skew is at most {MAX_OIDC_LEEWAY_SECS} seconds");
         problems.push(at.key("leeway_secs"), PolicyError::InvalidValue { message });
