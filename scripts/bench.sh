@@ -51,6 +51,29 @@ profile() { # provisioner-log
     echo "  (no profile: /metrics not reachable at '$addr')"
 }
 
+# CPU time (user + system) the given processes have used, in clock ticks.
+cpu_ticks() { local pid total=0; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
+
+# Runs the load tool with the given arguments, then prints the CPU time the responder and
+# nats-server spent per credential: the cost of one issuance, whatever else the machine
+# was doing. Returns the load tool's status (non-zero when requests were refused).
+bench_with_cpu() { # "responder-pids" server-pid out-file load-tool-args...
+  local responders=$1 server=$2 out=$3 status=0
+  shift 3
+  local r0 s0 r1 s1 n
+  # shellcheck disable=SC2086 # one argument per pid
+  r0="$(cpu_ticks $responders)"
+  s0="$(cpu_ticks "$server")"
+  "$bin/provisioner" bench "$@" | tee "$out" || status=$?
+  # shellcheck disable=SC2086
+  r1="$(cpu_ticks $responders)"
+  s1="$(cpu_ticks "$server")"
+  n="$(grep -m1 -o '^creds [0-9]*' "$out" | cut -d' ' -f2)"
+  awk -v r=$((r1 - r0)) -v s=$((s1 - s0)) -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    if (n > 0) printf "CPU per credential: responder %.0f us, nats-server %.0f us\n", r / hz / n * 1e6, s / hz / n * 1e6 }'
+  return "$status"
+}
+
 run_server() { # config log
   "$nats_server" -c "$1" -a 127.0.0.1 -p "$port" -l "$2" &
   pids+=($!)
@@ -79,8 +102,9 @@ run_server "$work/estate/server.conf" "$work/estate-server.log"
   --admin-addr 127.0.0.1:0 >"$work/estate-provisioner.log" 2>&1 &
 pids+=($!)
 wait_for_line "$work/estate-provisioner.log" serving
-"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
-  --subject creds.request --concurrency "$concurrency" --duration "$duration" | tee "$work/proof.out"
+bench_with_cpu "${pids[-1]}" "${pids[0]}" "$work/proof.out" -s "nats://127.0.0.1:$port" \
+  --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
+  --subject creds.request --concurrency "$concurrency" --duration "$duration"
 profile "$work/estate-provisioner.log"
 stop_all
 
@@ -105,8 +129,9 @@ for workers in 2 4; do
     -workers "$workers" >"$work/go-peer-$workers.log" 2>&1 &
   pids+=($!)
   wait_for_line "$work/go-peer-$workers.log" serving
-  "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
-    --subject creds.request --concurrency "$concurrency" --duration "$duration" | tee "$work/go-$workers.out"
+  bench_with_cpu "${pids[-1]}" "${pids[0]}" "$work/go-$workers.out" -s "nats://127.0.0.1:$port" \
+    --creds "$work/estate/nkeys/creds/OP/acme/bootstrap.creds" \
+    --subject creds.request --concurrency "$concurrency" --duration "$duration"
   stop_all
   rate="$(grep -o '[0-9]* creds/s' "$work/go-$workers.out" | cut -d' ' -f1)"
   ((rate > best_go)) && best_go=$rate
@@ -140,7 +165,8 @@ registry_flow() { # label extra-policy-lines [active users to seed first] [repli
   "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$dir/nkeys/creds/OP/acme/bootstrap.creds" \
     --subject creds.request --name-prefix warm --concurrency "$concurrency" --duration 2s >/dev/null 2>&1 || true
   # A refused request makes the load generator exit non-zero; its figures still count.
-  "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$dir/nkeys/creds/OP/acme/bootstrap.creds" \
+  bench_with_cpu "${pids[*]:1}" "${pids[0]}" "$dir.out" -s "nats://127.0.0.1:$port" \
+    --creds "$dir/nkeys/creds/OP/acme/bootstrap.creds" \
     --subject creds.request --concurrency "$concurrency" --duration "$duration" ||
     echo "(some requests were refused: see 'refused' above)"
   ((${4:-1} > 1)) || profile "$dir-provisioner-1.log"

@@ -12,6 +12,7 @@ use registry::revoke::Revoker;
 use registry::Registry;
 
 use crate::audit::AuditEvent;
+use crate::caller_jwts::CallerJwts;
 use crate::config::runtime::Runtime;
 use crate::identify::identify_caller;
 use crate::mint::SignWith;
@@ -39,6 +40,8 @@ pub struct Context {
     pub registry: Option<Registry>,
     /// Revocation pushes, when an operator signing key and a system user are configured.
     pub revoker: Option<Revoker>,
+    /// Caller JWTs whose signature was verified.
+    pub caller_jwts: CallerJwts,
 }
 
 impl Context {
@@ -107,7 +110,7 @@ async fn decide_and_mint(
             request_info,
             reply_subject,
             &ctx.own_account,
-            |acc| runtime.issuers_of(acc),
+            (|acc: &str| runtime.issuers_of(acc), &ctx.caller_jwts),
             now,
         )
     })?;

@@ -17,6 +17,7 @@
 
 use serde::Deserialize;
 
+use crate::caller_jwts::CallerJwts;
 use crate::rejection::{echo, Rejection};
 
 /// The parts of the `Nats-Request-Info` JSON the provisioner reads; other fields are
@@ -55,7 +56,7 @@ pub struct Caller {
 /// `own_account` is the provisioner's account. `issuers_of` answers, for an account the
 /// policy names as a tenant, the public keys allowed to have issued its users (the
 /// identity key and the tenant's signing keys); `None` for accounts the policy does not
-/// name.
+/// name. `jwts` recalls caller JWTs whose signature was verified before.
 ///
 /// # Errors
 /// A 400 when the header is not JSON; a 403 `unknown_tenant` when it names an account
@@ -66,7 +67,7 @@ pub fn identify_caller<F>(
     header: Option<&str>,
     reply: Option<&str>,
     own_account: &str,
-    issuers_of: F,
+    (issuers_of, jwts): (F, &CallerJwts),
     now: i64,
 ) -> Result<Option<Caller>, Rejection>
 where
@@ -114,8 +115,9 @@ where
             "the import does not share the caller's JWT (share=true)",
         ));
     }
-    let user =
-        claims::UserClaims::decode(&info.jwt).map_err(|_| forged("caller JWT is invalid"))?;
+    let user = jwts
+        .decode(&info.jwt)
+        .map_err(|_| forged("caller JWT is invalid"))?;
     user.check_times(now)
         .map_err(|_| forged("caller JWT is expired or not yet valid"))?;
     let issuer_ok = issuers.contains(&user.iss);
@@ -179,9 +181,15 @@ mod tests {
         let t = tenant();
         let (jwt, user) = user_jwt(&t, &t.signing, &["role:enroller"]);
         let h = header(&t.account.public_key(), &user, &jwt);
-        let caller = identify_caller(Some(&h), R, "AOWN", issuers(&t), 1000)
-            .unwrap()
-            .unwrap();
+        let caller = identify_caller(
+            Some(&h),
+            R,
+            "AOWN",
+            (issuers(&t), &CallerJwts::default()),
+            1000,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(caller.account, t.account.public_key());
         assert_eq!(caller.tags, vec!["role:enroller"]);
     }
@@ -191,11 +199,18 @@ mod tests {
         let t = tenant();
         let own = header("AOWN", "U", "x");
         assert_eq!(
-            identify_caller(Some(&own), R, "AOWN", issuers(&t), 1000).unwrap(),
+            identify_caller(
+                Some(&own),
+                R,
+                "AOWN",
+                (issuers(&t), &CallerJwts::default()),
+                1000
+            )
+            .unwrap(),
             None
         );
         assert_eq!(
-            identify_caller(None, R, "AOWN", issuers(&t), 1000).unwrap(),
+            identify_caller(None, R, "AOWN", (issuers(&t), &CallerJwts::default()), 1000).unwrap(),
             None
         );
     }
@@ -211,7 +226,14 @@ mod tests {
             (header("AUNKNOWN", "U", "x"), R),
             (header("AUNKNOWN", "U", "x"), Some("_INBOX.abc")),
         ] {
-            let refused = identify_caller(Some(&h), reply, "AOWN", issuers(&t), 1000).unwrap_err();
+            let refused = identify_caller(
+                Some(&h),
+                reply,
+                "AOWN",
+                (issuers(&t), &CallerJwts::default()),
+                1000,
+            )
+            .unwrap_err();
             assert_eq!(refused.code, "unknown_tenant");
             assert_eq!(refused.status, crate::rejection::Status::Denied);
         }
@@ -223,35 +245,66 @@ mod tests {
         let acc = t.account.public_key();
         let no_jwt = header(&acc, "U", "");
         assert_eq!(
-            identify_caller(Some(&no_jwt), R, "AOWN", issuers(&t), 1000)
-                .unwrap_err()
-                .code,
+            identify_caller(
+                Some(&no_jwt),
+                R,
+                "AOWN",
+                (issuers(&t), &CallerJwts::default()),
+                1000
+            )
+            .unwrap_err()
+            .code,
             "identity_unverified"
         );
         let stranger = KeyPair::new_account();
         let (jwt, user) = user_jwt(&t, &stranger, &[]);
         let h = header(&acc, &user, &jwt);
         assert_eq!(
-            identify_caller(Some(&h), R, "AOWN", issuers(&t), 1000)
-                .unwrap_err()
-                .code,
+            identify_caller(
+                Some(&h),
+                R,
+                "AOWN",
+                (issuers(&t), &CallerJwts::default()),
+                1000
+            )
+            .unwrap_err()
+            .code,
             "identity_unverified"
         );
         let (jwt, user) = user_jwt(&t, &t.signing, &[]);
         let h = header(&acc, &user, &jwt);
         let inbox = Some("_INBOX.abc");
         assert_eq!(
-            identify_caller(Some(&h), inbox, "AOWN", issuers(&t), 1000)
-                .unwrap_err()
-                .code,
+            identify_caller(
+                Some(&h),
+                inbox,
+                "AOWN",
+                (issuers(&t), &CallerJwts::default()),
+                1000
+            )
+            .unwrap_err()
+            .code,
             "identity_unverified"
         );
         let h = header(&acc, "USOMEONEELSE", &jwt);
-        assert!(identify_caller(Some(&h), R, "AOWN", issuers(&t), 1000).is_err());
+        assert!(identify_caller(
+            Some(&h),
+            R,
+            "AOWN",
+            (issuers(&t), &CallerJwts::default()),
+            1000
+        )
+        .is_err());
         assert_eq!(
-            identify_caller(Some("not json"), R, "AOWN", issuers(&t), 1000)
-                .unwrap_err()
-                .code,
+            identify_caller(
+                Some("not json"),
+                R,
+                "AOWN",
+                (issuers(&t), &CallerJwts::default()),
+                1000
+            )
+            .unwrap_err()
+            .code,
             "request_info_invalid"
         );
     }

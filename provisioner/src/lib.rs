@@ -30,6 +30,7 @@
 pub mod admin;
 pub mod audit;
 pub mod audit_queue;
+pub mod caller_jwts;
 pub mod callout;
 pub mod cli;
 pub mod client;

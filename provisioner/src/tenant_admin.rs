@@ -77,7 +77,7 @@ async fn run(
         headers.0,
         headers.1,
         &ctx.own_account,
-        |acc| runtime.issuers_of(acc),
+        (|acc: &str| runtime.issuers_of(acc), &ctx.caller_jwts),
         now,
     )?
     .ok_or_else(|| {

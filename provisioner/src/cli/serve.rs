@@ -18,6 +18,7 @@ use registry::revoke::Revoker;
 use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
+use crate::caller_jwts::CallerJwts;
 use claims::{KeyKind, KeyPair};
 
 use crate::config::runtime::{load_runtime, own_account, Runtime};
@@ -282,6 +283,7 @@ async fn serve(
         proof_window_secs: config.proof_window_secs,
         registry,
         revoker,
+        caller_jwts: CallerJwts::default(),
     });
     spawn_signal_handlers(config.clone(), Arc::clone(&ctx), jwks.cache, stop_tx)?;
     let settings = ServiceSettings {
