@@ -37,12 +37,15 @@
 //! - `revoked`: revocation marks, refusing a revoked name or key for good;
 //! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
 //! - `revoke`: marking a name revoked and pushing the account's revocations;
+//! - `fold`: moving entries written under a spelling with capitals to their folded
+//!   slot, where a tenant's names ignore case;
 //! - `upgrade`: lifetimes for entries an older release wrote without one.
 
 pub mod counter;
 pub mod entry;
 pub mod error;
 pub mod expiry;
+pub mod fold;
 pub mod invite;
 pub mod invites;
 pub mod kv;

@@ -352,11 +352,15 @@ fn reload(config: &ServeConfig, ctx: &Context, jwks: &JwksCache) {
             ctx.replace_runtime(runtime);
             tracing::info!(policy = %source.display(), tenants, "SIGHUP: policy reloaded");
             if let Some(registry) = ctx.registry.clone() {
-                // Leases follow a quota the new policy set, changed or dropped.
+                // Names follow the new policy's case rule; leases a quota it set, changed
+                // or dropped.
                 let runtime = ctx.runtime();
-                tokio::spawn(
-                    async move { registry_open::sync_quota_leases(&registry, &runtime).await },
-                );
+                tokio::spawn(async move {
+                    if let Err(err) = registry_open::fold_names(&registry, &runtime, true).await {
+                        tracing::warn!(error = %err, "SIGHUP: folding user names failed");
+                    }
+                    registry_open::sync_quota_leases(&registry, &runtime).await;
+                });
             }
         }
         Err(err) => {

@@ -52,6 +52,9 @@ pub async fn issue_with_registry(
         .map_err(deny_rejection)?;
     audit.tenant = Some(tenant.name().to_owned());
     audit.account = Some(tenant.account().to_owned());
+    // The registry knows a name by its folded form where the tenant ignores case
+    // (`registry::fold`); the JWT keeps the name as asked.
+    let registry_name = tenant.config().names.unique_form(&request.name);
     let invite_id = invite
         .as_ref()
         .map(|(key, _)| registry::invite::id_of_key(key).to_owned());
@@ -71,7 +74,7 @@ pub async fn issue_with_registry(
             }
         }
         let asking = Asking {
-            name: &request.name,
+            name: &registry_name,
             public_key: &request.public_key,
             requester: &who,
             legacy: request.legacy,
@@ -117,7 +120,7 @@ pub async fn issue_with_registry(
         };
         let issuance = Issuance {
             tenant: allow.tenant.clone(),
-            name: allow.name.clone(),
+            name: registry_name.clone(),
             public_key: allow.user_public_key.clone(),
             account: allow.account.clone(),
             jti: minted.jti.clone(),

@@ -4,6 +4,7 @@
 mod admin;
 mod inbox;
 mod input;
+mod names;
 mod proof;
 mod requester;
 mod revocation;

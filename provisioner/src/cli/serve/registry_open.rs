@@ -1,6 +1,7 @@
 //! Opening the registry at start-up: its buckets (per-message TTL turned on where an
-//! older release made them without it), quota leases brought in line with the policy,
-//! and, in the background, lifetimes for the entries an older release wrote without one.
+//! older release made them without it), user names folded where a tenant ignores their
+//! case (before serving), quota leases brought in line with the policy, and, in the
+//! background, lifetimes for the entries an older release wrote without one.
 
 use async_nats::jetstream;
 use registry::Registry;
@@ -22,6 +23,7 @@ pub(super) async fn open_registry(
     let registry = Registry::open(&js, settings, window)
         .await
         .map_err(|e| anyhow::anyhow!("opening the registry: {e}"))?;
+    fold_names(&registry, runtime, false).await?;
     sync_quota_leases(&registry, runtime).await;
     tokio::spawn(give_lifetimes(registry.clone(), runtime));
     tracing::info!(
@@ -60,6 +62,45 @@ fn give_lifetimes(
             }
         }
     }
+}
+
+/// Keys every tenant's user names as its `names.case_sensitive` says (`registry::fold`):
+/// entries an older release wrote under a spelling with capitals move to their folded
+/// slot. At start-up (`force` false) a tenant whose names are marked folded costs one
+/// read, and this runs before serving, since a name not yet moved would look free; on
+/// SIGHUP (`force` true) every tenant that ignores case is read again, which folds what
+/// replicas of an older release wrote during a rolling upgrade.
+///
+/// # Errors
+/// When a tenant's entries cannot be read or moved.
+pub(super) async fn fold_names(
+    registry: &Registry,
+    runtime: &Runtime,
+    force: bool,
+) -> anyhow::Result<()> {
+    let now = crate::service::unix_now();
+    for tenant in runtime.policy.tenants() {
+        let names = &tenant.config().names;
+        let report = registry
+            .fold_names(tenant.name(), names, force, now)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("folding the case of tenant {}'s names: {e}", tenant.name())
+            })?;
+        if report.moved > 0 {
+            tracing::info!(tenant = %tenant.name(), users = report.moved, "user names folded to lowercase");
+        }
+        if !report.left.is_empty() {
+            tracing::warn!(
+                tenant = %tenant.name(),
+                names = %report.left.join(", "),
+                "names differ only in case from a name another key holds; left under their \
+                 own spelling, unreachable by name until they expire (or their entries are \
+                 removed from the users bucket; provisioner/REGISTRY.md, Folding names)"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The longest rate-limit window of any tenant, legacy included.

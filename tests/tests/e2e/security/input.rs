@@ -15,8 +15,8 @@ use integration_tests::{
 use nsc_setup::ResolverKind;
 use serde_json::{json, Value};
 
-use crate::provision::{ask, ask_with, code};
 use crate::proven::{proven, proven_with};
+use crate::provision::{ask, ask_with, code};
 
 const AUDIT: &str = "creds.audit.events";
 
