@@ -1,0 +1,199 @@
+//! `GET /invites`, `POST /invites` (the token is in this reply only, `Cache-Control:
+//! no-store`) and `DELETE /invites/{id}`: the tenant admin subjects
+//! `creds.admin.invites.*`, as the caller. Another tenant's id gets the `404
+//! invite_not_found` of an id that does not exist.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use provisioner::tenant_admin::wire::AdminRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::ApiCaller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use crate::nats_call::admin_call;
+use crate::problem::{Problem, RequestId};
+use crate::state::AppState;
+
+/// An invite (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Invite {
+    /// The id (the SHA-256 of the token).
+    pub id: String,
+    /// The names it covers, a glob.
+    pub name_pattern: String,
+    /// Tags it stamps.
+    pub tags: Vec<String>,
+    /// Uses granted.
+    pub uses: u64,
+    /// Uses left.
+    pub uses_left: u64,
+    /// Expiry, unix seconds (0: never).
+    pub expires: i64,
+    /// Creation time.
+    pub created_at: i64,
+    /// The admin who made it.
+    pub created_by: String,
+    /// Revoked by an admin.
+    pub revoked: bool,
+    /// Whether it can still be redeemed.
+    pub usable: bool,
+}
+
+/// The tenant's invites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Invites {
+    /// The tenant.
+    pub tenant: String,
+    /// The invites, oldest first.
+    pub invites: Vec<Invite>,
+}
+
+/// A new invite.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// The names it covers, a glob (default `*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_pattern: Option<String>,
+    /// Uses, 1 to 1000 (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses: Option<u64>,
+    /// Lifetime in seconds, 1 to 30 days (default one day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
+    /// Tags it stamps (never the tenant's admin tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+/// A created invite, with its token: shown here only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InviteCreated {
+    /// The tenant.
+    pub tenant: String,
+    /// The id.
+    pub id: String,
+    /// The token (`inv_<tenant>_…`). Secret: shown once, stored by hash only.
+    pub token: String,
+    /// The names it covers.
+    pub name_pattern: String,
+    /// Tags it stamps.
+    pub tags: Vec<String>,
+    /// Uses.
+    pub uses: u64,
+    /// Expiry, unix seconds.
+    pub expires: i64,
+}
+
+impl std::fmt::Debug for InviteCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InviteCreated")
+            .field("id", &self.id)
+            .field("token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A revoked invite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InviteRevoked {
+    /// The tenant.
+    pub tenant: String,
+    /// The invite.
+    pub invite: Invite,
+}
+
+/// The tenant's invites.
+#[utoipa::path(
+    get,
+    path = "/invites",
+    tag = "tenant",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The invites", body = Invites),
+        (status = "4XX", description = "Refused (403 admin_required for a non-admin)", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Failed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    id: RequestId,
+    caller: ApiCaller,
+) -> Result<Json<Invites>, ApiError> {
+    admin_call(
+        &state,
+        &caller,
+        &id,
+        "invites.list",
+        &AdminRequest::default(),
+    )
+    .await
+    .map(Json)
+}
+
+/// Creates an invite; its token is in this reply only.
+#[utoipa::path(
+    post,
+    path = "/invites",
+    tag = "tenant",
+    request_body = NewInvite,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; the token is shown once", body = InviteCreated),
+        (status = "4XX", description = "Refused (429 invite_limit_reached at the tenant's cap)", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Failed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    id: RequestId,
+    caller: ApiCaller,
+    ApiJson(invite): ApiJson<NewInvite>,
+) -> Result<Response, ApiError> {
+    let request = AdminRequest {
+        name_pattern: invite.name_pattern,
+        uses: invite.uses,
+        ttl_secs: invite.ttl_secs,
+        tags: invite.tags,
+        ..AdminRequest::default()
+    };
+    let created: InviteCreated =
+        admin_call(&state, &caller, &id, "invites.create", &request).await?;
+    let mut response = (StatusCode::CREATED, Json(created)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Revokes an invite: it can no longer be redeemed.
+#[utoipa::path(
+    delete,
+    path = "/invites/{id}",
+    tag = "tenant",
+    params(("id" = String, Path, description = "The invite id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = InviteRevoked),
+        (status = "4XX", description = "Refused (404 invite_not_found, also for another tenant's id)", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Failed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<InviteRevoked>, ApiError> {
+    let request = AdminRequest {
+        id: Some(id),
+        ..AdminRequest::default()
+    };
+    admin_call(&state, &caller, &request_id, "invites.revoke", &request)
+        .await
+        .map(Json)
+}

@@ -1,0 +1,390 @@
+//! `portal serve`'s options: every one a flag, a `PORTAL_*` variable (clap `env`) and a
+//! key of the `--config` TOML file (flag or variable over file over default; paths in
+//! the file are relative to it). [`ServeArgs::resolve`] checks every value before
+//! anything binds or connects; a bad value is a [`ConfigError`] naming its field, which
+//! the binary prints as one line and exits 64.
+//!
+//! Flags are read as text and parsed here, so that a bad value from a flag, a variable
+//! or the file is refused the same way. Not here: loading the policy and JWKS (`serve`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use serde::Deserialize;
+
+/// Where the API listens by default.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The NATS server by default.
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+/// The credential request subject (`nsc-setup` estates).
+pub const DEFAULT_REQUEST_SUBJECT: &str = "creds.request";
+/// The tenant admin subjects' prefix (`nsc-setup` estates).
+pub const DEFAULT_ADMIN_PREFIX: &str = "creds.admin";
+/// Budget of one NATS call (connect or request), milliseconds.
+pub const DEFAULT_NATS_TIMEOUT_MS: u64 = 5_000;
+/// Callers' NATS connections kept at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1_000;
+/// The largest request body read.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
+/// How long shutdown waits for requests in flight, milliseconds.
+pub const DEFAULT_SHUTDOWN_GRACE_MS: u64 = 10_000;
+
+/// A configuration problem: one line, exit 64.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The config file cannot be read or parsed.
+    #[error("config file `{path}`: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A value is missing or out of range.
+    #[error("`{field}`: {reason}")]
+    Invalid {
+        /// The option (`listen`, `policy`, …).
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// `portal serve`'s flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the options below (keys: the long flag names with `_`).
+    #[arg(long, env = "PORTAL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address the HTTP API listens on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PORTAL_LISTEN")]
+    pub listen: Option<String>,
+    /// Address of `/healthz`, `/readyz` and `/metrics` (off unless given).
+    #[arg(long, env = "PORTAL_ADMIN_ADDR")]
+    pub admin_addr: Option<String>,
+    /// NATS URL [default: nats://127.0.0.1:4222].
+    #[arg(short = 's', long = "server", env = "PORTAL_NATS_URL")]
+    pub nats_url: Option<String>,
+    /// The provisioner's policy file: the tenants, their ID token issuers and admin tags.
+    #[arg(long, env = "PORTAL_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// PEM bundle of CAs trusted besides the system's for `identity.oidc.jwks_url`.
+    #[arg(long, env = "PORTAL_JWKS_CA")]
+    pub jwks_ca: Option<PathBuf>,
+    /// Credential request subject [default: creds.request].
+    #[arg(long, env = "PORTAL_REQUEST_SUBJECT")]
+    pub request_subject: Option<String>,
+    /// Tenant admin subject prefix [default: creds.admin].
+    #[arg(long, env = "PORTAL_ADMIN_SUBJECT_PREFIX")]
+    pub admin_subject_prefix: Option<String>,
+    /// Budget of one NATS call in milliseconds, 1 to 60000 [default: 5000]; past it 504.
+    #[arg(long, env = "PORTAL_NATS_TIMEOUT_MS")]
+    pub nats_timeout_ms: Option<String>,
+    /// Callers' NATS connections kept at once, 1 to 100000 [default: 1000].
+    #[arg(long, env = "PORTAL_MAX_CONNECTIONS")]
+    pub max_connections: Option<String>,
+    /// Largest request body in bytes, 1024 to 1048576 [default: 16384].
+    #[arg(long, env = "PORTAL_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<String>,
+    /// Milliseconds shutdown waits for requests in flight [default: 10000].
+    #[arg(long, env = "PORTAL_SHUTDOWN_GRACE_MS")]
+    pub shutdown_grace_ms: Option<String>,
+}
+
+/// The config file's shape; every key optional, unknown keys refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    admin_addr: Option<String>,
+    nats_url: Option<String>,
+    policy: Option<PathBuf>,
+    jwks_ca: Option<PathBuf>,
+    request_subject: Option<String>,
+    admin_subject_prefix: Option<String>,
+    nats_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
+    max_body_bytes: Option<usize>,
+    shutdown_grace_ms: Option<u64>,
+}
+
+/// The checked configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalConfig {
+    /// Where the API listens.
+    pub listen: SocketAddr,
+    /// Where the admin endpoints listen.
+    pub admin_addr: Option<SocketAddr>,
+    /// The NATS server.
+    pub nats_url: String,
+    /// The policy file.
+    pub policy: PathBuf,
+    /// Extra CAs for JWKS URLs.
+    pub jwks_ca: Option<PathBuf>,
+    /// The credential request subject.
+    pub request_subject: String,
+    /// The admin subject prefix.
+    pub admin_subject_prefix: String,
+    /// Budget of one NATS call.
+    pub nats_timeout: Duration,
+    /// Connections kept at once.
+    pub max_connections: usize,
+    /// Largest body.
+    pub max_body_bytes: usize,
+    /// Shutdown grace.
+    pub shutdown_grace: Duration,
+}
+
+impl ServeArgs {
+    /// Merges flags (and variables) over the file over the defaults, and checks it all.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first bad field.
+    pub fn resolve(&self) -> Result<PortalConfig, ConfigError> {
+        let (file, base) = match &self.config {
+            Some(path) => (read_file(path)?, path.parent().map(Path::to_path_buf)),
+            None => (FileConfig::default(), None),
+        };
+        let relative = |p: PathBuf| match &base {
+            Some(base) if p.is_relative() => base.join(p),
+            _ => p,
+        };
+        let text = |flag: &Option<String>, key: Option<String>| flag.clone().or(key);
+        let listen = text(&self.listen, file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = parse_addr("listen", &listen)?;
+        let admin_addr = text(&self.admin_addr, file.admin_addr)
+            .map(|a| parse_addr("admin_addr", &a))
+            .transpose()?;
+        let nats_url =
+            text(&self.nats_url, file.nats_url).unwrap_or_else(|| DEFAULT_NATS_URL.into());
+        check_url(&nats_url)?;
+        let policy = self
+            .policy
+            .clone()
+            .or_else(|| file.policy.map(&relative))
+            .ok_or_else(|| invalid("policy", "required: the provisioner's policy file"))?;
+        let jwks_ca = self.jwks_ca.clone().or_else(|| file.jwks_ca.map(&relative));
+        let request_subject = text(&self.request_subject, file.request_subject)
+            .unwrap_or_else(|| DEFAULT_REQUEST_SUBJECT.into());
+        check_subject("request_subject", &request_subject)?;
+        let admin_subject_prefix = text(&self.admin_subject_prefix, file.admin_subject_prefix)
+            .unwrap_or_else(|| DEFAULT_ADMIN_PREFIX.into());
+        check_subject("admin_subject_prefix", &admin_subject_prefix)?;
+        let number = |field, flag: &Option<String>, key: Option<u64>, default: u64, range| {
+            let value = match flag {
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| invalid(field, format!("`{text}` is not a whole number")))?,
+                None => key.unwrap_or(default),
+            };
+            in_range(field, value, range)
+        };
+        let as_u64 = |v: Option<usize>| v.and_then(|v| u64::try_from(v).ok());
+        let timeout = number(
+            "nats_timeout_ms",
+            &self.nats_timeout_ms,
+            file.nats_timeout_ms,
+            DEFAULT_NATS_TIMEOUT_MS,
+            (1, 60_000),
+        )?;
+        let max_connections = number(
+            "max_connections",
+            &self.max_connections,
+            as_u64(file.max_connections),
+            DEFAULT_MAX_CONNECTIONS as u64,
+            (1, 100_000),
+        )?;
+        let max_body_bytes = number(
+            "max_body_bytes",
+            &self.max_body_bytes,
+            as_u64(file.max_body_bytes),
+            DEFAULT_MAX_BODY_BYTES as u64,
+            (1_024, 1_048_576),
+        )?;
+        let grace = number(
+            "shutdown_grace_ms",
+            &self.shutdown_grace_ms,
+            file.shutdown_grace_ms,
+            DEFAULT_SHUTDOWN_GRACE_MS,
+            (0, 600_000),
+        )?;
+        Ok(PortalConfig {
+            listen,
+            admin_addr,
+            nats_url,
+            policy,
+            jwks_ca,
+            request_subject,
+            admin_subject_prefix,
+            nats_timeout: Duration::from_millis(timeout),
+            max_connections: usize::try_from(max_connections).unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            shutdown_grace: Duration::from_millis(grace),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let file_error = |reason: String| ConfigError::File {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
+    toml::from_str(&text).map_err(|e| file_error(e.message().to_owned()))
+}
+
+fn parse_addr(field: &'static str, text: &str) -> Result<SocketAddr, ConfigError> {
+    text.trim().parse().map_err(|_| {
+        invalid(
+            field,
+            format!("`{text}` is not an address such as 127.0.0.1:8080"),
+        )
+    })
+}
+
+fn check_url(url: &str) -> Result<(), ConfigError> {
+    let ok = url.split(',').all(|one| {
+        let one = one.trim();
+        ["nats://", "tls://"].iter().any(|scheme| {
+            one.strip_prefix(scheme)
+                .is_some_and(|rest| !rest.is_empty())
+        })
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "nats_url",
+            format!("`{url}` is not a nats:// or tls:// URL"),
+        ))
+    }
+}
+
+fn check_subject(field: &'static str, subject: &str) -> Result<(), ConfigError> {
+    let literal = !subject.is_empty()
+        && subject.split('.').all(|token| {
+            !token.is_empty()
+                && !token
+                    .chars()
+                    .any(|c| c == '*' || c == '>' || c.is_whitespace() || c.is_control())
+        });
+    if literal {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("`{subject}` is not a literal subject"),
+        ))
+    }
+}
+
+fn in_range(field: &'static str, value: u64, (low, high): (u64, u64)) -> Result<u64, ConfigError> {
+    if (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(invalid(
+            field,
+            format!("{value} is not between {low} and {high}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(policy: &str) -> ServeArgs {
+        ServeArgs {
+            policy: Some(PathBuf::from(policy)),
+            ..ServeArgs::default()
+        }
+    }
+
+    #[test]
+    fn defaults_fill_what_is_not_given() {
+        let config = args("policy.toml").resolve().unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.nats_url, DEFAULT_NATS_URL);
+        assert_eq!(config.request_subject, "creds.request");
+        assert_eq!(config.admin_subject_prefix, "creds.admin");
+        assert_eq!(config.nats_timeout, Duration::from_secs(5));
+        assert_eq!(config.admin_addr, None);
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_file_paths_are_relative_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portal.toml");
+        std::fs::write(
+            &file,
+            "policy = \"policy.toml\"\nlisten = \"127.0.0.1:9000\"\nnats_timeout_ms = 700\n",
+        )
+        .unwrap();
+        let mut a = ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        };
+        let config = a.resolve().unwrap();
+        assert_eq!(config.policy, dir.path().join("policy.toml"));
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.nats_timeout, Duration::from_millis(700));
+        a.listen = Some(String::from("127.0.0.1:9001"));
+        assert_eq!(a.resolve().unwrap().listen.port(), 9001);
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        let field = |a: ServeArgs| match a.resolve().unwrap_err() {
+            ConfigError::Invalid { field, .. } => field,
+            other => panic!("{other}"),
+        };
+        assert_eq!(field(ServeArgs::default()), "policy");
+        let mut a = args("p");
+        a.listen = Some(String::from("nowhere"));
+        assert_eq!(field(a), "listen");
+        let mut a = args("p");
+        a.nats_url = Some(String::from("http://x"));
+        assert_eq!(field(a), "nats_url");
+        let mut a = args("p");
+        a.nats_timeout_ms = Some(String::from("0"));
+        assert_eq!(field(a), "nats_timeout_ms");
+        let mut a = args("p");
+        a.max_connections = Some(String::from("many"));
+        assert_eq!(field(a), "max_connections");
+        let mut a = args("p");
+        a.request_subject = Some(String::from("creds.*"));
+        assert_eq!(field(a), "request_subject");
+        let err = args("p");
+        let mut err = err;
+        err.max_body_bytes = Some(String::from("10"));
+        assert_eq!(
+            err.resolve().unwrap_err().to_string(),
+            "`max_body_bytes`: 10 is not between 1024 and 1048576"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portal.toml");
+        std::fs::write(&file, "polcy = \"p\"\n").unwrap();
+        let a = ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        };
+        let err = a.resolve().unwrap_err();
+        assert!(matches!(err, ConfigError::File { .. }), "{err}");
+        assert!(err.to_string().contains("polcy"), "{err}");
+    }
+}

@@ -1,0 +1,82 @@
+//! The HTTP routes and their layers: `/api/v1/…` (`api`), `/openapi.json`, `/healthz` and
+//! `/readyz` on the public address; `/healthz`, `/readyz` and `/metrics` on the admin
+//! address. Layers, outermost first: the request id and problem rendering (`problem`),
+//! metrics by route (`metrics`), the body size cap. Unknown routes and methods are
+//! problems too.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::api::{self, API_PREFIX};
+use crate::error::ApiError;
+use crate::health::{healthz, readyz};
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+/// The API's routes under [`API_PREFIX`], with the document they make.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(API_PREFIX, api::routes())
+}
+
+/// The public router.
+///
+/// # Errors
+/// When the OpenAPI document cannot be written (a bug).
+pub fn router(state: AppState, max_body_bytes: usize) -> Result<Router, serde_json::Error> {
+    let (routes, doc) = api_router().split_for_parts();
+    let spec: Arc<str> = Arc::from(doc.to_json()?);
+    let openapi = get(move || {
+        let spec = Arc::clone(&spec);
+        async move {
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                spec.to_string(),
+            )
+        }
+    });
+    Ok(routes
+        .route("/openapi.json", openapi)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn(crate::metrics::layer))
+        .layer(middleware::from_fn(crate::problem::layer))
+        .with_state(state))
+}
+
+/// The admin router.
+pub fn admin_router(state: AppState, metrics: Option<PrometheusHandle>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route(
+            "/metrics",
+            get(move |_: State<AppState>| {
+                let text = metrics
+                    .as_ref()
+                    .map(PrometheusHandle::render)
+                    .unwrap_or_default();
+                async move { text }
+            }),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::MethodNotAllowed
+}
