@@ -40,7 +40,7 @@ pub async fn redeem(
     // A first look, for the tenant and (without a CONNECT user) the name; the
     // issuance reads it again under compare-and-set.
     let probe = policy::Request::new(name.unwrap_or_default().to_owned(), user_nkey);
-    let (_, invite) = read_invite(registry, token, &probe, now).await?;
+    let (_, invite) = read_invite(registry, token, (&probe, &runtime.policy), now).await?;
     let tenant = runtime
         .policy
         .tenant(&invite.value.tenant)

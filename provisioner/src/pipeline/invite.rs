@@ -19,24 +19,28 @@ pub fn invite_invalid() -> Rejection {
 }
 
 /// Reads the invite a token names and checks it can vouch for `request`; returns its
-/// bucket key (see `registry::invite`) and the entry.
+/// bucket key (see `registry::invite`) and the entry. Redemptions are recorded under the
+/// name as the registry knows it (folded where the invite's tenant ignores case), so a
+/// retry of a redemption is recognised by that form.
 pub async fn read_invite(
     registry: &Registry,
     token: &str,
-    request: &policy::Request,
+    (request, policy): (&policy::Request, &policy::Policy),
     now: i64,
 ) -> Result<(String, Versioned<InviteEntry>), Rejection> {
     let invite = registry.invite_by_token(token).await.map_err(|err| {
         tracing::error!(error = %err, "reading an invite failed");
         Rejection::internal()
     })?;
-    match invite {
-        Some((key, invite))
-            if invite.value.state(&request.public_key, &request.name, now)
-                != InviteState::Spent =>
-        {
-            Ok((key, invite))
-        }
-        _ => Err(invite_invalid()),
+    let Some((key, invite)) = invite else {
+        return Err(invite_invalid());
+    };
+    let name = policy.tenant(&invite.value.tenant).map_or_else(
+        || request.name.clone(),
+        |t| t.config().names.unique_form(&request.name),
+    );
+    if invite.value.state(&request.public_key, &name, now) == InviteState::Spent {
+        return Err(invite_invalid());
     }
+    Ok((key, invite))
 }

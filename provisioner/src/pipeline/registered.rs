@@ -42,7 +42,7 @@ pub async fn issue_with_registry(
         Rejection::internal()
     };
     let mut invite = match &token {
-        Some(token) => Some(read_invite(registry, token, &request, now).await?),
+        Some(token) => Some(read_invite(registry, token, (&request, &runtime.policy), now).await?),
         None => None,
     };
     request.invite = invite.as_ref().map(|(_, i)| i.value.grant());
@@ -69,7 +69,7 @@ pub async fn issue_with_registry(
             audit.rule = None;
             tokio::time::sleep(backoff(attempt)).await;
             if let Some(token) = &token {
-                let fresh = read_invite(registry, token, &request, now).await?;
+                let fresh = read_invite(registry, token, (&request, &runtime.policy), now).await?;
                 invite = Some(fresh);
             }
         }

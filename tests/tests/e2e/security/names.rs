@@ -251,3 +251,38 @@ async fn names_an_older_release_wrote_with_capitals_are_folded_at_start_up() {
         .collect();
     assert_eq!(alice_entry[0]["issued"], json!(2), "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_invite_redemption_of_a_name_with_capitals_is_recognised() {
+    let estate = ProductEstate::start(&["acme"], ResolverKind::Memory, true).unwrap();
+    let path = policy(
+        &estate,
+        &[("acme", "identity.invite.enabled = true\n")],
+        &[],
+    );
+    let _p = provisioner(&estate, "p", &path, &[]);
+    let url = estate.url();
+    let acme_admin = connect_with_creds(&url, &estate.creds("acme", "admin").unwrap())
+        .await
+        .unwrap();
+    let inside = connect_with_creds(&url, &crate::registry::insider(&estate))
+        .await
+        .unwrap();
+    let body = json!({"name_pattern": "*", "uses": 1});
+    let (status, created) = admin(&acme_admin.client, "invites.create", body).await;
+    assert_eq!(status, 200, "{created}");
+    let token = created["token"].as_str().unwrap();
+
+    // The redemption, then its retry (a reply lost on the way): the registry recorded
+    // the use under the folded name `ivy`; the retry asks for `Ivy` again.
+    let ivy = KeyPair::new_user();
+    for attempt in ["first", "retry"] {
+        let asked = proven(&ivy, "Ivy", Some("acme"), Some(token));
+        let (status, body) = ask(&inside.client, &asked).await;
+        assert_eq!(status, 200, "{attempt}: {body}");
+    }
+    // The single use is spent for anyone else.
+    let other = proven(&KeyPair::new_user(), "Zed", Some("acme"), Some(token));
+    let (status, body) = ask(&inside.client, &other).await;
+    assert_eq!((status, code(&body)), (403, "invite_invalid"), "{body}");
+}
