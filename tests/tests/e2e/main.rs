@@ -17,6 +17,8 @@ mod lifecycle;
 #[cfg(test)]
 mod operator_config;
 #[cfg(test)]
+mod portal;
+#[cfg(test)]
 mod proven;
 #[cfg(test)]
 mod provision;

@@ -1,0 +1,14 @@
+//! The portal (the tenant self-service HTTP API) end to end: a real nats-server with an
+//! `nsc-setup init --callout --jetstream` estate whose tenants trust a test OpenID
+//! issuer (a JWKS file), `provisioner serve` answering requests, admin calls and the
+//! auth callout, and `portal serve`, called with a real HTTP client.
+//!
+//! - `stack`: the three processes, the issuer and the HTTP client;
+//! - `api`: every endpoint's happy path, creds from the API connecting to nats-server;
+//! - `tenancy`: another tenant sees and revokes nothing (404), a non-admin gets 403;
+//! - `tokens`: bad bearer tokens get 401 and the portal keeps serving.
+
+mod api;
+mod stack;
+mod tenancy;
+mod tokens;
