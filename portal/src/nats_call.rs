@@ -103,7 +103,10 @@ pub async fn admin_call<T: DeserializeOwned>(
     op: &str,
     request: &AdminRequest,
 ) -> Result<T, ApiError> {
-    let body = serde_json::to_vec(request).map_err(|_| ApiError::Internal)?;
+    // The caller's own token says who asks: the provisioner verifies it itself.
+    let mut request = request.clone();
+    request.id_token = Some(caller.token.expose().to_owned());
+    let body = serde_json::to_vec(&request).map_err(|_| ApiError::Internal)?;
     call(
         state,
         caller,

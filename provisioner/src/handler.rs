@@ -23,6 +23,7 @@ use crate::proof::{verify_proof, ProofError, ProofVersion};
 use crate::redact::looks_like_seed;
 use crate::rejection::{Rejection, Status};
 use crate::reply::{granted, granted_legacy, refused, Reply};
+use crate::token_caller::credential_of;
 use crate::wire::{CredentialReply, CredentialRequest};
 
 /// What every request needs: the loaded policy and keys, who the provisioner is, and the
@@ -116,7 +117,7 @@ async fn decide_and_mint(
     })?;
     if let Some(c) = &caller {
         audit.caller_account = Some(c.account.clone());
-        audit.caller_user = Some(c.user.clone());
+        audit.caller_user = Some(c.user.clone()).filter(|u| !u.is_empty());
     }
     let (request, legacy_key, token) = match parsed {
         ParsedRequest::Json(req) => {
@@ -125,14 +126,25 @@ async fn decide_and_mint(
             // Recorded only now that it is known to be a user public key, not a seed.
             audit.user_public_key = Some(req.public_key.clone());
             let mut request = check_json_request(ctx, &req, now).await?;
-            if let Some(id_token) = &req.id_token {
-                request.credential = Some(vouch(&runtime.oidc, id_token, now)?);
-            }
+            request.credential = match (&caller, &req.id_token) {
+                (Some(c), id_token) if !c.jwt_verified => Some(credential_of(
+                    c,
+                    id_token.as_deref(),
+                    &runtime.policy,
+                    |token| runtime.oidc.verify(token, now).map_err(|e| e.to_string()),
+                )?),
+                (_, Some(id_token)) => Some(vouch(&runtime.oidc, id_token, now)?),
+                (_, None) => None,
+            };
             (request, None, req.token)
         }
         ParsedRequest::Legacy { name } => {
             audit.legacy = true;
             audit.name = Some(name.clone());
+            if let Some(c) = caller.as_ref().filter(|c| !c.jwt_verified) {
+                // A plain-text request has no ID token to identify a JWT-less caller.
+                credential_of(c, None, &runtime.policy, |_| Err(String::new()))?;
+            }
             refuse_seed_shaped("name", &name)?;
             let key = KeyPair::new_user();
             let mut request = policy::Request::new(name, key.public_key());
@@ -142,6 +154,9 @@ async fn decide_and_mint(
         }
     };
     let identity = match caller {
+        // A JWT-less caller is who its ID token says (the request's credential), never
+        // an import caller.
+        Some(c) if !c.jwt_verified => Identity::anonymous(),
         Some(c) => Identity {
             caller_account: Some(c.account),
             caller_tags: c.tags,

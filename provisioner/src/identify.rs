@@ -49,6 +49,10 @@ pub struct Caller {
     pub name: String,
     /// The caller's tags, from its verified JWT.
     pub tags: Vec<String>,
+    /// Whether the caller's user JWT was shared and verified. A connection the auth
+    /// callout admitted has no JWT to share: only its account is known (the server sets
+    /// it), and such a caller is identified by an ID token it sends (`token_caller`).
+    pub jwt_verified: bool,
 }
 
 /// Identifies the caller of one request.
@@ -111,9 +115,15 @@ where
         ));
     }
     if info.jwt.is_empty() {
-        return Err(forged(
-            "the import does not share the caller's JWT (share=true)",
-        ));
+        // A user the auth callout admitted (the server has no JWT of its own to share),
+        // or an import without `share=true`: the account alone is known.
+        return Ok(Some(Caller {
+            account: info.acc,
+            user: String::new(),
+            name: String::new(),
+            tags: Vec::new(),
+            jwt_verified: false,
+        }));
     }
     let user = jwts
         .decode(&info.jwt)
@@ -133,6 +143,7 @@ where
         user: user.sub.clone(),
         name: user.name.clone(),
         tags: user.nats.tags.clone(),
+        jwt_verified: true,
     }))
 }
 
@@ -243,19 +254,20 @@ mod tests {
     fn forged_tenant_headers_are_refused() {
         let t = tenant();
         let acc = t.account.public_key();
+        // Without a JWT only the account is known, and nothing is taken as verified.
         let no_jwt = header(&acc, "U", "");
-        assert_eq!(
-            identify_caller(
-                Some(&no_jwt),
-                R,
-                "AOWN",
-                (issuers(&t), &CallerJwts::default()),
-                1000
-            )
-            .unwrap_err()
-            .code,
-            "identity_unverified"
-        );
+        let bare = identify_caller(
+            Some(&no_jwt),
+            R,
+            "AOWN",
+            (issuers(&t), &CallerJwts::default()),
+            1000,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!bare.jwt_verified);
+        assert_eq!(bare.account, acc);
+        assert!(bare.tags.is_empty() && bare.user.is_empty() && bare.name.is_empty());
         let stranger = KeyPair::new_account();
         let (jwt, user) = user_jwt(&t, &stranger, &[]);
         let h = header(&acc, &user, &jwt);

@@ -52,4 +52,5 @@ pub mod rejection;
 pub mod reply;
 pub mod service;
 pub mod tenant_admin;
+pub mod token_caller;
 pub mod wire;

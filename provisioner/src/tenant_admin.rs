@@ -26,6 +26,7 @@ use crate::handler::{Context, Handled};
 use crate::identify::identify_caller;
 use crate::rejection::{safe_json_error, Rejection, Status};
 use crate::reply::{refused, Reply};
+use crate::token_caller::{admin_caller, credential_of};
 use crate::wire::REQUEST_ID_HEADER;
 
 pub use call::{body, registry_failed, required_name, AdminCall};
@@ -86,6 +87,19 @@ async fn run(
             "tenant admin requests must come through the tenant's import",
         )
     })?;
+    let request = parse_admin_request(payload)?;
+    let caller = if caller.jwt_verified {
+        caller
+    } else {
+        let verify = |token: &str| runtime.oidc.verify(token, now).map_err(|e| e.to_string());
+        let credential = credential_of(
+            &caller,
+            request.id_token.as_deref(),
+            &runtime.policy,
+            verify,
+        )?;
+        admin_caller(&caller, &credential, &runtime.policy)
+    };
     audit.caller_account = Some(caller.account.clone());
     audit.caller_user = Some(caller.user.clone());
     let tenant = runtime
@@ -106,7 +120,6 @@ async fn run(
             format!("tenant admin requests need the caller tag `{tag}`"),
         ));
     }
-    let request = parse_admin_request(payload)?;
     if let Some(named) = request.tenant.as_deref().filter(|n| *n != tenant.name()) {
         return Err(Rejection::denied(
             "tenant_mismatch",

@@ -66,7 +66,10 @@ fn profile_dir() -> anyhow::Result<PathBuf> {
 }
 
 /// A source file of `bin`'s package, or of a workspace crate it depends on, modified
-/// after `built`, if any (also `Cargo.toml`s and the lock file).
+/// after `built`, if any (also their `Cargo.toml`s). Not the lock file: a dependency
+/// added for another crate changes it without touching this binary, which cargo then
+/// rightly leaves as it is; a change that does concern the binary comes with a change
+/// of one of these `Cargo.toml`s.
 fn newest_source_after(bin: &Path, built: SystemTime) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
     let newer = |path: &Path| {
@@ -74,10 +77,6 @@ fn newest_source_after(bin: &Path, built: SystemTime) -> Option<PathBuf> {
             .and_then(|m| m.modified())
             .is_ok_and(|modified| modified > built)
     };
-    let lock = root.join("Cargo.lock");
-    if newer(&lock) {
-        return Some(lock);
-    }
     let package = bin.file_name()?.to_str()?;
     let mut stack: Vec<PathBuf> = workspace_crates_of(root, package)
         .iter()

@@ -54,7 +54,9 @@ pub(super) fn judge(
         }
         CredentialKind::Password | CredentialKind::Token => IdentitySource::Callout,
     };
-    if credential.name != request.name {
+    let device_names = credential.kind == CredentialKind::IdToken
+        && cfg.oidc.as_ref().is_some_and(|o| o.device_names);
+    if !covers(&credential.name, &request.name, device_names) {
         let reason = format!(
             "the credential does not cover name {}",
             quote(&request.name)
@@ -68,6 +70,17 @@ pub(super) fn judge(
     };
     trail.pass(id, note);
     Ok(Some(source))
+}
+
+/// Whether a credential for `holder` covers `asked`: the name itself, and with
+/// `device_names` also `holder-<suffix>` for a non-empty suffix.
+fn covers(holder: &str, asked: &str, device_names: bool) -> bool {
+    asked == holder
+        || (device_names
+            && asked
+                .strip_prefix(holder)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|suffix| !suffix.is_empty()))
 }
 
 #[cfg(test)]
@@ -264,6 +277,17 @@ identity.import.require_caller_tags = ["kind:enroller"]"#;
         }
         assert!(Policy::from_toml_str(&text(CALLOUT)).is_ok());
         assert!(Policy::from_toml_str(&text(OIDC)).is_ok());
+    }
+
+    #[test]
+    fn device_names_extend_a_token_to_its_holders_devices_only() {
+        assert!(covers("dana", "dana", false));
+        assert!(!covers("dana", "dana-laptop", false));
+        assert!(covers("dana", "dana-laptop", true));
+        assert!(!covers("dana", "dana-", true));
+        assert!(!covers("dana", "danamallory", true));
+        assert!(!covers("dana", "dan", true));
+        assert!(!covers("dana-x", "dana", true));
     }
 
     #[test]

@@ -134,6 +134,12 @@ pub struct OidcConfig {
     /// credential. Never lets the claim carry a required caller tag.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub admin_from_tags_claim: bool,
+    /// Whether a token for `dana` also covers the names of dana's devices,
+    /// `dana-<suffix>` (the rest of the name one subject token, as every name is): one
+    /// person, several credentials (the portal's `POST /credentials`). Default `false`:
+    /// a token covers its own name only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device_names: bool,
 }
 
 /// Renewal: a user that comes through the tenant's import with its own, still valid

@@ -130,6 +130,9 @@ async fn with_fresh_key(
         name: ask.name,
         ttl: ask.ttl,
         tags: ask.tags.unwrap_or_default(),
+        // Who asks: the provisioner verifies the token itself (the portal's connection
+        // has no JWT to share), and the proof binds it.
+        id_token: Some(caller.token.expose().to_owned()),
         ..Ask::default()
     };
     let body = request_body(&user, &request).map_err(|_| ApiError::Internal)?;
@@ -187,7 +190,8 @@ async fn with_client_key(
         token: None,
         ttl: ask.ttl,
         tags: ask.tags,
-        id_token: None,
+        // The client's v2 proof binds this token's SHA-256 (`id_token_sha256`).
+        id_token: Some(caller.token.expose().to_owned()),
         proof_version: ask.proof_version,
     };
     let body = serde_json::to_vec(&request).map_err(|_| ApiError::Internal)?;

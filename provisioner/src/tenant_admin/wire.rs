@@ -12,7 +12,7 @@ use registry::invite::InviteEntry;
 use serde::{Deserialize, Serialize};
 
 /// Largest admin request payload read.
-pub const MAX_ADMIN_REQUEST_BYTES: usize = 8 * 1024;
+pub const MAX_ADMIN_REQUEST_BYTES: usize = 16 * 1024;
 
 /// One admin endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,7 +88,7 @@ impl fmt::Display for AdminOp {
 
 /// An admin request. Every field is optional on the wire; endpoints refuse missing ones
 /// they need. An empty payload is an empty request.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminRequest {
     /// The tenant; when given it must be the caller's own.
@@ -118,6 +118,28 @@ pub struct AdminRequest {
     /// Where a page starts: the `next_cursor` of the page before (`users.list`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// The caller's OpenID Connect ID token, from a connection with no JWT to share (one
+    /// the auth callout admitted, such as the portal's for a person): who the caller is
+    /// (`token_caller`). Secret: never logged or echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl fmt::Debug for AdminRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminRequest")
+            .field("tenant", &self.tenant)
+            .field("name", &self.name)
+            .field("id", &self.id)
+            .field("name_pattern", &self.name_pattern)
+            .field("uses", &self.uses)
+            .field("ttl_secs", &self.ttl_secs)
+            .field("tags", &self.tags)
+            .field("limit", &self.limit)
+            .field("cursor", &self.cursor)
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// A user as the admin API shows it.

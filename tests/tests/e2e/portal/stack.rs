@@ -67,7 +67,7 @@ fn portal_policy(text: &str) -> String {
     let oidc = format!(
         "identity.oidc = {{ issuer = \"{ISSUER}\", audience = \"{AUDIENCE}\", \
          jwks_file = \"jwks.json\", tags_claim = \"groups\", tenant_claim = \"tenant\", \
-         admin_from_tags_claim = true }}\n"
+         admin_from_tags_claim = true, device_names = true }}\n"
     );
     let mut out = String::new();
     for line in text.lines() {

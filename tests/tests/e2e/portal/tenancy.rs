@@ -8,7 +8,6 @@ use serde_json::json;
 use super::stack::{Stack, ADMIN};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "blocked: a callout-minted user's Nats-Request-Info carries no user JWT, so the provisioner refuses its requests as identity_unverified (portal/README.md, What is not built yet)"]
 async fn another_tenant_sees_nothing_and_a_user_is_no_admin() {
     let stack = Stack::start("tenancy");
     let dana = stack.token("dana", "acme", &[]);
@@ -101,5 +100,78 @@ async fn another_tenant_sees_nothing_and_a_user_is_no_admin() {
     assert_eq!(
         (me["tenant"].as_str(), me["role"].as_str()),
         (Some("globex"), Some("admin"))
+    );
+}
+
+/// A caller admitted by the auth callout has no JWT for the server to share; straight
+/// over NATS, without the portal: it is identified only by an ID token of the tenant its
+/// connection is in. Another tenant's token, or none, is `identity_unverified`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callout_caller_is_only_who_its_own_tenants_token_says() {
+    let stack = Stack::start("token-caller");
+    let dana = stack.token("dana", "acme", &[]);
+    let gus = stack.token("gus", "globex", &[ADMIN]);
+    let options =
+        async_nats::ConnectOptions::with_token(dana.clone()).custom_inbox_prefix("_INBOX.dana");
+    let conn = integration_tests::connect_with_options(&stack.estate.url(), options)
+        .await
+        .unwrap();
+    let ask = |name: &str, id_token: Option<&String>| {
+        let ask = provisioner::client::Ask {
+            name: name.to_owned(),
+            id_token: id_token.cloned(),
+            ..provisioner::client::Ask::default()
+        };
+        provisioner::client::request_body(&claims::KeyPair::new_user(), &ask).unwrap()
+    };
+    let call = |subject: &'static str, body: bytes::Bytes| {
+        let client = conn.client.clone();
+        async move {
+            let reply = client.request(subject, body).await.unwrap();
+            let status = reply
+                .headers
+                .as_ref()
+                .and_then(|h| h.get("Nats-Service-Error-Code"))
+                .map_or(200, |v| v.as_str().parse::<u16>().unwrap());
+            let body: serde_json::Value = serde_json::from_slice(&reply.payload).unwrap();
+            (status, body)
+        }
+    };
+    let refused =
+        |body: &serde_json::Value| body["error"]["code"].as_str().unwrap_or("").to_owned();
+
+    let (status, body) = call("creds.request", ask("dana-x", None)).await;
+    assert_eq!(
+        (status, refused(&body).as_str()),
+        (403, "identity_unverified"),
+        "{body}"
+    );
+    // globex's admin token from acme's connection: refused, never placed in globex.
+    let (status, body) = call("creds.request", ask("gus-x", Some(&gus))).await;
+    assert_eq!(
+        (status, refused(&body).as_str()),
+        (403, "identity_unverified"),
+        "{body}"
+    );
+    let admin = json!({"id_token": gus}).to_string();
+    let (status, body) = call("creds.admin.users.list", admin.into()).await;
+    assert_eq!(
+        (status, refused(&body).as_str()),
+        (403, "identity_unverified"),
+        "{body}"
+    );
+    // Its own token: served in acme, and no admin for a plain user.
+    let (status, body) = call("creds.request", ask("dana-x", Some(&dana))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["account"],
+        json!(stack.estate.account_key("acme").unwrap())
+    );
+    let admin = json!({"id_token": dana}).to_string();
+    let (status, body) = call("creds.admin.users.list", admin.into()).await;
+    assert_eq!(
+        (status, refused(&body).as_str()),
+        (403, "admin_required"),
+        "{body}"
     );
 }
