@@ -37,6 +37,21 @@ pub struct AuditDrain {
 }
 
 impl AuditQueue {
+    /// The queue and its task when `subject` is set (`--audit-subject`), else none.
+    pub fn maybe_start(
+        client: &Client,
+        subject: Option<&String>,
+    ) -> (Option<AuditQueue>, Option<AuditDrain>) {
+        match subject {
+            Some(subject) => {
+                let (queue, drain) =
+                    AuditQueue::start(client.clone(), subject.clone(), AUDIT_QUEUE_CAPACITY);
+                (Some(queue), Some(drain))
+            }
+            None => (None, None),
+        }
+    }
+
     /// Starts the task publishing on `subject` through `client`.
     pub fn start(client: Client, subject: String, capacity: usize) -> (AuditQueue, AuditDrain) {
         let (tx, rx) = mpsc::channel(capacity.max(1));

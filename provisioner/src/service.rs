@@ -19,7 +19,7 @@ use tracing::Instrument as _;
 
 use crate::admin::Readiness;
 use crate::audit::AuditEvent;
-use crate::audit_queue::{AuditQueue, AUDIT_QUEUE_CAPACITY};
+use crate::audit_queue::AuditQueue;
 use crate::handler::{handle, Context, Handled};
 use crate::metrics::InFlight;
 use crate::pipeline::record::record;
@@ -111,14 +111,8 @@ pub async fn run(
     tracing::info!(subject = %settings.subject, queue_group = %settings.queue_group, "serving");
 
     let permits = Arc::new(Semaphore::new(settings.max_in_flight));
-    let (audit_queue, audit_drain) = match &settings.audit_subject {
-        Some(subject) => {
-            let (queue, drain) =
-                AuditQueue::start(client.clone(), subject.clone(), AUDIT_QUEUE_CAPACITY);
-            (Some(queue), Some(drain))
-        }
-        None => (None, None),
-    };
+    let (audit_queue, audit_drain) =
+        AuditQueue::maybe_start(&client, settings.audit_subject.as_ref());
     let settings = Arc::new(settings);
     tokio::pin!(shutdown);
     loop {

@@ -17,7 +17,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
-use crate::audit_queue::{AuditQueue, AUDIT_QUEUE_CAPACITY};
+use crate::audit_queue::AuditQueue;
 use crate::callout::handle::{handle, CalloutHandled};
 use crate::callout::keys::CalloutKeys;
 use crate::callout::{AUTH_CALLOUT_SUBJECT, SERVER_XKEY_HEADER};
@@ -99,14 +99,8 @@ async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(settings.max_in_flight));
-    let (audit_queue, audit_drain) = match &settings.audit_subject {
-        Some(subject) => {
-            let (queue, drain) =
-                AuditQueue::start(client.clone(), subject.clone(), AUDIT_QUEUE_CAPACITY);
-            (Some(queue), Some(drain))
-        }
-        None => (None, None),
-    };
+    let (audit_queue, audit_drain) =
+        AuditQueue::maybe_start(&client, settings.audit_subject.as_ref());
     let settings = Arc::new(settings);
     tokio::pin!(shutdown);
     loop {
