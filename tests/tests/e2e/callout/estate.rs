@@ -205,9 +205,10 @@ impl CalloutEstate {
         }
         let log = self.path(&format!("{label}.log"));
         let mut process = ProductProcess::start(&bin, &args, log, &[]).unwrap();
-        process
-            .wait_for_output("answering auth callout", START)
-            .unwrap();
+        // Both doors: the callout and the credential request endpoint subscribe apart.
+        for ready in ["answering auth callout", "serving"] {
+            process.wait_for_output(ready, START).unwrap();
+        }
         process
     }
 }
