@@ -2,8 +2,9 @@
 //! or refuses with `401` and `WWW-Authenticate: Bearer error=…`.
 //!
 //! The token is verified here so that a bad token costs no NATS connection; the
-//! provisioner verifies it again when the portal connects with it (auth callout), and
-//! that second verification is the one that grants anything. The role shown is what the
+//! provisioner verifies it again when the portal connects with it (auth callout) and on
+//! every request the portal sends for the caller (`id_token`), and those verifications
+//! are the ones that grant anything. The role shown is what the
 //! token says under the policy (its tags hold the tenant's admin tag and the tenant lets
 //! its issuer grant it); the provisioner enforces it on every admin call.
 //!
@@ -27,7 +28,7 @@ use crate::state::AppState;
 pub struct BearerToken(String);
 
 impl BearerToken {
-    /// The token, for the NATS CONNECT only.
+    /// The token, for the NATS CONNECT and the `id_token` of the caller's requests only.
     pub fn expose(&self) -> &str {
         &self.0
     }
