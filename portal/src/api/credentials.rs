@@ -90,6 +90,7 @@ impl std::fmt::Debug for IssuedJwt {
 #[utoipa::path(
     post,
     path = "/credentials",
+    operation_id = "create_credentials",
     tag = "credentials",
     request_body = CredentialsRequest,
     security(("bearer" = [])),

@@ -111,6 +111,7 @@ pub struct InviteRevoked {
 #[utoipa::path(
     get,
     path = "/invites",
+    operation_id = "list_invites",
     tag = "tenant",
     security(("bearer" = [])),
     responses(
@@ -139,6 +140,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/invites",
+    operation_id = "create_invite",
     tag = "tenant",
     request_body = NewInvite,
     security(("bearer" = [])),
@@ -174,6 +176,7 @@ pub async fn create(
 #[utoipa::path(
     delete,
     path = "/invites/{id}",
+    operation_id = "revoke_invite",
     tag = "tenant",
     params(("id" = String, Path, description = "The invite id")),
     security(("bearer" = [])),

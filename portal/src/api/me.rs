@@ -29,6 +29,7 @@ pub struct Me {
 #[utoipa::path(
     get,
     path = "/me",
+    operation_id = "get_me",
     tag = "identity",
     security(("bearer" = [])),
     responses(

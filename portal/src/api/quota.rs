@@ -28,6 +28,7 @@ pub struct Quota {
 #[utoipa::path(
     get,
     path = "/quota",
+    operation_id = "get_quota",
     tag = "tenant",
     security(("bearer" = [])),
     responses(

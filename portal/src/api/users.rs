@@ -97,6 +97,7 @@ pub struct Page {
 #[utoipa::path(
     get,
     path = "/users",
+    operation_id = "list_users",
     tag = "tenant",
     params(Page),
     security(("bearer" = [])),
@@ -126,6 +127,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/users/{name}",
+    operation_id = "show_user",
     tag = "tenant",
     params(("name" = String, Path, description = "The user name")),
     security(("bearer" = [])),
@@ -154,6 +156,7 @@ pub async fn show(
 #[utoipa::path(
     delete,
     path = "/users/{name}",
+    operation_id = "revoke_user",
     tag = "tenant",
     params(("name" = String, Path, description = "The user name")),
     security(("bearer" = [])),

@@ -239,6 +239,7 @@ async fn identity_documents_health_and_metrics_answer() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
+    assert_valid_openapi(&doc);
     assert_eq!(stack.send("GET", "/healthz", None, None).await.status, 200);
     assert_eq!(stack.send("GET", "/readyz", None, None).await.status, 200);
     assert_eq!(stack.admin_get("/readyz").await.status, 200);
@@ -288,4 +289,32 @@ async fn identity_documents_health_and_metrics_answer() {
         .wait_exit(std::time::Duration::from_secs(20))
         .unwrap();
     assert!(status.success(), "{status}");
+}
+
+/// Checks `doc` with openapi-spec-validator (PyPI, pinned by
+/// `scripts/install-test-tools.sh` into the venv beside nats-server).
+fn assert_valid_openapi(doc: &Value) {
+    let validator = std::env::var_os("NATS_SERVER_BIN")
+        .map(std::path::PathBuf::from)
+        .and_then(|bin| bin.parent().map(|dir| dir.join("openapi-spec-validator")))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "openapi-spec-validator not found beside NATS_SERVER_BIN: run \
+                 ./scripts/install-test-tools.sh (./scripts/test.sh does)"
+            )
+        });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = std::process::Command::new(validator)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the OpenAPI document does not validate:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
