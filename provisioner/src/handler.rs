@@ -23,7 +23,7 @@ use crate::proof::{verify_proof, ProofError, ProofVersion};
 use crate::redact::looks_like_seed;
 use crate::rejection::{Rejection, Status};
 use crate::reply::{granted, granted_legacy, refused, Reply};
-use crate::token_caller::credential_of;
+use crate::token_caller::{credential_of, token_required};
 use crate::wire::{CredentialReply, CredentialRequest};
 
 /// What every request needs: the loaded policy and keys, who the provisioner is, and the
@@ -141,9 +141,9 @@ async fn decide_and_mint(
         ParsedRequest::Legacy { name } => {
             audit.legacy = true;
             audit.name = Some(name.clone());
-            if let Some(c) = caller.as_ref().filter(|c| !c.jwt_verified) {
+            if caller.as_ref().is_some_and(|c| !c.jwt_verified) {
                 // A plain-text request has no ID token to identify a JWT-less caller.
-                credential_of(c, None, &runtime.policy, |_| Err(String::new()))?;
+                return Err(token_required());
             }
             refuse_seed_shaped("name", &name)?;
             let key = KeyPair::new_user();

@@ -15,9 +15,16 @@ pub const LOG_FORMAT_ENV: &str = "PROVISIONER_LOG_FORMAT";
 
 /// Installs the subscriber; a second call does nothing.
 pub fn init() {
+    init_from(LOG_ENV, LOG_FORMAT_ENV);
+}
+
+/// Installs the subscriber with the filter from variable `filter_env` (default
+/// [`DEFAULT_FILTER`]) and the line format from `format_env`, for every binary of the
+/// product (the portal names its own variables); a second call does nothing.
+pub fn init_from(filter_env: &str, format_env: &str) {
     let filter =
-        EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let json = std::env::var(LOG_FORMAT_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+        EnvFilter::try_from_env(filter_env).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let json = std::env::var(format_env).is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -23,6 +23,15 @@ fn unverified(why: &str) -> Rejection {
     )
 }
 
+/// The refusal of a JWT-less caller whose request carries no ID token (a plain-text
+/// request never can).
+pub fn token_required() -> Rejection {
+    unverified(
+        "the import does not share the caller's JWT (share=true) and the request carries \
+         no ID token",
+    )
+}
+
 /// Checks a JWT-less `caller`'s ID token: verified by `verify`, of the tenant whose
 /// account the request came from. Returns the credential.
 ///
@@ -36,10 +45,7 @@ pub fn credential_of(
     verify: impl FnOnce(&str) -> Result<VerifiedCredential, String>,
 ) -> Result<VerifiedCredential, Rejection> {
     let Some(token) = id_token else {
-        return Err(unverified(
-            "the import does not share the caller's JWT (share=true) and the request \
-             carries no ID token",
-        ));
+        return Err(token_required());
     };
     let credential =
         verify(token).map_err(|reason| Rejection::denied("id_token_invalid", reason))?;
