@@ -30,6 +30,7 @@
 //! - `kv`: buckets, versioned reads, conditional writes, with or without a lifetime;
 //! - `listing`: the latest value of every key under a filter;
 //! - `counter`: the rate counters' stream (add and read back the total);
+//! - `history`: the issuance history's stream (append, read a tenant's or a user's page);
 //! - `store`: [`Registry`], its buckets, and reads and writes of users;
 //! - `invites`: invites in their bucket (by tenant prefix, capped per tenant);
 //! - `quota`: taking, renewing and giving back leases;
@@ -46,6 +47,7 @@ pub mod entry;
 pub mod error;
 pub mod expiry;
 pub mod fold;
+pub mod history;
 pub mod invite;
 pub mod invites;
 pub mod kv;

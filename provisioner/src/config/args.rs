@@ -131,6 +131,12 @@ pub struct ServeArgs {
         value_name = "SECS"
     )]
     pub registry_user_grace_secs: Option<u64>,
+    /// Keep a history of every issuance (who got credentials for which key, when, by
+    /// which door) in a JetStream stream for this many seconds; tenant admins read it
+    /// with `issuances` (NATS) or `GET /api/v1/issuances` (HTTP). Needs the registry;
+    /// 0 or unset: no history.
+    #[arg(long, env = "PROVISIONER_HISTORY_MAX_AGE_SECS", value_name = "SECS")]
+    pub history_max_age_secs: Option<u64>,
     /// Operator signing key seed file (`SO…`): with `--sys-creds`, revoking a user
     /// updates the tenant account's revocations on the resolver.
     #[arg(long, env = "PROVISIONER_OPERATOR_SIGNING_KEY", value_name = "FILE")]

@@ -3,6 +3,9 @@
 
 use registry::{MAX_REPLICAS, MAX_USER_GRACE_SECS};
 
+/// The longest the issuance history may be kept: ten years.
+const MAX_HISTORY_AGE_SECS: u64 = 10 * 365 * 24 * 60 * 60;
+
 use crate::config::defaults::{MAX_BUCKET_PREFIX_LEN, MAX_PROOF_WINDOW_SECS};
 use crate::config::error::ConfigError;
 use crate::config::serve_config::ServeConfig;
@@ -63,6 +66,19 @@ impl ServeConfig {
                     registry.user_grace_secs
                 ));
             }
+        }
+        if self
+            .history_max_age
+            .is_some_and(|age| age.as_secs() > MAX_HISTORY_AGE_SECS)
+        {
+            return invalid(format!(
+                "history_max_age_secs must be 0 to {MAX_HISTORY_AGE_SECS} (ten years)"
+            ));
+        }
+        if self.history_max_age.is_some() && self.registry.is_none() {
+            return invalid(String::from(
+                "history_max_age_secs needs the registry (--registry)",
+            ));
         }
         if self.revocation.is_some() && self.registry.is_none() {
             return invalid(String::from(

@@ -42,6 +42,7 @@ pub(crate) struct FileConfig {
     pub(crate) registry_replicas: Option<usize>,
     pub(crate) registry_bucket_prefix: Option<String>,
     pub(crate) registry_user_grace_secs: Option<u64>,
+    pub(crate) history_max_age_secs: Option<u64>,
     pub(crate) operator_signing_key: Option<PathBuf>,
     pub(crate) sys_creds: Option<PathBuf>,
     pub(crate) admin_subject_prefix: Option<String>,

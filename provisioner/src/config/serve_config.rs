@@ -65,6 +65,8 @@ pub struct ServeConfig {
     pub callout: Option<CalloutConfig>,
     /// The registry, when on.
     pub registry: Option<RegistrySettings>,
+    /// How long the issuance history keeps a record, when it is kept.
+    pub history_max_age: Option<Duration>,
     /// Operator signing key and system account creds for revocation pushes.
     pub revocation: Option<RevocationFiles>,
     /// Subject prefix of the tenant admin endpoints.
@@ -214,6 +216,11 @@ impl ServeConfig {
                 args.registry_user_grace_secs
                     .or(file.registry_user_grace_secs),
             ),
+            history_max_age: args
+                .history_max_age_secs
+                .or(file.history_max_age_secs)
+                .filter(|secs| *secs > 0)
+                .map(Duration::from_secs),
             revocation: match (
                 pick(&args.operator_signing_key, file.operator_signing_key),
                 pick(&args.sys_creds, file.sys_creds),
