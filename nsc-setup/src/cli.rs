@@ -5,6 +5,7 @@
 mod common;
 mod describe;
 mod init;
+mod portal;
 mod push;
 mod tenant;
 
@@ -72,6 +73,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 | EstateError::DuplicateAccount { .. }
                 | EstateError::NoAccount { .. }
                 | EstateError::NoUser { .. }
+                | EstateError::Options { .. }
         )
     };
     let usage = err.chain().any(|cause| {

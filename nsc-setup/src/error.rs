@@ -56,6 +56,12 @@ pub enum EstateError {
         /// The nkeys error text.
         reason: String,
     },
+    /// Options that cannot go together (`--portal` without `--callout`).
+    #[error("{reason}")]
+    Options {
+        /// Which, and why.
+        reason: String,
+    },
     /// Signing claims failed.
     #[error("signing {what}: {source}")]
     Sign {

@@ -9,7 +9,7 @@
 //! <dir>/nkeys          NKEYS_PATH: .gitignore
 //! <dir>/nkeys/keys/<O|A|U>/<chars 2-3 of the public key>/<public key>.nk
 //! <dir>/nkeys/creds/<op>/<acct>/<user>.creds
-//! <dir>/server.conf, provisioner.toml, policy.toml, nsc.env
+//! <dir>/server.conf, provisioner.toml, policy.toml, nsc.env, portal.toml (`--portal`)
 //! <dir>/jwt/<account public key>.jwt   the full resolver's directory
 //! <dir>/js                              JetStream's store directory
 //! ```
@@ -34,6 +34,8 @@ pub const CREDS_EXTENSION: &str = "creds";
 pub const PROVISIONER_TOML: &str = "provisioner.toml";
 /// The policy file.
 pub const POLICY_TOML: &str = "policy.toml";
+/// The portal's config file (`init --portal`).
+pub const PORTAL_TOML: &str = "portal.toml";
 /// The server config.
 pub const SERVER_CONF: &str = "server.conf";
 /// The env file exporting `NSC_HOME` and `NKEYS_PATH`.
@@ -99,6 +101,11 @@ impl Layout {
     /// `<dir>/policy.toml`.
     pub fn policy_toml(&self) -> PathBuf {
         self.root.join(POLICY_TOML)
+    }
+
+    /// `<dir>/portal.toml`, written by `init --portal`.
+    pub fn portal_toml(&self) -> PathBuf {
+        self.root.join(PORTAL_TOML)
     }
 
     /// `<dir>/nsc.env`.

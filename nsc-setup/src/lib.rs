@@ -6,7 +6,7 @@
 //! with `svc.>` and an agent; one account per tenant importing both with `share=true`,
 //! with a minted-users signing key, a bootstrap and an admin user) and writes it so that
 //! real `nsc` can manage it afterwards, plus `server.conf`, `provisioner.toml`,
-//! `policy.toml` and `nsc.env`.
+//! `policy.toml`, `nsc.env` and, for the HTTP API, `portal.toml`.
 //!
 //! Layout (each module uses only those listed before it):
 //! - [`topology`]: the names, subjects and permissions of the estate, as constants;
@@ -19,7 +19,8 @@
 //! - `toml_text`: TOML strings for the product's files;
 //! - [`write`](mod@write): 0600/0700, all-or-nothing writes;
 //! - [`store`], [`callout`] (`init --callout`, the estate wired for the provisioner's auth
-//!   callout), [`server_config`], [`product`], [`policy_file`]: the files' contents;
+//!   callout), [`server_config`], [`product`], [`portal`] (`init --portal`, the estate
+//!   wired for the HTTP API), [`policy_file`]: the files' contents;
 //! - [`load`]: reading a store back (ours or one made by `nsc`);
 //! - [`setup`]: `init`, `tenant add` and account updates on a directory;
 //! - [`push`]: `$SYS.REQ.CLAIMS.UPDATE` as the system user, collecting every answer.
@@ -34,6 +35,7 @@ pub mod keys;
 pub mod layout;
 pub mod load;
 pub mod policy_file;
+pub mod portal;
 pub mod product;
 pub mod push;
 pub mod server_config;
@@ -54,6 +56,6 @@ pub use load::{load_dir, load_store, read_seed};
 pub use push::{push_accounts, push_dir, AccountPush, PushOptions, PushReport, ServerAnswer};
 pub use server_config::{ResolverKind, ServerSettings};
 pub use setup::{
-    add_tenant, add_tenant_with, estate_files, init, init_with, revoke_user, unix_now,
-    update_account, InitOptions, TenantAdded, Written,
+    add_tenant, add_tenant_with, estate_files, init, init_extras, init_extras_with, init_with,
+    revoke_user, unix_now, update_account, InitExtras, InitOptions, TenantAdded, Written,
 };

@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 
 use crate::error::StoreError;
 use crate::estate::{AccountEntry, Estate};
+use crate::portal::PortalSettings;
 use crate::toml_text::toml_string;
 use crate::topology::{
     self as t, POLICY_USER_INBOX, RESERVED_USER_NAMES, SERVICES_PREFIX, SERVICES_SUBJECT,
@@ -51,8 +52,10 @@ pub fn reserved_names(estate: &Estate) -> Vec<String> {
 }
 
 /// One tenant's `[[tenants]]` block, reserving `reserved` ([`reserved_names`]), or
-/// `None` when the account is not a tenant or holds no minted-users signing key.
-pub fn tenant_block(account: &AccountEntry, reserved: &[String]) -> Option<String> {
+/// `None` when the account is not a tenant or holds no minted-users signing key. With
+/// `portal` its minted users may also reach the credential service through the imports
+/// ([`crate::portal`]).
+pub fn tenant_block(account: &AccountEntry, reserved: &[String], portal: bool) -> Option<String> {
     let tenant = account.tenant()?;
     let key = account.minted_user_key()?.public_key();
     let scoped = account.is_scoped(&key);
@@ -65,7 +68,13 @@ pub fn tenant_block(account: &AccountEntry, reserved: &[String]) -> Option<Strin
         "namespace = {}",
         toml_string(&t::tenant_namespace(tenant))
     );
-    let _ = writeln!(out, "extra_prefixes = [{}]", toml_string(SERVICES_PREFIX));
+    let mut prefixes = vec![toml_string(SERVICES_PREFIX)];
+    let mut publish = vec![toml_string(SERVICES_SUBJECT)];
+    if portal {
+        prefixes.push(toml_string(crate::portal::CREDS_PREFIX));
+        publish.extend(crate::portal::CALLER_PUB.map(toml_string));
+    }
+    let _ = writeln!(out, "extra_prefixes = [{}]", prefixes.join(", "));
     let _ = writeln!(
         out,
         "signing_key = {{ public_key = {}, scoped = {scoped} }}",
@@ -83,7 +92,7 @@ pub fn tenant_block(account: &AccountEntry, reserved: &[String]) -> Option<Strin
         let _ = writeln!(
             out,
             "permissions.pub.allow = [{user}, {}]",
-            toml_string(SERVICES_SUBJECT)
+            publish.join(", ")
         );
         let _ = writeln!(
             out,
@@ -100,19 +109,27 @@ pub fn tenant_block(account: &AccountEntry, reserved: &[String]) -> Option<Strin
 
 /// The whole file for the estate's accounts (non-tenants are skipped), checked; with
 /// `callout` every tenant also accepts connections through the auth callout
-/// ([`crate::callout::policy_line`]).
+/// ([`crate::callout::policy_line`]), with `portal` the portal's callers
+/// ([`crate::portal`]).
 ///
 /// # Errors
 /// [`StoreError::Policy`] when the policy crate refuses the text.
-pub fn render(estate: &Estate, callout: bool) -> Result<String, StoreError> {
+pub fn render(
+    estate: &Estate,
+    callout: bool,
+    portal: Option<&PortalSettings>,
+) -> Result<String, StoreError> {
     let mut text = header();
     let reserved = reserved_names(estate);
     for account in &estate.accounts {
-        if let Some(block) = tenant_block(account, &reserved) {
+        if let Some(block) = tenant_block(account, &reserved, portal.is_some()) {
             text.push_str(&block);
         }
         if let (true, Some(tenant)) = (callout, account.tenant()) {
             text.push_str(&crate::callout::policy_line(tenant));
+        }
+        if let (Some(portal), Some(_)) = (portal, account.tenant()) {
+            text.push_str(&crate::portal::oidc_line(portal.oidc.as_ref()));
         }
     }
     check(&text)?;
@@ -158,7 +175,7 @@ mod tests {
     #[test]
     fn the_policy_loads_and_matches_the_estate() {
         let estate = estate();
-        let text = render(&estate, false).unwrap();
+        let text = render(&estate, false, None).unwrap();
         let policy = policy::Policy::from_toml_str(&text).unwrap();
         let names: Vec<&str> = policy.tenants().iter().map(|t| t.name()).collect();
         assert_eq!(names, ["acme", "globex"]);

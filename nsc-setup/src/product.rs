@@ -82,6 +82,16 @@ pub fn registry_lines(estate: &Estate, server: &ServerSettings) -> String {
     out
 }
 
+/// The `provisioner.toml` line of the issuance history's retention: with JetStream and a
+/// non-zero `max_age_secs`, `history_max_age_secs` (the history stream's max age);
+/// otherwise nothing, which leaves the provisioner's default.
+pub fn history_line(server: &ServerSettings, max_age_secs: Option<u64>) -> String {
+    match max_age_secs {
+        Some(secs) if server.jetstream && secs > 0 => format!("history_max_age_secs = {secs}\n"),
+        _ => String::new(),
+    }
+}
+
 /// `nsc.env` for the estate in `root` (absolute): `export NSC_HOME=…` and
 /// `export NKEYS_PATH=…`, shell-quoted where needed.
 pub fn env_file(root: &Path) -> String {
@@ -169,6 +179,24 @@ mod tests {
                 &key[1..3]
             )
         );
+    }
+
+    #[test]
+    fn the_history_line_needs_jetstream_and_a_max_age() {
+        let mut server = ServerSettings {
+            resolver: ResolverKind::Full,
+            host: "127.0.0.1".into(),
+            port: 4222,
+            jetstream: true,
+        };
+        assert_eq!(
+            history_line(&server, Some(90 * 86_400)),
+            "history_max_age_secs = 7776000\n"
+        );
+        assert_eq!(history_line(&server, Some(0)), "");
+        assert_eq!(history_line(&server, None), "");
+        server.jetstream = false;
+        assert_eq!(history_line(&server, Some(86_400)), "");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::estate::{AccountEntry, Estate, EstateSpec, TenantSpec};
 use crate::keys::{KeySource, RandomKeys};
 use crate::layout::Layout;
 use crate::load::load_dir;
+use crate::portal::{self, PortalSettings};
 use crate::server_config::{self, ServerSettings};
 use crate::write::{write_into, write_new_dir, FileSet};
 use crate::{callout, policy_file, product, store};
@@ -38,6 +39,17 @@ pub struct InitOptions {
     pub force: bool,
     /// Wire the estate for the provisioner's auth callout (see [`crate::callout`]).
     pub callout: bool,
+}
+
+/// What `init` may add beyond the estate's accounts and their files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitExtras {
+    /// Wire the estate for the portal (`portal.toml`, the policy's portal lines; see
+    /// [`crate::portal`]); needs the callout.
+    pub portal: Option<PortalSettings>,
+    /// The issuance history stream's max age in seconds, for `provisioner.toml` (with
+    /// JetStream; `None` or 0: the provisioner's default).
+    pub history_max_age_secs: Option<u64>,
 }
 
 /// A written estate.
@@ -69,7 +81,7 @@ pub fn absolute(dir: &Path) -> Result<PathBuf, StoreError> {
 
 /// Every file of an estate in directory `root` (absolute), by relative path: the nsc
 /// store and key store, `server.conf` (and the resolver directory in full mode),
-/// `provisioner.toml`, `policy.toml` and `nsc.env`.
+/// `provisioner.toml`, `policy.toml`, `nsc.env` and, with a portal, `portal.toml`.
 ///
 /// # Errors
 /// [`StoreError::Policy`] when the policy file would not load.
@@ -78,6 +90,7 @@ pub fn estate_files(
     server: &ServerSettings,
     root: &Path,
     now: i64,
+    extras: &InitExtras,
 ) -> Result<FileSet, StoreError> {
     let rel = Layout::new("");
     let mut files = store::store_files(estate, root, now);
@@ -91,12 +104,18 @@ pub fn estate_files(
         rel.provisioner_toml(),
         provisioner
             + &product::registry_lines(estate, server)
+            + &product::history_line(server, extras.history_max_age_secs)
             + &callout::provisioner_lines(estate),
     );
+    let portal = extras.portal.as_ref();
     files.insert(
         rel.policy_toml(),
-        policy_file::render(estate, callout::is_enabled(estate))?,
+        policy_file::render(estate, callout::is_enabled(estate), portal)?,
     );
+    if let Some(portal) = portal {
+        let text = portal::portal_toml(&server.client_url(), portal.oidc.is_some());
+        files.insert(rel.portal_toml(), text);
+    }
     files.insert(rel.env_file(), product::env_file(root));
     Ok(files)
 }
@@ -112,6 +131,23 @@ pub fn init_with(
     keys: &mut impl KeySource,
     now: i64,
 ) -> Result<Written, StoreError> {
+    init_extras_with(options, &InitExtras::default(), keys, now)
+}
+
+/// [`init_with`] plus `extras` (the portal's wiring, the history's retention).
+///
+/// # Errors
+/// As [`init_with`], and [`crate::EstateError::Options`] for a portal without the
+/// callout or with scoped keys.
+pub fn init_extras_with(
+    options: &InitOptions,
+    extras: &InitExtras,
+    keys: &mut impl KeySource,
+    now: i64,
+) -> Result<Written, StoreError> {
+    if extras.portal.is_some() {
+        portal::check(options.callout, options.scoped_keys)?;
+    }
     let spec = EstateSpec {
         operator: options.operator.clone(),
         tenants: options
@@ -130,7 +166,7 @@ pub fn init_with(
         false => None,
     };
     let dir = absolute(&options.dir)?;
-    let mut files = estate_files(&estate, &options.server, &dir, now)?;
+    let mut files = estate_files(&estate, &options.server, &dir, now, extras)?;
     if let Some(xkey) = &xkey {
         files.extend(callout::files(&estate, xkey));
     }
@@ -148,6 +184,14 @@ pub fn init_with(
 /// As [`init_with`].
 pub fn init(options: &InitOptions) -> Result<Written, StoreError> {
     init_with(options, &mut RandomKeys, unix_now())
+}
+
+/// [`init_extras_with`] random keys and the system clock.
+///
+/// # Errors
+/// As [`init_extras_with`].
+pub fn init_extras(options: &InitOptions, extras: &InitExtras) -> Result<Written, StoreError> {
+    init_extras_with(options, extras, &mut RandomKeys, unix_now())
 }
 
 /// A tenant added to an estate directory.
@@ -182,7 +226,8 @@ impl TenantAdded {
 }
 
 /// Adds tenant `tenant` to the estate in `dir`: its account, keys, users and creds in the
-/// store, its policy entry (appended to `policy.toml`) and, for a memory resolver, its
+/// store, its policy entry (appended to `policy.toml`; on a portal estate with the portal's
+/// lines and the first tenant's issuer) and, for a memory resolver, its
 /// preload entry in `server.conf`. See [`TenantAdded::record_in_resolver`] for the full
 /// resolver's directory.
 ///
@@ -222,10 +267,15 @@ pub fn add_tenant_with(
         Err(err) => return Err(StoreError::io("reading", policy_path)(err)),
     };
     let reserved = policy_file::reserved_names(&estate);
-    if let Some(block) = policy_file::tenant_block(&account, &reserved) {
+    let portal = layout.portal_toml().is_file();
+    let oidc = portal::oidc_line_of(&policy);
+    if let Some(block) = policy_file::tenant_block(&account, &reserved, portal) {
         policy.push_str(&block);
         if callout {
             policy.push_str(&callout::policy_line(&tenant.name));
+        }
+        if portal {
+            policy.push_str(&oidc);
         }
     }
     policy_file::check(&policy)?;

@@ -5,7 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use nsc_setup::{InitOptions, Layout, ResolverKind, ServerSettings};
+use nsc_setup::{InitExtras, InitOptions, Layout, ResolverKind, ServerSettings};
+
+use super::portal::PortalArgs;
+
+/// Seconds in a day, for `--history-days`.
+const DAY_SECS: u64 = 86_400;
 
 /// The resolver choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,6 +65,18 @@ pub struct InitArgs {
     /// callout keys and each tenant's callout credentials file.
     #[arg(long, env = "NSC_SETUP_CALLOUT")]
     pub callout: bool,
+    /// With `--jetstream`: how many days the provisioner keeps its issuance history
+    /// (`history_max_age_secs` in provisioner.toml); 0 writes nothing (its default).
+    #[arg(
+        long,
+        env = "NSC_SETUP_HISTORY_DAYS",
+        default_value_t = 90,
+        value_parser = clap::value_parser!(u64).range(0..=36_500)
+    )]
+    pub history_days: u64,
+    /// The portal (the tenant self-service HTTP API).
+    #[command(flatten)]
+    pub portal: PortalArgs,
 }
 
 /// Builds and writes the estate, then prints where things are.
@@ -78,7 +95,11 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         callout: args.callout,
     };
-    let written = nsc_setup::init(&options)
+    let extras = InitExtras {
+        portal: args.portal.settings(),
+        history_max_age_secs: Some(args.history_days * DAY_SECS),
+    };
+    let written = nsc_setup::init_extras(&options, &extras)
         .with_context(|| format!("initializing `{}`", args.dir.display()))?;
     let layout = Layout::new(&written.dir);
     println!(
@@ -93,6 +114,19 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         layout.server_conf().display()
     );
     println!("  provisioner: {}", layout.provisioner_toml().display());
+    if let Some(portal) = &extras.portal {
+        println!(
+            "  portal:      portal serve --config {}",
+            layout.portal_toml().display()
+        );
+        if portal.oidc.is_none() {
+            println!(
+                "               no OpenID Connect issuer given (--oidc-issuer ...): fill in each \
+                 tenant's identity.oidc in {} (written commented out) before starting the portal",
+                layout.policy_toml().display()
+            );
+        }
+    }
     println!("  nsc:         source {}", layout.env_file().display());
     Ok(ExitCode::SUCCESS)
 }
