@@ -18,6 +18,7 @@
 //! - `sessions`: the callers' NATS connections (per token, LRU, until the token expires);
 //!   `nats_call`: one request as the caller, its reply or refusal;
 //! - `api/`: the handlers, one file per route group; `openapi`: the generated document;
+//!   `docs`: the API reference page that renders it;
 //! - `health`, `metrics`: `/healthz`, `/readyz`, `/metrics`;
 //! - `state`: what handlers share.
 
@@ -25,6 +26,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -37,3 +39,5 @@ pub mod router;
 pub mod serve;
 pub mod sessions;
 pub mod state;
+#[cfg(test)]
+mod test_http;

@@ -1,6 +1,6 @@
-//! The HTTP routes and their layers: `/api/v1/…` (`api`), `/openapi.json`, `/healthz` and
-//! `/readyz` on the public address; `/healthz`, `/readyz` and `/metrics` on the admin
-//! address. Layers, outermost first: the request id and problem rendering (`problem`),
+//! The HTTP routes and their layers: `/api/v1/…` (`api`), `/openapi.json`, the reference
+//! page (`docs`: `/docs`, `/`), `/healthz` and `/readyz` on the public address;
+//! `/healthz`, `/readyz` and `/metrics` on the admin address. Layers, outermost first: the request id and problem rendering (`problem`),
 //! metrics by route (`metrics`), the body size cap. Unknown routes and methods are
 //! problems too.
 
@@ -45,6 +45,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Result<Router, serde_js
     });
     Ok(routes
         .route("/openapi.json", openapi)
+        .merge(crate::docs::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
