@@ -99,6 +99,11 @@ pub struct ServeArgs {
     /// Milliseconds shutdown waits for requests in flight [default: 10000].
     #[arg(long, env = "PORTAL_SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<String>,
+    /// API requests a minute per caller (issuer and subject of its verified token), a
+    /// tenth of them at once; past it 429 rate_limited with Retry-After. 0 turns it off;
+    /// 0 to 1000000 [default: 600]. The policy's issuance limits apply besides.
+    #[arg(long, env = "PORTAL_RATE_PER_IDENTITY")]
+    pub rate_per_identity: Option<String>,
 }
 
 /// The config file's shape; every key optional, unknown keys refused.
@@ -116,6 +121,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     max_body_bytes: Option<usize>,
     shutdown_grace_ms: Option<u64>,
+    rate_per_identity: Option<u64>,
 }
 
 /// The checked configuration.
@@ -143,6 +149,8 @@ pub struct PortalConfig {
     pub max_body_bytes: usize,
     /// Shutdown grace.
     pub shutdown_grace: Duration,
+    /// API requests a minute per identity; 0: no limit.
+    pub rate_per_identity: u32,
 }
 
 impl ServeArgs {
@@ -219,6 +227,13 @@ impl ServeArgs {
             DEFAULT_SHUTDOWN_GRACE_MS,
             (0, 600_000),
         )?;
+        let rate = number(
+            "rate_per_identity",
+            &self.rate_per_identity,
+            file.rate_per_identity,
+            u64::from(crate::limit::DEFAULT_RATE_PER_IDENTITY),
+            (0, 1_000_000),
+        )?;
         Ok(PortalConfig {
             listen,
             admin_addr,
@@ -231,6 +246,8 @@ impl ServeArgs {
             max_connections: usize::try_from(max_connections).unwrap_or(DEFAULT_MAX_CONNECTIONS),
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(DEFAULT_MAX_BODY_BYTES),
             shutdown_grace: Duration::from_millis(grace),
+            rate_per_identity: u32::try_from(rate)
+                .unwrap_or(crate::limit::DEFAULT_RATE_PER_IDENTITY),
         })
     }
 }
@@ -320,6 +337,7 @@ mod tests {
         assert_eq!(config.admin_subject_prefix, "creds.admin");
         assert_eq!(config.nats_timeout, Duration::from_secs(5));
         assert_eq!(config.admin_addr, None);
+        assert_eq!(config.rate_per_identity, 600);
     }
 
     #[test]
@@ -362,6 +380,9 @@ mod tests {
         let mut a = args("p");
         a.max_connections = Some(String::from("many"));
         assert_eq!(field(a), "max_connections");
+        let mut a = args("p");
+        a.rate_per_identity = Some(String::from("-1"));
+        assert_eq!(field(a), "rate_per_identity");
         let mut a = args("p");
         a.request_subject = Some(String::from("creds.*"));
         assert_eq!(field(a), "request_subject");

@@ -13,8 +13,9 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// Seconds a client should wait after a `429` before trying again (`Retry-After`): the
-/// provisioner's replies do not say when a rate window or quota frees up.
+/// Seconds a client should wait after a provisioner's `429` before trying again
+/// (`Retry-After`) when nothing tells when it frees up: a quota or the invite cap frees
+/// when an admin acts. A rate limit says its own wait ([`ApiError::RateLimited`]).
 pub const RETRY_AFTER_SECS: u64 = 60;
 
 /// Why an API request failed.
@@ -39,6 +40,15 @@ pub enum ApiError {
         /// The provisioner's reason code.
         code: String,
         /// Its reason, safe to show.
+        reason: String,
+    },
+    /// Too many requests: the portal's limit per identity, or the provisioner's issuance
+    /// rate limit (`rate_limited`); `Retry-After` says the wait.
+    #[error("{reason}")]
+    RateLimited {
+        /// Whole seconds until a request may pass again, at least 1.
+        retry_after_secs: u64,
+        /// Why, safe to show.
         reason: String,
     },
     /// nats-server refused the caller's connection (the auth callout said no).
@@ -80,6 +90,7 @@ impl ApiError {
             ApiError::Refused { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::LoginRefused => StatusCode::FORBIDDEN,
             ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -96,6 +107,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized { code, .. } | ApiError::BadRequest { code, .. } => code,
             ApiError::Refused { code, .. } => code,
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::LoginRefused => "login_refused",
             ApiError::Timeout => "timeout",
             ApiError::Unavailable => "unavailable",
@@ -158,6 +170,14 @@ impl IntoResponse for ApiError {
                     HeaderValue::from(RETRY_AFTER_SECS),
                 );
             }
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => {
+                headers.insert(
+                    axum::http::header::RETRY_AFTER,
+                    HeaderValue::from((*retry_after_secs).max(1)),
+                );
+            }
             _ => {}
         }
         response.extensions_mut().insert(PendingProblem(self));
@@ -193,6 +213,15 @@ mod tests {
         }
         let response = refused.into_response();
         assert_eq!(response.headers()["retry-after"], "60");
+        let limited = ApiError::RateLimited {
+            retry_after_secs: 7,
+            reason: String::from("too many"),
+        };
+        assert_eq!(
+            (limited.status().as_u16(), limited.code()),
+            (429, "rate_limited")
+        );
+        assert_eq!(limited.into_response().headers()["retry-after"], "7");
         let response = ApiError::invalid_token("the ID token has expired").into_response();
         let challenge = response.headers()["www-authenticate"].to_str().unwrap();
         assert!(challenge.starts_with("Bearer realm=\"portal\", error=\"invalid_token\""));

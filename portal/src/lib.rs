@@ -14,7 +14,7 @@
 //!   signals, graceful shutdown);
 //! - `router`: routes and layers; `problem`: request ids and RFC 9457 problem details;
 //!   `error`: [`error::ApiError`]; `extract`: axum's extractors with problem rejections;
-//! - `auth` (`bearer`): the caller from the bearer token;
+//! - `auth` (`bearer`): the caller from the bearer token; `limit`: requests per identity;
 //! - `sessions`: the callers' NATS connections (per token, LRU, until the token expires);
 //!   `nats_call`: one request as the caller, its reply or refusal;
 //! - `api/`: the handlers, one file per route group; `openapi`: the generated document;
@@ -30,6 +30,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limit;
 pub mod logging;
 pub mod metrics;
 pub mod nats_call;

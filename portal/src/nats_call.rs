@@ -2,7 +2,8 @@
 //! `Provisioner-Request-Id` (so the provisioner's log line and audit event carry the
 //! portal's id), the budget as a timeout (`504`), and the reply read as the provisioner
 //! writes it: a success body, or an error reply with `Nats-Service-Error-Code` that
-//! becomes [`ApiError::Refused`] with the same code and reason.
+//! becomes [`ApiError::Refused`] with the same code and reason (a `429 rate_limited` also
+//! gets the wait until the tenant's rate window turns, see [`with_rate_wait`]).
 //!
 //! Not here: which subject or body (the `api` handlers).
 
@@ -15,7 +16,7 @@ use provisioner::wire::{ErrorReply, REQUEST_ID_HEADER, SERVICE_ERROR_CODE_HEADER
 use serde::de::DeserializeOwned;
 
 use crate::auth::ApiCaller;
-use crate::error::ApiError;
+use crate::error::{ApiError, RETRY_AFTER_SECS};
 use crate::problem::RequestId;
 use crate::sessions::Login;
 use crate::state::AppState;
@@ -48,7 +49,13 @@ pub async fn call<T: DeserializeOwned>(
         expires_at: caller.expires_at,
     };
     let client = state.sessions.client(&login, unix_now()).await?;
-    let payload = request(&client, state.nats_timeout, id, subject, body).await?;
+    let window = state
+        .policy
+        .tenant(&caller.tenant)
+        .map(policy::Tenant::rate_window_secs);
+    let payload = request(&client, state.nats_timeout, id, subject, body)
+        .await
+        .map_err(|err| with_rate_wait(err, window, unix_now()))?;
     serde_json::from_slice(&payload).map_err(|err| {
         tracing::warn!(error = %err, "the provisioner's reply is not what the endpoint returns");
         ApiError::Internal
@@ -136,6 +143,33 @@ pub fn refusal(status: u16, payload: &[u8]) -> ApiError {
 mod tests {
     use super::*;
 
+/// A provisioner's `429 rate_limited` as [`ApiError::RateLimited`] with the wait until
+/// the next rate window: the registry counts issuances in fixed windows of the tenant's
+/// `rate_limits.window_secs` aligned on the epoch (`registry::entry::rate_window`). The
+/// reply does not say the window, but the portal reads the same policy; without the
+/// tenant the wait is [`RETRY_AFTER_SECS`].
+pub fn with_rate_wait(err: ApiError, window_secs: Option<u64>, now: i64) -> ApiError {
+    match err {
+        ApiError::Refused {
+            status: 429,
+            code,
+            reason,
+        } if code == policy::DenyCode::RateLimited.as_str() => ApiError::RateLimited {
+            retry_after_secs: window_secs.map_or(RETRY_AFTER_SECS, |w| until_next_window(now, w)),
+            reason,
+        },
+        other => other,
+    }
+}
+
+/// Whole seconds from `now` to the start of the next window of `window_secs`, at least 1.
+fn until_next_window(now: i64, window_secs: u64) -> u64 {
+    let window = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
+    u64::try_from(window - now.rem_euclid(window))
+        .unwrap_or(RETRY_AFTER_SECS)
+        .max(1)
+}
+
     #[test]
     fn error_replies_keep_the_provisioners_code_and_reason() {
         let body =
@@ -151,3 +185,32 @@ mod tests {
         assert_eq!(refusal(403, b"garbage"), ApiError::Internal);
     }
 }
+
+    #[test]
+    fn a_rate_limit_waits_until_the_tenants_window_turns() {
+        let limited = || ApiError::Refused {
+            status: 429,
+            code: String::from("rate_limited"),
+            reason: String::from("too many credentials issued to this requester"),
+        };
+        let wait = |err: ApiError| match err {
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => retry_after_secs,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            wait(with_rate_wait(limited(), Some(3600), 7200 + 600)),
+            3000
+        );
+        assert_eq!(wait(with_rate_wait(limited(), Some(60), 119)), 1);
+        assert_eq!(wait(with_rate_wait(limited(), Some(60), 120)), 60);
+        assert_eq!(wait(with_rate_wait(limited(), None, 5)), RETRY_AFTER_SECS);
+        // Other refusals, a quota's 429 included, stay as they are.
+        let quota = ApiError::Refused {
+            status: 429,
+            code: String::from("quota_exceeded"),
+            reason: String::new(),
+        };
+        assert_eq!(with_rate_wait(quota.clone(), Some(60), 1), quota);
+    }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use oidc::remote::{http_client, JwksCache};
 
 use crate::config::{ConfigError, PortalConfig, ServeArgs};
+use crate::limit::IdentityLimiter;
 use crate::nats_call::unix_now;
 use crate::sessions::Sessions;
 use crate::state::{AppState, Shared, Subjects};
@@ -22,7 +23,8 @@ use crate::state::{AppState, Shared, Subjects};
 pub const EXIT_CONFIG: u8 = 64;
 /// Exit status of a failure after start.
 pub const EXIT_ERROR: u8 = 1;
-/// How often connections of expired tokens are closed.
+/// How often connections of expired tokens are closed and idle identities forgotten by
+/// the request limit.
 const SWEEP_EVERY: Duration = Duration::from_secs(15);
 
 /// What `serve` needs besides the options: checked and loaded before binding.
@@ -127,6 +129,7 @@ async fn serve(
         },
         nats_timeout: config.nats_timeout,
         nats_url: config.nats_url.clone(),
+        limiter: IdentityLimiter::new(config.rate_per_identity),
     });
     // The cache outlives no reload (there is none yet); keep it alive with the refresher.
     let _jwks = loaded.jwks;
@@ -159,6 +162,9 @@ async fn serve(
         loop {
             every.tick().await;
             sweeper.sessions.sweep(unix_now());
+            if let Some(limiter) = &sweeper.limiter {
+                limiter.retain();
+            }
         }
     });
     tracing::info!(addr = %bound, nats = %config.nats_url, "portal listening");

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::limit::IdentityLimiter;
 use crate::sessions::Sessions;
 
 /// The subjects the portal calls, in the caller's tenant account (through its imports).
@@ -42,6 +43,8 @@ pub struct Shared {
     pub nats_timeout: Duration,
     /// The NATS URL, for `/readyz`.
     pub nats_url: String,
+    /// The request limit per identity; `None` when off.
+    pub limiter: Option<IdentityLimiter>,
 }
 
 /// The state handlers get.

@@ -8,6 +8,9 @@
 //! token says under the policy (its tags hold the tenant's admin tag and the tenant lets
 //! its issuer grant it); the provisioner enforces it on every admin call.
 //!
+//! A verified caller then counts against the portal's request limit per identity
+//! (`limit`): over it, `429 rate_limited` before any NATS call.
+//!
 //! Not here: the connection (`sessions`). The token never reaches a log line or an
 //! error: [`BearerToken`]'s `Debug` prints nothing of it.
 
@@ -151,7 +154,14 @@ impl FromRequestParts<AppState> for ApiCaller {
                 })?),
             };
         let token = token_of(header)?;
-        verify(state, token, unix_now())
+        let caller = verify(state, token, unix_now())?;
+        if let Some(limiter) = &state.limiter {
+            // A verified token always has a payload; without one it is its own identity.
+            let key = crate::limit::identity_key(caller.token.expose())
+                .unwrap_or_else(|| crate::limit::key_of(&caller.tenant, &caller.name));
+            limiter.admit(&key)?;
+        }
+        Ok(caller)
     }
 }
 

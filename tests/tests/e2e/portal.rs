@@ -6,9 +6,11 @@
 //! - `stack`: the three processes, the issuer and the HTTP client;
 //! - `api`: every endpoint's happy path, creds from the API connecting to nats-server;
 //! - `tenancy`: another tenant sees and revokes nothing (404), a non-admin gets 403;
-//! - `tokens`: bad bearer tokens get 401 and the portal keeps serving.
+//! - `tokens`: bad bearer tokens get 401 and the portal keeps serving;
+//! - `limits`: the portal's request limit per identity (429 with `Retry-After`).
 
 mod api;
+mod limits;
 mod stack;
 mod tenancy;
 mod tokens;
