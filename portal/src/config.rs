@@ -104,6 +104,14 @@ pub struct ServeArgs {
     /// 0 to 1000000 [default: 600]. The policy's issuance limits apply besides.
     #[arg(long, env = "PORTAL_RATE_PER_IDENTITY")]
     pub rate_per_identity: Option<String>,
+    /// Serve the API over HTTPS with this PEM certificate chain (server first); needs
+    /// --tls-key. Read and checked at start. Without both: plain HTTP (behind a proxy
+    /// that terminates TLS). The admin address stays plain HTTP.
+    #[arg(long, env = "PORTAL_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert; needs --tls-cert.
+    #[arg(long, env = "PORTAL_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The config file's shape; every key optional, unknown keys refused.
@@ -122,6 +130,8 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     shutdown_grace_ms: Option<u64>,
     rate_per_identity: Option<u64>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// The checked configuration.
@@ -151,6 +161,17 @@ pub struct PortalConfig {
     pub shutdown_grace: Duration,
     /// API requests a minute per identity; 0: no limit.
     pub rate_per_identity: u32,
+    /// HTTPS: the certificate chain and key files; `None`: plain HTTP.
+    pub tls: Option<TlsPaths>,
+}
+
+/// The PEM files of HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsPaths {
+    /// The certificate chain.
+    pub cert: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
 }
 
 impl ServeArgs {
@@ -234,6 +255,27 @@ impl ServeArgs {
             u64::from(crate::limit::DEFAULT_RATE_PER_IDENTITY),
             (0, 1_000_000),
         )?;
+        let tls_cert = self
+            .tls_cert
+            .clone()
+            .or_else(|| file.tls_cert.map(&relative));
+        let tls_key = self.tls_key.clone().or_else(|| file.tls_key.map(&relative));
+        let tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(TlsPaths { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(invalid(
+                    "tls_key",
+                    "required with tls_cert (give both or neither)",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "tls_cert",
+                    "required with tls_key (give both or neither)",
+                ))
+            }
+        };
         Ok(PortalConfig {
             listen,
             admin_addr,
@@ -248,6 +290,7 @@ impl ServeArgs {
             shutdown_grace: Duration::from_millis(grace),
             rate_per_identity: u32::try_from(rate)
                 .unwrap_or(crate::limit::DEFAULT_RATE_PER_IDENTITY),
+            tls,
         })
     }
 }
@@ -338,6 +381,7 @@ mod tests {
         assert_eq!(config.nats_timeout, Duration::from_secs(5));
         assert_eq!(config.admin_addr, None);
         assert_eq!(config.rate_per_identity, 600);
+        assert_eq!(config.tls, None);
     }
 
     #[test]
@@ -346,7 +390,8 @@ mod tests {
         let file = dir.path().join("portal.toml");
         std::fs::write(
             &file,
-            "policy = \"policy.toml\"\nlisten = \"127.0.0.1:9000\"\nnats_timeout_ms = 700\n",
+            "policy = \"policy.toml\"\nlisten = \"127.0.0.1:9000\"\nnats_timeout_ms = 700\n\
+             tls_cert = \"tls/cert.pem\"\ntls_key = \"/etc/portal/key.pem\"\n",
         )
         .unwrap();
         let mut a = ServeArgs {
@@ -357,6 +402,9 @@ mod tests {
         assert_eq!(config.policy, dir.path().join("policy.toml"));
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.nats_timeout, Duration::from_millis(700));
+        let tls = config.tls.unwrap();
+        assert_eq!(tls.cert, dir.path().join("tls/cert.pem"));
+        assert_eq!(tls.key, PathBuf::from("/etc/portal/key.pem"));
         a.listen = Some(String::from("127.0.0.1:9001"));
         assert_eq!(a.resolve().unwrap().listen.port(), 9001);
     }
@@ -383,6 +431,12 @@ mod tests {
         let mut a = args("p");
         a.rate_per_identity = Some(String::from("-1"));
         assert_eq!(field(a), "rate_per_identity");
+        let mut a = args("p");
+        a.tls_cert = Some(PathBuf::from("cert.pem"));
+        assert_eq!(field(a), "tls_key");
+        let mut a = args("p");
+        a.tls_key = Some(PathBuf::from("key.pem"));
+        assert_eq!(field(a), "tls_cert");
         let mut a = args("p");
         a.request_subject = Some(String::from("creds.*"));
         assert_eq!(field(a), "request_subject");

@@ -11,7 +11,7 @@
 //!
 //! Layout:
 //! - `cli`, `serve`, `config`, `logging`: the binary's edge (options, start-up checks,
-//!   signals, graceful shutdown);
+//!   signals, graceful shutdown); `tls`: HTTPS (a TLS listener for `axum::serve`);
 //! - `router`: routes and layers; `problem`: request ids and RFC 9457 problem details;
 //!   `error`: [`error::ApiError`]; `extract`: axum's extractors with problem rejections;
 //! - `auth` (`bearer`): the caller from the bearer token; `limit`: requests per identity;
@@ -42,3 +42,4 @@ pub mod sessions;
 pub mod state;
 #[cfg(test)]
 mod test_http;
+pub mod tls;

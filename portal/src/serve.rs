@@ -18,6 +18,7 @@ use crate::limit::IdentityLimiter;
 use crate::nats_call::unix_now;
 use crate::sessions::Sessions;
 use crate::state::{AppState, Shared, Subjects};
+use crate::tls::{TlsFile, TlsListener};
 
 /// Exit status of a bad configuration (sysexits `EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
@@ -34,6 +35,7 @@ struct Loaded {
     jwks: Arc<JwksCache>,
     refresher: oidc::remote::JwksRefresher,
     client: reqwest::Client,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -44,6 +46,15 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 fn load(config: &PortalConfig) -> Result<Loaded, ConfigError> {
+    let tls = match &config.tls {
+        None => None,
+        Some(paths) => Some(
+            crate::tls::load(&paths.cert, &paths.key).map_err(|(file, why)| match file {
+                TlsFile::Cert => invalid("tls_cert", why),
+                TlsFile::Key => invalid("tls_key", why),
+            })?,
+        ),
+    };
     let path = &config.policy;
     let text = std::fs::read_to_string(path)
         .map_err(|e| invalid("policy", format!("`{}`: {e}", path.display())))?;
@@ -75,6 +86,7 @@ fn load(config: &PortalConfig) -> Result<Loaded, ConfigError> {
         jwks,
         refresher,
         client,
+        tls,
     })
 }
 
@@ -167,12 +179,28 @@ async fn serve(
             }
         }
     });
-    tracing::info!(addr = %bound, nats = %config.nats_url, "portal listening");
+    let scheme = if loaded.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(addr = %bound, scheme, nats = %config.nats_url, "portal listening");
     let mut stop = stop_rx;
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let stopped = async move {
         let _ = stop.wait_for(|s| *s).await;
-    });
-    let server = tokio::spawn(async move { server.await });
+    };
+    // Two listener types, one shutdown: axum's graceful shutdown works on either.
+    let server = match loaded.tls {
+        Some(tls) => {
+            let listener = TlsListener::new(listener, tls)?;
+            let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
+            tokio::spawn(async move { server.await })
+        }
+        None => {
+            let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
+            tokio::spawn(async move { server.await })
+        }
+    };
     shutdown.await;
     tracing::info!("stopping: no new requests; finishing those in flight");
     let _ = stop_tx.send(true);

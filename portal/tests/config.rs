@@ -23,7 +23,7 @@ fn portal(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn a_bad_configuration_names_its_field_and_exits_64() {
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["serve"], "`policy`: required"),
         (
             &["serve", "--policy", "/nonexistent/policy.toml"],
@@ -32,6 +32,22 @@ fn a_bad_configuration_names_its_field_and_exits_64() {
         (
             &["serve", "--listen", "nonsense", "--policy", "/x"],
             "`listen`: `nonsense` is not an address",
+        ),
+        (
+            &["serve", "--policy", "/x", "--tls-cert", "/x.pem"],
+            "`tls_key`: required with tls_cert",
+        ),
+        (
+            &[
+                "serve",
+                "--policy",
+                "/x",
+                "--tls-cert",
+                "/nonexistent/cert.pem",
+                "--tls-key",
+                "/nonexistent/key.pem",
+            ],
+            "`tls_cert`: `/nonexistent/cert.pem`",
         ),
     ];
     for (args, field) in cases {
@@ -50,7 +66,15 @@ fn help_explains_the_serve_options() {
         .expect("the portal binary runs");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for option in ["--policy", "--listen", "--admin-addr", "PORTAL_POLICY"] {
+    for option in [
+        "--policy",
+        "--listen",
+        "--admin-addr",
+        "PORTAL_POLICY",
+        "--rate-per-identity",
+        "--tls-cert",
+        "--tls-key",
+    ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
 }
