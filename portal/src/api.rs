@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`, one file per route group: `me` (who is calling),
-//! `credentials` (issue a credential), `users`, `invites` and `quota` (the tenant admin
-//! operations). The caller's tenant is implicit: no path names a tenant, and the
+//! `credentials` (issue a credential), `users`, `invites`, `quota` and `issuances` (the
+//! tenant admin operations). The caller's tenant is implicit: no path names a tenant, and the
 //! provisioner takes the tenant from the caller's connection, never from the portal.
 //!
 //! Handlers are thin: the [`crate::auth::ApiCaller`] extractor, one NATS call as the
@@ -9,6 +9,7 @@
 
 pub mod credentials;
 pub mod invites;
+pub mod issuances;
 pub mod me;
 pub mod quota;
 pub mod users;
@@ -31,4 +32,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invites::list, invites::create))
         .routes(routes!(invites::revoke))
         .routes(routes!(quota::quota))
+        .routes(routes!(issuances::list))
 }

@@ -12,7 +12,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_nats::{Client, HeaderMap, RequestErrorKind};
 use bytes::Bytes;
 use provisioner::tenant_admin::wire::AdminRequest;
-use provisioner::wire::{ErrorReply, REQUEST_ID_HEADER, SERVICE_ERROR_CODE_HEADER};
+use provisioner::wire::{
+    ErrorReply, REQUEST_ID_HEADER, SERVICE_ERROR_CODE_HEADER, VIA_HEADER, VIA_HTTP,
+};
 use serde::de::DeserializeOwned;
 
 use crate::auth::ApiCaller;
@@ -71,6 +73,8 @@ async fn request(
 ) -> Result<Bytes, ApiError> {
     let mut headers = HeaderMap::new();
     headers.insert(REQUEST_ID_HEADER, id.0.as_str());
+    // The issuance history says the credential came through this API.
+    headers.insert(VIA_HEADER, VIA_HTTP);
     let sent = client.request_with_headers(subject, headers, body);
     let message = match tokio::time::timeout(budget, sent).await {
         Err(_) => return Err(ApiError::Timeout),
@@ -139,10 +143,6 @@ pub fn refusal(status: u16, payload: &[u8]) -> ApiError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
 /// A provisioner's `429 rate_limited` as [`ApiError::RateLimited`] with the wait until
 /// the next rate window: the registry counts issuances in fixed windows of the tenant's
 /// `rate_limits.window_secs` aligned on the epoch (`registry::entry::rate_window`). The
@@ -170,6 +170,10 @@ fn until_next_window(now: i64, window_secs: u64) -> u64 {
         .max(1)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
     #[test]
     fn error_replies_keep_the_provisioners_code_and_reason() {
         let body =
@@ -184,7 +188,6 @@ fn until_next_window(now: i64, window_secs: u64) -> u64 {
         );
         assert_eq!(refusal(403, b"garbage"), ApiError::Internal);
     }
-}
 
     #[test]
     fn a_rate_limit_waits_until_the_tenants_window_turns() {
@@ -214,3 +217,4 @@ fn until_next_window(now: i64, window_secs: u64) -> u64 {
         };
         assert_eq!(with_rate_wait(quota.clone(), Some(60), 1), quota);
     }
+}

@@ -25,7 +25,7 @@ use crate::problem::Problem;
     tags(
         (name = "identity", description = "Who is calling"),
         (name = "credentials", description = "Issuing NATS credentials"),
-        (name = "tenant", description = "The tenant's users, invites and quota (admins)")
+        (name = "tenant", description = "The tenant's users, invites, quota and issuance history (admins)")
     )
 )]
 pub struct ApiDoc;
@@ -65,6 +65,7 @@ mod tests {
                 "/api/v1/credentials",
                 "/api/v1/invites",
                 "/api/v1/invites/{id}",
+                "/api/v1/issuances",
                 "/api/v1/me",
                 "/api/v1/quota",
                 "/api/v1/users",

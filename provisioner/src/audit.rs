@@ -56,6 +56,10 @@ pub struct AuditEvent {
     /// The tenant admin endpoint (`users.revoke`, …); none for credential requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<&'static str>,
+    /// `http` when the caller said the request came through the HTTP API (the
+    /// `Provisioner-Via` header): a label for the history, never used to decide.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'static str>,
 }
 
 impl AuditEvent {
@@ -79,6 +83,7 @@ impl AuditEvent {
             legacy: false,
             rule: None,
             action: None,
+            via: None,
         }
     }
 

@@ -43,6 +43,8 @@ pub struct Context {
     pub revoker: Option<Revoker>,
     /// Caller JWTs whose signature was verified.
     pub caller_jwts: CallerJwts,
+    /// The issuance history, when kept (`history_max_age_secs`).
+    pub history: Option<registry::history::History>,
 }
 
 impl Context {

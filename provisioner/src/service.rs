@@ -27,7 +27,7 @@ use crate::pipeline::{Door, Step};
 use crate::rejection::{Rejection, Status};
 use crate::reply::{refused, request_id};
 use crate::tenant_admin::{handle_admin, AdminOp};
-use crate::wire::REQUEST_INFO_HEADER;
+use crate::wire::{REQUEST_INFO_HEADER, VIA_HEADER, VIA_HTTP};
 
 /// The micro service's version: the crate's.
 pub const SERVICE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -111,8 +111,11 @@ pub async fn run(
     tracing::info!(subject = %settings.subject, queue_group = %settings.queue_group, "serving");
 
     let permits = Arc::new(Semaphore::new(settings.max_in_flight));
-    let (audit_queue, audit_drain) =
-        AuditQueue::maybe_start(&client, settings.audit_subject.as_ref());
+    let (audit_queue, audit_drain) = AuditQueue::maybe_start(
+        &client,
+        settings.audit_subject.as_ref(),
+        ctx.history.as_ref(),
+    );
     let settings = Arc::new(settings);
     tokio::pin!(shutdown);
     loop {
@@ -256,7 +259,13 @@ async fn serve_one(
             }
         }
     };
-    let Handled { reply, audit } = handled;
+    let Handled { reply, mut audit } = handled;
+    if headers
+        .and_then(|h| h.get(VIA_HEADER))
+        .is_some_and(|v| v.as_str() == VIA_HTTP)
+    {
+        audit.via = Some(VIA_HTTP);
+    }
     let sent = request.respond_with_headers(Ok(reply.body), reply.headers);
     if let Err(err) = Step::Reply.time_async(sent).await {
         tracing::warn!(error = %err, "reply failed");

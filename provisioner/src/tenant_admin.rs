@@ -1,5 +1,5 @@
 //! The tenant admin endpoints (`<prefix>.users.list`, `.users.show`, `.users.revoke`,
-//! `.invites.create`, `.invites.list`, `.invites.revoke`, `.quota`; prefix `creds.admin`
+//! `.invites.create`, `.invites.list`, `.invites.revoke`, `.quota`, `.issuances`; prefix `creds.admin`
 //! by default): tenants manage their own users inside the limits the operator set.
 //!
 //! Who may call: a user of a tenant account named in the policy, whose request crossed
@@ -11,10 +11,11 @@
 //! exactly as an unknown one (404), so that ids are no oracle across tenants.
 //!
 //! Layout: `wire` (the JSON), `call` (an authorized call and the helpers every endpoint
-//! uses), `users`, `invites` and `quota` (one file per endpoint group). Replies and errors use the credential service's shapes (`reply`).
+//! uses), `users`, `invites`, `quota` and `issuances` (one file per endpoint group). Replies and errors use the credential service's shapes (`reply`).
 
 pub mod call;
 pub mod invites;
+pub mod issuances;
 pub mod quota;
 pub mod users;
 pub mod wire;
@@ -153,6 +154,7 @@ async fn run(
         AdminOp::InvitesList => invites::list(&call).await,
         AdminOp::InvitesRevoke => invites::revoke(&call).await,
         AdminOp::Quota => quota::quota(&call).await,
+        AdminOp::Issuances => issuances::issuances(&call, ctx.history.as_ref()).await,
     }
 }
 

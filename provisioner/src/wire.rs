@@ -23,6 +23,12 @@ pub const SERVICE_ERROR_CODE_HEADER: &str = "Nats-Service-Error-Code";
 /// Header the server sets on requests that cross a service import.
 pub const REQUEST_INFO_HEADER: &str = "Nats-Request-Info";
 
+/// The header a caller sets to say which door of its own a request came through
+/// (`http`: the HTTP API); recorded in the history as the caller said it.
+pub const VIA_HEADER: &str = "Provisioner-Via";
+/// [`VIA_HEADER`]'s value for the HTTP API.
+pub const VIA_HTTP: &str = "http";
+
 /// A v1 credential request. Unknown fields are refused.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

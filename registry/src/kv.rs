@@ -330,8 +330,45 @@ impl Bucket {
             .map(drop)
     }
 
-    /// Publishes a conditional write of `key`; returns the new revision.
-    async fn publish(
+    /// Writes `value` under `key` whatever is there (for values no two writers compute
+    /// from one another, such as a presence record), kept `ttl` when given.
+    ///
+    /// # Errors
+    /// [`WriteError::Failed`] when the server does not store it.
+    pub async fn put<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Option<Duration>,
+    ) -> Result<u64, WriteError> {
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| RegistryError::kv("encoding a value for", &self.name, e))?;
+        let mut headers = HeaderMap::new();
+        if let Some(ttl) = ttl {
+            headers.insert(MESSAGE_TTL_HEADER, ttl_header(ttl).as_str());
+        }
+        self.publish(key, headers, bytes.into(), "writing").await
+    }
+
+    /// Deletes `key` whatever its revision (a delete marker, itself removed after a
+    /// while once per-message TTL is on).
+    ///
+    /// # Errors
+    /// [`WriteError::Failed`] when the server does not store the marker.
+    pub async fn forget(&self, key: &str) -> Result<(), WriteError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(KV_OPERATION_HEADER, KV_DELETE);
+        if let Some(ttl) = self.marker_ttl {
+            headers.insert(MESSAGE_TTL_HEADER, ttl_header(ttl).as_str());
+        }
+        self.publish(key, headers, bytes::Bytes::new(), "deleting from")
+            .await
+            .map(drop)
+    }
+
+    /// Publishes a write of `key` (conditional when `headers` say so); returns the new
+    /// revision.
+    pub(crate) async fn publish(
         &self,
         key: &str,
         headers: HeaderMap,

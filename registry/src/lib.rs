@@ -35,6 +35,7 @@
 //! - `invites`: invites in their bucket (by tenant prefix, capped per tenant);
 //! - `quota`: taking, renewing and giving back leases;
 //! - `logins`: the keys of auth callout logins, recorded per login for revocation;
+//! - `presence`: who is connected now and when each name was last seen;
 //! - `revoked`: revocation marks, refusing a revoked name or key for good;
 //! - `reserve`: reading the facts for `evaluate` and reserving after an Allow;
 //! - `revoke`: marking a name revoked and pushing the account's revocations;
@@ -54,6 +55,7 @@ pub mod kv;
 pub mod lease;
 pub mod listing;
 pub mod logins;
+pub mod presence;
 pub mod prune;
 pub mod quota;
 pub mod rekey;

@@ -19,6 +19,8 @@ pub const LEASES_BUCKET: &str = "leases";
 pub const REVOKED_BUCKET: &str = "revoked";
 /// Suffix of the auth callout logins bucket (one record per login's key).
 pub const LOGINS_BUCKET: &str = "logins";
+/// Suffix of the presence bucket (live connections and last-seen times).
+pub const PRESENCE_BUCKET: &str = "presence";
 /// Suffix of the rate counters stream (JetStream message counters).
 pub const COUNTERS_STREAM: &str = "counters";
 /// Suffix of the nonce bucket (the nonce guard's).

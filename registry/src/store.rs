@@ -17,7 +17,7 @@ use crate::expiry::user_ttl;
 use crate::kv::{Bucket, BucketSpec, Slot, Versioned, WriteError};
 use crate::settings::{
     RegistrySettings, COUNTERS_STREAM, INVITES_BUCKET, LEASES_BUCKET, LOGINS_BUCKET,
-    RATE_KEEP_WINDOWS, REVOKED_BUCKET, USERS_BUCKET,
+    PRESENCE_BUCKET, RATE_KEEP_WINDOWS, REVOKED_BUCKET, USERS_BUCKET,
 };
 
 /// The users bucket key marking that entries written before per-message TTL was turned
@@ -46,6 +46,8 @@ pub struct Registry {
     /// Revocation marks, `<tenant>.name.<name>` and `<tenant>.key.<key>` →
     /// [`crate::revoked::RevokedMark`].
     pub revoked: Bucket,
+    /// Presence: live connections and last-seen times (`presence`).
+    pub presence: crate::presence::PresenceBook,
     /// Rate counters, `<tenant>.<window>[.<requester>]` → issuances so far.
     pub counters: Counters,
     /// How long a user entry outlives the last of its JWTs.
@@ -88,12 +90,15 @@ impl Registry {
         invites.enable_message_ttl().await?;
         let mut logins = Bucket::open(js, &spec(LOGINS_BUCKET, Duration::ZERO)).await?;
         logins.enable_message_ttl().await?;
+        let mut presence = Bucket::open(js, &spec(PRESENCE_BUCKET, Duration::ZERO)).await?;
+        presence.enable_message_ttl().await?;
         Ok(Registry {
             users,
             invites,
             leases: Bucket::open(js, &spec(LEASES_BUCKET, Duration::ZERO)).await?,
             logins,
             revoked: Bucket::open(js, &spec(REVOKED_BUCKET, Duration::ZERO)).await?,
+            presence: crate::presence::PresenceBook::new(presence),
             counters: Counters::open(
                 js,
                 &CounterSpec {

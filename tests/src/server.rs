@@ -12,8 +12,11 @@
 //! `PATH`, `<repo>/.tools/venv/bin/nats-server`. A missing binary is an error naming
 //! `./scripts/install-test-tools.sh`, so a test fails rather than skips.
 //!
-//! Not here: rendering configs (see [`crate::config`]), restarts, clusters (the fixed-port
-//! option and [`free_port`] are the building blocks for them), and anything about JWTs.
+//! [`NatsServer::restart`] stops the process and starts it again with the same config,
+//! port, directory and JetStream store (state that must survive a server restart).
+//!
+//! Not here: rendering configs (see [`crate::config`]), clusters (the fixed-port option
+//! and [`free_port`] are the building blocks for them), and anything about JWTs.
 
 use std::fs;
 use std::net::TcpListener;
@@ -90,6 +93,30 @@ pub struct NatsServer {
     dir: TempDir,
     host: String,
     port: u16,
+    binary: PathBuf,
+    jetstream: bool,
+}
+
+/// Spawns `nats-server` with the config, log and store in `dir`.
+fn spawn(binary: &Path, dir: &Path, port: Option<u16>, jetstream: bool) -> anyhow::Result<Child> {
+    let output =
+        fs::File::create(dir.join("server.out")).context("creating the server's output file")?;
+    let port = port.map_or_else(|| "-1".to_owned(), |p| p.to_string());
+    let mut command = Command::new(binary);
+    command
+        .args(["-a", "127.0.0.1", "-p", &port, "-l"])
+        .arg(dir.join("server.log"))
+        .arg("-c")
+        .arg(dir.join("server.conf"));
+    if jetstream {
+        command.arg("-js").arg("-sd").arg(dir.join("js"));
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(output.try_clone().context("duplicating the output file")?)
+        .stderr(output)
+        .spawn()
+        .with_context(|| format!("spawning {}; {INSTALL_HINT}", binary.display()))
 }
 
 impl NatsServer {
@@ -107,39 +134,41 @@ impl NatsServer {
             .context("creating the server's temp dir")?;
         let conf = dir.path().join("server.conf");
         fs::write(&conf, &options.config).with_context(|| format!("writing {}", conf.display()))?;
-        let output = fs::File::create(dir.path().join("server.out"))
-            .context("creating the server's output file")?;
-        let port = options
-            .port
-            .map_or_else(|| "-1".to_owned(), |p| p.to_string());
-
-        let mut command = Command::new(&binary);
-        command
-            .args(["-a", "127.0.0.1", "-p", &port, "-l"])
-            .arg(dir.path().join("server.log"))
-            .arg("-c")
-            .arg(&conf);
-        if options.jetstream {
-            command.arg("-js").arg("-sd").arg(dir.path().join("js"));
-        }
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(output.try_clone().context("duplicating the output file")?)
-            .stderr(output)
-            .spawn()
-            .with_context(|| format!("spawning {}; {INSTALL_HINT}", binary.display()))?;
-
+        let child = spawn(&binary, dir.path(), options.port, options.jetstream)?;
         // From here on, dropping `server` kills the process on every error path.
         let mut server = Self {
             child,
             dir,
             host: String::new(),
             port: 0,
+            binary,
+            jetstream: options.jetstream,
         };
         let (host, port) = server.wait_until_ready()?;
         server.host = host;
         server.port = port;
         Ok(server)
+    }
+
+    /// Stops the server (SIGKILL, as a crash would) and starts it again on the same port
+    /// with the same config and store; waits until it accepts clients.
+    ///
+    /// # Errors
+    /// When it does not come back.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The new log must announce readiness anew: keep the old one beside it.
+        let log = self.dir.path().join("server.log");
+        let _ = fs::rename(&log, self.dir.path().join("server.log.before-restart"));
+        self.child = spawn(
+            &self.binary,
+            self.dir.path(),
+            Some(self.port),
+            self.jetstream,
+        )?;
+        self.wait_until_ready()?;
+        Ok(())
     }
 
     /// The URL clients connect to, e.g. `nats://127.0.0.1:4222`.

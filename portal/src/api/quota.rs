@@ -2,27 +2,13 @@
 //! only, as on NATS).
 
 use axum::Json;
-use provisioner::tenant_admin::wire::AdminRequest;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use provisioner::tenant_admin::wire::{AdminRequest, QuotaReply as Quota};
 
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::nats_call::admin_call;
 use crate::problem::{Problem, RequestId};
 use crate::state::AppState;
-
-/// The tenant's quota.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Quota {
-    /// The tenant.
-    pub tenant: String,
-    /// Active users (unexpired, not revoked).
-    pub used: u64,
-    /// `quotas.max_active_users`, when the policy sets one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u64>,
-}
 
 /// The tenant's quota and usage.
 #[utoipa::path(

@@ -1,15 +1,21 @@
-//! `GET /users` (one page, `limit` and `cursor` as the NATS endpoint pages), `GET
+//! `GET /users` (one page, `limit` and `cursor` as the NATS endpoint pages, filtered by
+//! name `prefix` and `status`), `GET
 //! /users/{name}` and `DELETE /users/{name}` (revoke: the name and every key it held, with
 //! the resolver push where the provisioner has one; repeating it answers the same). The
 //! tenant admin subjects `creds.admin.users.*`, as the caller: a non-admin gets the
 //! provisioner's `403 admin_required`, a name of another tenant the `404 user_not_found`
 //! of a name that does not exist.
+//!
+//! The bodies are the provisioner's own reply types (`tenant_admin::wire`, with its
+//! `openapi` feature), so the HTTP API and the NATS endpoints cannot drift apart.
 
 use axum::extract::State;
 use axum::Json;
-use provisioner::tenant_admin::wire::AdminRequest;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use provisioner::tenant_admin::wire::{
+    AdminRequest, RevokeReply as Revoked, UserStatus, UsersReply as Users,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -17,70 +23,6 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::nats_call::admin_call;
 use crate::problem::{Problem, RequestId};
 use crate::state::AppState;
-
-/// A user of the tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct User {
-    /// The name.
-    pub name: String,
-    /// The public key of its last JWT.
-    pub public_key: String,
-    /// The last JWT's id.
-    pub jti: String,
-    /// The last JWT's issue time, unix seconds.
-    pub iat: i64,
-    /// The last JWT's expiry (0: never).
-    pub exp: i64,
-    /// The signing key of the last JWT.
-    pub issuer: String,
-    /// The request that minted the last JWT.
-    pub request_id: String,
-    /// JWTs issued for this name and key.
-    pub issued: u64,
-    /// Whether the name is revoked.
-    pub revoked: bool,
-    /// When it was revoked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<i64>,
-    /// Unexpired and not revoked.
-    pub active: bool,
-}
-
-/// A page of users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Users {
-    /// The tenant.
-    pub tenant: String,
-    /// The users.
-    pub users: Vec<User>,
-    /// Where the next page starts (`?cursor=`), when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-}
-
-/// A revocation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Revoked {
-    /// The tenant.
-    pub tenant: String,
-    /// The name.
-    pub name: String,
-    /// Every public key the name held.
-    pub public_keys: Vec<String>,
-    /// When, unix seconds.
-    pub revoked_at: i64,
-    /// Whether the server was told (it then closes and refuses the keys); when false the
-    /// credentials stay valid until they expire, and the name is never issued again.
-    pub pushed: bool,
-    /// Entries of the account's revocation list after the push.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revocations: Option<usize>,
-    /// Entries pruned because every JWT they refused had expired.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pruned: Option<usize>,
-    /// What happened, in words.
-    pub note: String,
-}
 
 /// The page asked for.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -91,6 +33,12 @@ pub struct Page {
     pub limit: Option<u64>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Only users whose name starts with this (compared as the tenant compares names).
+    pub prefix: Option<String>,
+    /// Only users in this state. A filtered page may hold fewer users than `limit`
+    /// (even none) and still have a `next_cursor`: follow it to read on.
+    #[param(inline)]
+    pub status: Option<UserStatus>,
 }
 
 /// One page of the tenant's users.
@@ -116,6 +64,8 @@ pub async fn list(
     let request = AdminRequest {
         limit: page.limit,
         cursor: page.cursor,
+        prefix: page.prefix,
+        status: page.status,
         ..AdminRequest::default()
     };
     admin_call(&state, &caller, &id, "users.list", &request)

@@ -99,8 +99,11 @@ async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(settings.max_in_flight));
-    let (audit_queue, audit_drain) =
-        AuditQueue::maybe_start(&client, settings.audit_subject.as_ref());
+    let (audit_queue, audit_drain) = AuditQueue::maybe_start(
+        &client,
+        settings.audit_subject.as_ref(),
+        ctx.history.as_ref(),
+    );
     let settings = Arc::new(settings);
     tokio::pin!(shutdown);
     loop {

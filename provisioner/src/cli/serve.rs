@@ -275,6 +275,7 @@ async fn serve(
     let client = connect(&config, &readiness).await?;
     server_version::check(&client.server_info().version)?;
     let registry = registry_open::open_registry(&config, &client, &runtime).await?;
+    let history = registry_open::open_history(&config, &client).await?;
     let revoker = connect_revoker(&config, operator_key).await?;
     let ctx = Arc::new(Context {
         runtime: std::sync::RwLock::new(Arc::new(runtime)),
@@ -284,7 +285,11 @@ async fn serve(
         registry,
         revoker,
         caller_jwts: CallerJwts::default(),
+        history,
     });
+    if let Some(revoker) = &ctx.revoker {
+        crate::presence::start(&revoker.sys, &config.queue_group, Arc::clone(&ctx)).await?;
+    }
     spawn_signal_handlers(config.clone(), Arc::clone(&ctx), jwks.cache, stop_tx)?;
     let settings = ServiceSettings {
         name: config.service_name.clone(),

@@ -2,7 +2,8 @@
 //! tenant admin endpoints, connected with the admin's creds file (a user of the tenant
 //! account carrying the admin tag).
 //!
-//! `users list|show NAME|revoke NAME`, `invites create|list|revoke ID`, `quota`. Output is
+//! `users list|show NAME|revoke NAME`, `invites create|list|revoke ID`, `quota`,
+//! `issuances`. Output is
 //! a short table, or the endpoint's JSON with `--json`. Exit 0 on success, 2 when the
 //! service refuses (403, 404, …), 1 on other errors. An invite's token is printed once,
 //! on creation, and written nowhere.
@@ -20,8 +21,8 @@ use crate::config::DEFAULT_ADMIN_SUBJECT_PREFIX;
 use crate::display::format_time;
 use crate::exit::Outcome;
 use crate::tenant_admin::wire::{
-    AdminOp, AdminRequest, InviteCreated, InviteRevoked, InvitesReply, QuotaReply, RevokeReply,
-    UserView, UsersReply,
+    AdminOp, AdminRequest, InviteCreated, InviteRevoked, InvitesReply, IssuancesReply, QuotaReply,
+    RevokeReply, UserStatus, UserView, UsersReply,
 };
 use crate::wire::{ErrorReply, SERVICE_ERROR_CODE_HEADER};
 
@@ -87,6 +88,25 @@ pub enum TenantCommand {
     Invites(InvitesCommand),
     /// Active users and the tenant's limit.
     Quota,
+    /// The tenant's issuance history, oldest first: who got credentials for which key,
+    /// when, and by which door (needs a provisioner that keeps one).
+    Issuances {
+        /// Only this user's issuances.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only issuances at or after this time (Unix seconds).
+        #[arg(long, conflicts_with = "last")]
+        since: Option<i64>,
+        /// Only issuances of this last stretch of time (`30m`, `1440m`, or seconds).
+        #[arg(long, value_parser = parse_duration)]
+        last: Option<Duration>,
+        /// The most issuances to show (1–500; the provisioner's default is 100).
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Continue after a page: the cursor the previous page printed.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
 }
 
 /// `tenant users` subcommands.
@@ -101,6 +121,12 @@ pub enum UsersCommand {
         /// Continue after a page: the cursor the previous page printed.
         #[arg(long)]
         cursor: Option<String>,
+        /// Only users whose name starts with this.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Only users in this state.
+        #[arg(long)]
+        status: Option<UserStatus>,
     },
     /// One user.
     Show {
@@ -155,11 +181,18 @@ pub fn run(args: &TenantArgs) -> anyhow::Result<Outcome> {
 
 async fn tenant(args: &TenantArgs) -> anyhow::Result<Outcome> {
     let (op, mut request) = match &args.command {
-        TenantCommand::Users(UsersCommand::List { limit, cursor }) => (
+        TenantCommand::Users(UsersCommand::List {
+            limit,
+            cursor,
+            prefix,
+            status,
+        }) => (
             AdminOp::UsersList,
             AdminRequest {
                 limit: *limit,
                 cursor: cursor.clone(),
+                prefix: prefix.clone(),
+                status: *status,
                 ..AdminRequest::default()
             },
         ),
@@ -191,6 +224,27 @@ async fn tenant(args: &TenantArgs) -> anyhow::Result<Outcome> {
             },
         ),
         TenantCommand::Quota => (AdminOp::Quota, AdminRequest::default()),
+        TenantCommand::Issuances {
+            user,
+            since,
+            last,
+            limit,
+            cursor,
+        } => (
+            AdminOp::Issuances,
+            AdminRequest {
+                name: user.clone(),
+                since: since.or_else(|| {
+                    last.map(|last| {
+                        crate::service::unix_now()
+                            .saturating_sub(i64::try_from(last.as_secs()).unwrap_or(i64::MAX))
+                    })
+                }),
+                limit: *limit,
+                cursor: cursor.clone(),
+                ..AdminRequest::default()
+            },
+        ),
     };
     request.tenant.clone_from(&args.tenant);
     let estate = match &args.estate {
@@ -308,6 +362,29 @@ fn print_reply(op: AdminOp, payload: &[u8]) -> anyhow::Result<()> {
         AdminOp::InvitesRevoke => {
             let r: InviteRevoked = serde_json::from_slice(payload).map_err(|_| unreadable())?;
             println!("revoked invite {} in tenant {}", r.invite.id, r.tenant);
+        }
+        AdminOp::Issuances => {
+            let r: IssuancesReply = serde_json::from_slice(payload).map_err(|_| unreadable())?;
+            println!("tenant {}: {} issuance(s)", r.tenant, r.issuances.len());
+            for i in &r.issuances {
+                let via = i
+                    .via
+                    .as_deref()
+                    .map(|v| format!(" via {v}"))
+                    .unwrap_or_default();
+                println!(
+                    "{}  {}  {}  {}{via}  expires {}  [request {}]",
+                    format_time(i.ts),
+                    i.name,
+                    i.user_public_key,
+                    i.door,
+                    format_time(i.expires),
+                    i.request_id
+                );
+            }
+            if let Some(cursor) = &r.next_cursor {
+                println!("more issuances: run again with --cursor {cursor}");
+            }
         }
         AdminOp::Quota => {
             let r: QuotaReply = serde_json::from_slice(payload).map_err(|_| unreadable())?;

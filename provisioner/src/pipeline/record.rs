@@ -1,5 +1,5 @@
-//! The record step: how a request ended goes to the log, to the audit subject and to the
-//! metrics, the same way from every door, with the door as a label.
+//! The record step: how a request ended goes to the log, to the audit subject, to the
+//! issuance history (a granted credential) and to the metrics, the same way from every door, with the door as a label.
 
 use std::time::Duration;
 
@@ -17,10 +17,7 @@ pub async fn record(
 ) {
     audit.log();
     if let Some(queue) = audit_queue {
-        match serde_json::to_vec(audit) {
-            Ok(event) => queue.push(event.into()).await,
-            Err(err) => tracing::warn!(error = %err, "encoding the audit event failed"),
-        }
+        queue.record(audit).await;
     }
     record_request(
         endpoint,

@@ -6,7 +6,7 @@ use registry::revoke::{held_keys, Revoker};
 
 use crate::rejection::{echo, Rejection, Status};
 use crate::tenant_admin::call::{body, registry_failed, required_name, AdminCall};
-use crate::tenant_admin::wire::{RevokeReply, UserView, UsersReply};
+use crate::tenant_admin::wire::{RevokeReply, UserStatus, UserView, UsersReply};
 
 /// Users a `users.list` page holds unless the request says otherwise.
 pub const DEFAULT_PAGE: u64 = 100;
@@ -14,7 +14,8 @@ pub const DEFAULT_PAGE: u64 = 100;
 pub const MAX_PAGE: u64 = 1_000;
 
 /// `users.list`: one page of the tenant's users (`limit`, `cursor`), read without
-/// loading the others.
+/// loading the others, optionally only those whose name starts with `prefix` or in one
+/// `status`.
 ///
 /// # Errors
 /// A 400 for a bad `limit` or `cursor`, a 500 when the registry fails.
@@ -32,23 +33,99 @@ pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
             Rejection::bad_request("bad_request", "`cursor` is not one this endpoint gave")
         })?,
     };
-    let (users, next) = call
-        .registry
-        .users_page(
-            call.tenant.name(),
-            after,
-            usize::try_from(limit).unwrap_or(100),
-        )
-        .await
-        .map_err(|e| registry_failed(&e))?;
+    let limit = usize::try_from(limit).unwrap_or(100);
+    let wanted = Wanted::of(call);
+    let (mut views, mut cursor) = (Vec::new(), Some(after));
+    let mut scanned = 0;
+    // With a filter, pages are read until this one is full, the tenant's users end, or
+    // SCAN_BOUND entries were read; the reply's cursor then continues where it stopped
+    // (a page may come back short, even empty, with a cursor).
+    while let Some(after) = cursor.filter(|_| views.len() < limit && scanned < SCAN_BOUND) {
+        let (users, next) = call
+            .registry
+            .users_page(call.tenant.name(), after, limit - views.len())
+            .await
+            .map_err(|e| registry_failed(&e))?;
+        scanned += users.len();
+        views.extend(
+            users
+                .iter()
+                .map(|u| UserView::of(&u.value, call.now))
+                .filter(|v| wanted.matches(v)),
+        );
+        cursor = next;
+    }
+    with_presence(call, &mut views).await;
     body(&UsersReply {
         tenant: call.tenant.name().to_owned(),
-        users: users
-            .iter()
-            .map(|u| UserView::of(&u.value, call.now))
-            .collect(),
-        next_cursor: next.map(|n| n.to_string()),
+        users: views,
+        next_cursor: cursor.map(|n| n.to_string()),
     })
+}
+
+/// Presence lookups made at once for one page.
+const PRESENCE_LOOKUPS: usize = 16;
+
+/// Fills in each user's presence. Presence is a view of the server's events, not a
+/// fact issuance depends on: a failed lookup leaves the user shown as not connected,
+/// logged, instead of failing the page.
+async fn with_presence(call: &AdminCall<'_>, views: &mut [UserView]) {
+    for chunk in views.chunks_mut(PRESENCE_LOOKUPS) {
+        let lookups = chunk.iter().map(|v| presence_of(call, &v.name));
+        let found = futures::future::join_all(lookups).await;
+        for (view, presence) in chunk.iter_mut().zip(found) {
+            match presence {
+                Ok(p) => {
+                    view.connections = p.connections;
+                    view.last_seen = p.last_seen;
+                }
+                Err(err) => tracing::warn!(error = %err, "reading presence failed"),
+            }
+        }
+    }
+}
+
+async fn presence_of(
+    call: &AdminCall<'_>,
+    name: &str,
+) -> Result<registry::presence::Presence, registry::RegistryError> {
+    let name = call.tenant.config().names.unique_form(name);
+    call.registry.presence.of(call.tenant.name(), &name).await
+}
+
+/// The most entries one filtered `users.list` call reads.
+const SCAN_BOUND: usize = 5_000;
+
+/// What `users.list` keeps: names starting with `prefix` (compared as the tenant
+/// compares names) in state `status`.
+struct Wanted<'a> {
+    prefix: Option<String>,
+    status: Option<UserStatus>,
+    names: &'a policy::schema::NamesConfig,
+}
+
+impl<'a> Wanted<'a> {
+    fn of(call: &'a AdminCall<'_>) -> Self {
+        let names = &call.tenant.config().names;
+        Wanted {
+            prefix: call
+                .request
+                .prefix
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .map(|p| names.unique_form(p)),
+            status: call.request.status,
+            names,
+        }
+    }
+
+    fn matches(&self, view: &UserView) -> bool {
+        self.status.is_none_or(|s| s == UserStatus::of(view))
+            && self
+                .prefix
+                .as_ref()
+                .is_none_or(|p| self.names.unique_form(&view.name).starts_with(p.as_str()))
+    }
 }
 
 /// `users.show`.
@@ -65,12 +142,14 @@ pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
     if users.is_empty() {
         return Err(not_found(name));
     }
+    let mut views: Vec<UserView> = users
+        .iter()
+        .map(|u| UserView::of(&u.value, call.now))
+        .collect();
+    with_presence(call, &mut views).await;
     body(&UsersReply {
         tenant: call.tenant.name().to_owned(),
-        users: users
-            .iter()
-            .map(|u| UserView::of(&u.value, call.now))
-            .collect(),
+        users: views,
         next_cursor: None,
     })
 }

@@ -31,11 +31,13 @@ pub enum AdminOp {
     InvitesRevoke,
     /// `quota`: active users and the limit.
     Quota,
+    /// `issuances`: the tenant's issuance history, oldest first.
+    Issuances,
 }
 
 impl AdminOp {
     /// Every endpoint.
-    pub const ALL: [AdminOp; 7] = [
+    pub const ALL: [AdminOp; 8] = [
         AdminOp::UsersList,
         AdminOp::UsersShow,
         AdminOp::UsersRevoke,
@@ -43,6 +45,7 @@ impl AdminOp {
         AdminOp::InvitesList,
         AdminOp::InvitesRevoke,
         AdminOp::Quota,
+        AdminOp::Issuances,
     ];
 
     /// The subject after the admin prefix, such as `users.list`.
@@ -55,6 +58,7 @@ impl AdminOp {
             AdminOp::InvitesList => "invites.list",
             AdminOp::InvitesRevoke => "invites.revoke",
             AdminOp::Quota => "quota",
+            AdminOp::Issuances => "issuances",
         }
     }
 
@@ -68,6 +72,7 @@ impl AdminOp {
             AdminOp::InvitesList => "invites-list",
             AdminOp::InvitesRevoke => "invites-revoke",
             AdminOp::Quota => "quota",
+            AdminOp::Issuances => "issuances",
         }
     }
 
@@ -94,7 +99,7 @@ pub struct AdminRequest {
     /// The tenant; when given it must be the caller's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
-    /// A user name (`users.show`, `users.revoke`).
+    /// A user name (`users.show`, `users.revoke`; `issuances`: only this user's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// An invite id (`invites.revoke`).
@@ -112,12 +117,23 @@ pub struct AdminRequest {
     /// Tags an invite stamps (`invites.create`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// The most users a page holds (`users.list`, default 100, at most 1,000).
+    /// The most entries a page holds (`users.list`: default 100, at most 1,000;
+    /// `issuances`: default 100, at most 500).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
-    /// Where a page starts: the `next_cursor` of the page before (`users.list`).
+    /// Where a page starts: the `next_cursor` of the page before (`users.list`,
+    /// `issuances`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// Only users whose name starts with this (`users.list`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Only users in this state (`users.list`): `active`, `expired` or `revoked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<UserStatus>,
+    /// Only issuances at or after this time, Unix seconds (`issuances`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
     /// The caller's OpenID Connect ID token, from a connection with no JWT to share (one
     /// the auth callout admitted, such as the portal's for a person): who the caller is
     /// (`token_caller`). Secret: never logged or echoed.
@@ -137,13 +153,44 @@ impl fmt::Debug for AdminRequest {
             .field("tags", &self.tags)
             .field("limit", &self.limit)
             .field("cursor", &self.cursor)
+            .field("prefix", &self.prefix)
+            .field("status", &self.status)
+            .field("since", &self.since)
             .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
 
+/// A user's state, as `users.list` filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum UserStatus {
+    /// Unexpired and not revoked.
+    Active,
+    /// Every JWT expired; not revoked.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
+impl UserStatus {
+    /// The state of `view`.
+    pub fn of(view: &UserView) -> Self {
+        if view.revoked {
+            UserStatus::Revoked
+        } else if view.active {
+            UserStatus::Active
+        } else {
+            UserStatus::Expired
+        }
+    }
+}
+
 /// A user as the admin API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = User))]
 pub struct UserView {
     /// The name.
     pub name: String,
@@ -168,6 +215,14 @@ pub struct UserView {
     pub revoked_at: Option<i64>,
     /// Unexpired and not revoked.
     pub active: bool,
+    /// Connections of this name open now (from the server's connect and disconnect
+    /// events; 0 where the provisioner keeps no presence).
+    #[serde(default)]
+    pub connections: u32,
+    /// When the name last connected or disconnected, Unix seconds (within the last 30
+    /// days), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<i64>,
 }
 
 impl UserView {
@@ -185,12 +240,16 @@ impl UserView {
             revoked: entry.revoked,
             revoked_at: entry.revoked_at,
             active: entry.is_active(now),
+            connections: 0,
+            last_seen: None,
         }
     }
 }
 
 /// The reply of `users.list` and `users.show`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Users))]
 pub struct UsersReply {
     /// The tenant.
     pub tenant: String,
@@ -202,8 +261,24 @@ pub struct UsersReply {
     pub next_cursor: Option<String>,
 }
 
+/// The reply of `issuances`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Issuances))]
+pub struct IssuancesReply {
+    /// The tenant.
+    pub tenant: String,
+    /// One page of issuances, oldest first.
+    pub issuances: Vec<registry::history::Issuance>,
+    /// The cursor of the next page, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 /// The reply of `users.revoke`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Revoked))]
 pub struct RevokeReply {
     /// The tenant.
     pub tenant: String,
@@ -324,6 +399,8 @@ pub struct InviteRevoked {
 
 /// The reply of `quota`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Quota))]
 pub struct QuotaReply {
     /// The tenant.
     pub tenant: String,

@@ -7,9 +7,12 @@
 //! - `api`: every endpoint's happy path, creds from the API connecting to nats-server;
 //! - `tenancy`: another tenant sees and revokes nothing (404), a non-admin gets 403;
 //! - `tokens`: bad bearer tokens get 401 and the portal keeps serving;
-//! - `limits`: the portal's request limit per identity (429 with `Retry-After`).
+//! - `limits`: the portal's request limit per identity (429 with `Retry-After`);
+//! - `history`: presence, `/users` filters, the issuance history and its surviving
+//!   restarts of every process.
 
 mod api;
+mod history;
 mod limits;
 mod stack;
 mod tenancy;

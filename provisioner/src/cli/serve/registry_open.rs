@@ -1,9 +1,11 @@
 //! Opening the registry at start-up: its buckets (per-message TTL turned on where an
 //! older release made them without it), user names folded where a tenant ignores their
 //! case (before serving), quota leases brought in line with the policy, and, in the
-//! background, lifetimes for the entries an older release wrote without one.
+//! background, lifetimes for the entries an older release wrote without one; and the
+//! issuance history's stream.
 
 use async_nats::jetstream;
+use registry::history::{History, HISTORY_STREAM};
 use registry::Registry;
 
 use crate::config::runtime::Runtime;
@@ -32,6 +34,23 @@ pub(super) async fn open_registry(
         "registry open"
     );
     Ok(Some(registry))
+}
+
+/// Opens the issuance history's stream when the configuration keeps one.
+pub(super) async fn open_history(
+    config: &ServeConfig,
+    client: &async_nats::Client,
+) -> anyhow::Result<Option<History>> {
+    let (Some(settings), Some(max_age)) = (&config.registry, config.history_max_age) else {
+        return Ok(None);
+    };
+    let js = jetstream::new(client.clone());
+    let name = settings.bucket(HISTORY_STREAM);
+    let history = History::open(&js, &name, settings.replicas, max_age)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the issuance history: {e}"))?;
+    tracing::info!(stream = %name, max_age_secs = max_age.as_secs(), "issuance history open");
+    Ok(Some(history))
 }
 
 /// Gives the entries an older release wrote without a lifetime theirs (`registry::upgrade`),
