@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs the whole product locally: builds it, installs nats-server if missing (pinned, into
 # .tools/), builds an operator estate with nsc-setup in .local/estate, starts nats-server
-# (JetStream on, full resolver, auth callout), the provisioner, the reference agent and
-# the portal (the HTTP API, with a stand-in OpenID Connect issuer: tests/examples/
+# (JetStream on, full resolver, auth callout, wired for the portal), the provisioner, the
+# reference agent and the portal (the HTTP API, `portal serve --config estate/portal.toml`,
+# with a stand-in OpenID Connect issuer the estate's tenants trust: tests/examples/
 # demo_idp.rs), makes one demo credential request over NATS and one over HTTP, and a call
 # with the minted creds, prints what happened, and keeps running until Ctrl-C, then shuts
 # everything down cleanly.
 #
 # Environment: PORT (client port, default 4222), ADMIN_PORT (provisioner /metrics, default
-# 9090), PORTAL_PORT (the HTTP API, default 8080), LOCAL_DIR (default .local).
+# 9090), PORTAL_PORT (the HTTP API, default 8080 as portal.toml says; its /metrics on 9091),
+# LOCAL_DIR (default .local).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -59,10 +61,14 @@ echo "binaries in $bin"
 
 say "building the estate in $estate (operator OP, tenants acme and globex)"
 mkdir -p "$local_dir"
+# The portal's callers log in with ID tokens of the stand-in issuer (demo_idp): the
+# tenants trust it (its JWKS file, the tenant and groups claims) from the start.
 "$bin/nsc-setup" init --dir "$estate" --operator OP --tenant acme --tenant globex \
-  --resolver full --jetstream --callout --host 127.0.0.1 --port "$port" --force
+  --resolver full --jetstream --callout --host 127.0.0.1 --port "$port" --force \
+  --portal --oidc-issuer https://idp.portal.test --oidc-audience portal \
+  --oidc-jwks-file jwks.json --oidc-tenant-claim tenant --oidc-tags-claim groups
 "$bin/nsc-setup" describe --dir "$estate"
-# A stand-in OpenID Connect issuer the tenants trust, for the portal's callers.
+# The stand-in issuer's key and the JWKS file the policy names.
 "$bin/examples/demo_idp" setup "$estate"
 
 say "starting nats-server on 127.0.0.1:$port"
@@ -87,8 +93,8 @@ if [[ -x "$bin/agent" ]]; then
 fi
 
 say "starting the portal (the HTTP API) on 127.0.0.1:$portal_port"
-"$bin/portal" serve --policy "$estate/policy.toml" -s "nats://127.0.0.1:$port" \
-  --listen "127.0.0.1:$portal_port" >"$local_dir/portal.log" 2>&1 &
+"$bin/portal" serve --config "$estate/portal.toml" --listen "127.0.0.1:$portal_port" \
+  >"$local_dir/portal.log" 2>&1 &
 pids+=($!)
 portal_started=1
 wait_for_line "$local_dir/portal.log" "portal listening" 20

@@ -1,9 +1,10 @@
 //! A stand-in OpenID Connect issuer for the local demo (`scripts/run-local.sh`), so that
 //! the portal can be tried without an identity provider:
 //!
-//! - `demo_idp setup ESTATE_DIR`: makes the issuer's key (`demo-idp.nk`, mode 0600) once,
-//!   writes its JWKS (`jwks.json`) and opens the estate's `policy.toml` to the portal's
-//!   callers (`integration_tests::demo_issuer::portal_policy`; done once);
+//! - `demo_idp setup ESTATE_DIR`: makes the issuer's key (`demo-idp.nk`, mode 0600) once
+//!   and writes its JWKS (`jwks.json`) into an estate made by `nsc-setup init --callout
+//!   --portal` with this issuer's `--oidc-*` flags (see
+//!   `integration_tests::demo_issuer::portal_settings`), which it checks the policy names;
 //! - `demo_idp token ESTATE_DIR NAME TENANT [TAG…]`: prints an ID token for NAME in
 //!   TENANT, valid for an hour (a tag `role:admin` makes a tenant admin).
 //!
@@ -11,12 +12,10 @@
 
 use std::path::{Path, PathBuf};
 
-use integration_tests::demo_issuer::{claims, portal_policy, Issuer};
+use integration_tests::demo_issuer::{claims, Issuer, AUDIENCE, ISSUER, JWKS_FILE};
 
 /// The key id of the demo issuer's key.
 const KID: &str = "demo-1";
-/// Written into the policy once it was opened to the portal.
-const OPENED: &str = "identity.oidc = ";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -53,27 +52,28 @@ fn issuer(dir: &Path) -> anyhow::Result<Issuer> {
 }
 
 fn setup(dir: &Path) -> anyhow::Result<()> {
+    // The estate's tenants must already trust this issuer: nsc-setup wrote that.
+    let policy = dir.join("policy.toml");
+    let text = std::fs::read_to_string(&policy)?;
+    let trusted = format!("identity.oidc = {{ issuer = \"{ISSUER}\"");
+    anyhow::ensure!(
+        text.lines().any(|line| line.starts_with(&trusted)),
+        "{}: no tenant trusts the demo issuer; make the estate with nsc-setup init --callout \
+         --portal --oidc-issuer {ISSUER} --oidc-audience {AUDIENCE} --oidc-jwks-file {JWKS_FILE} \
+         --oidc-tenant-claim tenant --oidc-tags-claim groups",
+        policy.display()
+    );
     let key = key_path(dir);
     if !key.exists() {
         let seed = claims::KeyPair::new_user().seed()?;
         write_private(&key, &seed)?;
     }
     let issuer = issuer(dir)?;
-    std::fs::write(dir.join("jwks.json"), issuer.jwks().to_string())?;
-    let policy = dir.join("policy.toml");
-    let text = std::fs::read_to_string(&policy)?;
-    if !text.contains(OPENED) {
-        anyhow::ensure!(
-            text.contains("identity.callout = "),
-            "{}: the estate has no auth callout (nsc-setup init --callout)",
-            policy.display()
-        );
-        std::fs::write(&policy, portal_policy(&text))?;
-    }
+    std::fs::write(dir.join(JWKS_FILE), issuer.jwks().to_string())?;
     println!(
         "demo issuer ready: {} and {}",
         key.display(),
-        dir.join("jwks.json").display()
+        dir.join(JWKS_FILE).display()
     );
     Ok(())
 }

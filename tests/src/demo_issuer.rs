@@ -1,9 +1,10 @@
 //! An OpenID Connect issuer for the portal's tests and the local demo
 //! (`scripts/run-local.sh`): one Ed25519 key, its JWKS, ID tokens signed with it, and the
-//! policy lines that make an `nsc-setup --callout` estate trust it for the portal's
-//! callers. Not a real identity provider: it signs whatever it is asked to.
+//! `nsc-setup init --portal` settings that make an estate's tenants trust it for the
+//! portal's callers. Not a real identity provider: it signs whatever it is asked to.
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use nsc_setup::portal::{Jwks, OidcIssuer, PortalSettings};
 use serde_json::{json, Value};
 
 use crate::estate::unix_now;
@@ -93,32 +94,22 @@ pub fn claims(name: &str, tenant: &str, groups: &[&str], ttl_secs: i64) -> Value
            "exp": unix_now() + ttl_secs, "iat": unix_now(), "groups": groups})
 }
 
-/// An `nsc-setup --callout` estate's policy, opened for the portal's callers: each
-/// tenant trusts the issuer (JWKS `jwks.json` beside the policy; the `groups` claim may
-/// carry the admin tag; a person's token covers their devices' names), and its users may
-/// reach the request and admin subjects through their imports.
-pub fn portal_policy(text: &str) -> String {
-    let oidc = format!(
-        "identity.oidc = {{ issuer = \"{ISSUER}\", audience = \"{AUDIENCE}\", \
-         jwks_file = \"jwks.json\", tags_claim = \"groups\", tenant_claim = \"tenant\", \
-         admin_from_tags_claim = true, device_names = true }}\n"
-    );
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = line
-            .replace(
-                "extra_prefixes = [\"svc\"]",
-                "extra_prefixes = [\"svc\", \"creds\"]",
-            )
-            .replace(
-                "\"svc.>\"]",
-                "\"svc.>\", \"creds.request\", \"creds.admin.>\"]",
-            );
-        out.push_str(&line);
-        out.push('\n');
-        if line.starts_with("identity.callout = ") {
-            out.push_str(&oidc);
-        }
+/// Where the issuer's JWKS lives in an estate, relative to it (as `jwks_file`).
+pub const JWKS_FILE: &str = "jwks.json";
+
+/// The portal wiring of an `nsc-setup init --callout --portal` estate whose tenants trust
+/// this issuer: its JWKS in [`JWKS_FILE`], the tenant in the `tenant` claim, tags (the
+/// admin tag among them) in `groups`. The command line's equivalent is
+/// `--oidc-issuer https://idp.portal.test --oidc-audience portal --oidc-jwks-file jwks.json
+/// --oidc-tenant-claim tenant --oidc-tags-claim groups`.
+pub fn portal_settings() -> PortalSettings {
+    PortalSettings {
+        oidc: Some(OidcIssuer {
+            issuer: ISSUER.to_owned(),
+            audience: AUDIENCE.to_owned(),
+            jwks: Jwks::File(JWKS_FILE.to_owned()),
+            tenant_claim: Some(String::from("tenant")),
+            tags_claim: Some(String::from("groups")),
+        }),
     }
-    out
 }

@@ -1,17 +1,25 @@
-//! The portal's test stack: an `nsc-setup` estate (tenants `acme` and `globex`, auth
-//! callout, JetStream registry, full resolver) whose policy lets both tenants' users log
-//! in with an ID token of a test issuer (a JWKS file), the issuer's tags claim carry the
-//! admin tag (`admin_from_tags_claim`), and users minted that way publish to
-//! `creds.request` and `creds.admin.>` through their tenant's imports: what a portal
-//! deployment's policy needs. Then `provisioner serve` and `portal serve` on it.
+//! The portal's test stack: an estate made as a portal deployment makes it, `nsc-setup
+//! init --callout --jetstream --portal` with the test issuer's `--oidc-*` settings
+//! (tenants `acme` and `globex`, full resolver, issuance history kept 7 days): both
+//! tenants' users log in with an ID token of the issuer (its JWKS file, the one thing the
+//! test adds), its tags claim carries the admin tag, and users minted that way publish to
+//! `creds.request` and `creds.admin.>` through their tenant's imports. Then
+//! `provisioner serve --config provisioner.toml` and `portal serve --config portal.toml`
+//! on it (flags only for the server URL and free ports).
 
 use std::time::Duration;
 
-use integration_tests::{admin_addr, workspace_bin, ProductEstate, ProductProcess, LOG_WAIT};
-use nsc_setup::ResolverKind;
+use integration_tests::demo_issuer::{portal_settings, JWKS_FILE};
+use integration_tests::{
+    admin_addr, workspace_bin, NatsServer, ProductEstate, ProductProcess, LOG_WAIT, OPERATOR,
+};
+use nsc_setup::{InitExtras, InitOptions, ResolverKind, ServerSettings};
 use serde_json::{json, Value};
 
-pub use integration_tests::demo_issuer::{portal_policy, Issuer};
+pub use integration_tests::demo_issuer::Issuer;
+
+/// How long the stack's provisioner keeps its issuance history.
+const HISTORY_SECS: u64 = 7 * 86_400;
 
 /// The tag the issuer puts on tenant admins.
 pub const ADMIN: &str = "role:admin";
@@ -19,6 +27,38 @@ pub const ADMIN: &str = "role:admin";
 /// The claims of a token for `name` in `tenant` with `groups`, valid for ten minutes.
 pub fn claims(name: &str, tenant: &str, groups: &[&str]) -> Value {
     integration_tests::demo_issuer::claims(name, tenant, groups, 600)
+}
+
+/// `nsc-setup init --callout --jetstream --portal` (the test issuer's settings) in a temp
+/// directory, and a nats-server started from the `server.conf` it wrote.
+fn portal_estate() -> ProductEstate {
+    let dir = tempfile::tempdir().unwrap();
+    let options = InitOptions {
+        dir: dir.path().join("estate"),
+        operator: OPERATOR.to_owned(),
+        tenants: vec![String::from("acme"), String::from("globex")],
+        scoped_keys: false,
+        server: ServerSettings {
+            resolver: ResolverKind::Full,
+            host: String::from("127.0.0.1"),
+            port: 4222,
+            jetstream: true,
+        },
+        force: false,
+        callout: true,
+    };
+    let extras = InitExtras {
+        portal: Some(portal_settings()),
+        history_max_age_secs: Some(HISTORY_SECS),
+    };
+    let written = nsc_setup::init_extras(&options, &extras).unwrap();
+    let config = std::fs::read_to_string(written.dir.join("server.conf")).unwrap();
+    let server = NatsServer::start(&config).unwrap();
+    ProductEstate {
+        dir,
+        written,
+        server,
+    }
 }
 
 /// A reply of the portal.
@@ -68,23 +108,23 @@ pub struct Stack {
 
 impl Stack {
     pub fn start(label: &str) -> Self {
-        let estate =
-            ProductEstate::start_with(&["acme", "globex"], ResolverKind::Full, true, true).unwrap();
+        let estate = portal_estate();
         let issuer = Issuer::new("key-1");
         let dir = &estate.written.dir;
-        let policy = std::fs::read_to_string(dir.join("policy.toml")).unwrap();
-        std::fs::write(dir.join("policy.toml"), portal_policy(&policy)).unwrap();
+        let provisioner_toml = std::fs::read_to_string(dir.join("provisioner.toml")).unwrap();
+        let history = format!("history_max_age_secs = {HISTORY_SECS}\n");
+        assert!(provisioner_toml.contains(&history), "{provisioner_toml}");
         let jwks = json!({"keys": [issuer.jwk.clone()]}).to_string();
-        std::fs::write(dir.join("jwks.json"), jwks).unwrap();
+        std::fs::write(dir.join(JWKS_FILE), jwks).unwrap();
         let provisioner = estate
             .start_provisioner(&format!("{label}-provisioner"), &[])
             .unwrap();
-        let policy = dir.join("policy.toml").display().to_string();
+        let config = dir.join("portal.toml").display().to_string();
         let url = estate.url();
         let args = [
             "serve",
-            "--policy",
-            &policy,
+            "--config",
+            &config,
             "-s",
             &url,
             "--listen",
