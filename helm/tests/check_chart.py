@@ -15,6 +15,7 @@ For the default values and for each examples/*.yaml of the chart, three stages:
             it names, PROVISIONER_CREDS, PROVISIONER_NKEYS_PATH with each signing key the
             policy names, PROVISIONER_ACCOUNT_JWT) lands on a file those mounts project.
             Option and variable names are checked against the provisioner's source.
+            With portal.enabled, the portal's Deployment too (portal_checks.py).
 
 With --broken DIR, each fixture DIR/*.yaml (a list of text edits to a copy of the chart)
 must make these checks fail, at the stage and with the message the fixture expects; the
@@ -36,9 +37,12 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 
 import yaml
+
+from portal_checks import portal_checks
 
 # What the provisioner reads by default in the image; the chart must mount accordingly.
 CONFIG_DIR = "/etc/provisioner"
@@ -319,11 +323,17 @@ def subset(small: dict, big: dict) -> bool:
     return all(big.get(k) == v for k, v in small.items())
 
 
-def mounts_checks(objects: Objects, env_names: set[str], file_keys: set[str]) -> list:
+def mounts_checks(
+    objects: Objects, env_names: set[str], file_keys: set[str], source_root: Path
+) -> list:
     """(name, check) pairs; each check raises AssertionError."""
     deployment = objects.one("Deployment", "provisioner")
     pod = Pod(objects, deployment, "provisioner")
-    configmap = objects.one("ConfigMap")
+    # The provisioner's ConfigMap: the one not labelled as the portal's.
+    configmaps = [c for c in objects.all("ConfigMap") if c not in objects.all("ConfigMap", "portal")]
+    if len(configmaps) != 1:
+        raise AssertionError(f"expected one provisioner ConfigMap, found {len(configmaps)}")
+    configmap = configmaps[0]
     checks = []
 
     def command():
@@ -440,7 +450,7 @@ def mounts_checks(objects: Objects, env_names: set[str], file_keys: set[str]) ->
         )
 
     def service_and_monitor():
-        service = objects.one("Service")
+        service = objects.one("Service", "provisioner")
         assert subset(service["spec"]["selector"], pod.labels), "the Service selects no provisioner pod"
         ports = {p.get("name"): p for p in pod.container.get("ports", [])}
         for port in service["spec"]["ports"]:
@@ -498,6 +508,11 @@ def mounts_checks(objects: Objects, env_names: set[str], file_keys: set[str]) ->
         ("PDB and NetworkPolicy select the pods", disruption_and_network),
         ("agent runs `agent` from the same image with its creds mounted", agent),
     ]
+    checks += portal_checks(SimpleNamespace(
+        objects=objects, pod=pod, configmap=configmap, Pod=Pod, parse_toml=parse_toml,
+        check_hardened=check_hardened, subset=subset, source_root=source_root,
+        config_dir=CONFIG_DIR,
+    ))
     return checks
 
 
@@ -505,7 +520,7 @@ def stage_mounts(objects: Objects, tools: Tools) -> list[tuple[str, str | None]]
     """Runs every mount check; (name, None) or (name, why it failed)."""
     env_names, file_keys = provisioner_names(tools.source_root)
     try:
-        checks = mounts_checks(objects, env_names, file_keys)
+        checks = mounts_checks(objects, env_names, file_keys, tools.source_root)
     except AssertionError as e:
         return [("the provisioner Deployment and its ConfigMap are rendered", str(e))]
     results = []
@@ -533,15 +548,23 @@ def default_behaviour(tools: Tools, chart: Path) -> list[tuple[str, str | None]]
     anti = spec.get("affinity", {}).get("podAntiAffinity")
     check("pod anti-affinity by default", bool(anti), "no podAntiAffinity")
     check("a PodDisruptionBudget by default", objects.maybe("PodDisruptionBudget") is not None, "none")
-    check("no ServiceMonitor, NetworkPolicy or agent by default",
+    check("no ServiceMonitor, NetworkPolicy, agent or portal by default",
           not objects.all("ServiceMonitor") and not objects.all("NetworkPolicy")
-          and objects.maybe("Deployment", "agent") is None, "found one")
+          and objects.maybe("Deployment", "agent") is None
+          and objects.maybe("Deployment", "portal") is None, "found one")
     env = {e["name"]: e.get("value") for e in spec["containers"][0].get("env", [])}
     check("JSON logs by default", env.get("PROVISIONER_LOG_FORMAT") == "json", str(env))
 
     def checksum(extra):
         d = Objects(render(tools, chart, extra)).one("Deployment", "provisioner")
         return d["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+
+    try:
+        render(tools, chart, ["--set", "portal.enabled=true"])
+        check("portal.enabled without callout.enabled is refused", False, "it rendered")
+    except StageFailure as e:
+        check("portal.enabled without callout.enabled is refused",
+              "needs callout.enabled" in e.message, e.message)
 
     base = checksum([])
     configmap_doc = next(

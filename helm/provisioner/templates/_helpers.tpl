@@ -166,3 +166,42 @@ the keys of secret.seeds.
 {{ toYaml . }}
 {{- end }}
 {{- end }}
+
+{{/* The portal (portal.enabled): where its ConfigMap is mounted, its file, its CA dir. */}}
+{{- define "provisioner.portalConfigDir" -}}/etc/portal{{- end }}
+{{- define "provisioner.portalConfigFile" -}}portal.toml{{- end }}
+{{- define "provisioner.portalCaDir" -}}/etc/portal-ca{{- end }}
+
+{{/* Name of the portal's resources. */}}
+{{- define "provisioner.portalName" -}}
+{{- printf "%s-portal" (include "provisioner.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
+{{/* Selector labels of the portal pods. */}}
+{{- define "provisioner.portalSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "provisioner.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: portal
+{{- end }}
+
+{{/* The portal's image: portal.image, each empty field taken from image. */}}
+{{- define "provisioner.portalImage" -}}
+{{- $p := .Values.portal.image }}
+{{- $repository := default .Values.image.repository $p.repository }}
+{{- $digest := default .Values.image.digest $p.digest }}
+{{- if $digest }}
+{{- printf "%s@%s" $repository $digest }}
+{{- else }}
+{{- printf "%s:%s" $repository (default (default .Chart.AppVersion .Values.image.tag) $p.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Items of the provisioner's ConfigMap that the portal reads: the policy and JWKS files. */}}
+{{- define "provisioner.policyItems" -}}
+- key: {{ include "provisioner.policyFile" . }}
+  path: {{ include "provisioner.policyFile" . }}
+{{- range $name := keys .Values.oidc.jwksFiles | sortAlpha }}
+- key: jwks-{{ $name }}
+  path: {{ $name }}
+{{- end }}
+{{- end }}
