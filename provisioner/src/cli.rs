@@ -9,6 +9,7 @@ pub mod request;
 pub mod serve;
 pub mod svc;
 pub mod tenant;
+pub mod tenant_output;
 
 use std::process::ExitCode;
 
