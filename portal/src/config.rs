@@ -112,6 +112,16 @@ pub struct ServeArgs {
     /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert; needs --tls-cert.
     #[arg(long, env = "PORTAL_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// A browser origin allowed to call the API from another site (CORS), as a plain
+    /// scheme://host[:port] such as https://app.example; repeat it for more (the variable
+    /// takes a comma-separated list). Without any: no CORS headers at all.
+    #[arg(
+        long = "cors-origin",
+        env = "PORTAL_CORS_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub cors_origins: Vec<String>,
 }
 
 /// The config file's shape; every key optional, unknown keys refused.
@@ -132,6 +142,7 @@ struct FileConfig {
     rate_per_identity: Option<u64>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    cors_origins: Option<Vec<String>>,
 }
 
 /// The checked configuration.
@@ -163,6 +174,8 @@ pub struct PortalConfig {
     pub rate_per_identity: u32,
     /// HTTPS: the certificate chain and key files; `None`: plain HTTP.
     pub tls: Option<TlsPaths>,
+    /// Origins allowed by CORS, as browsers send them; empty: CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 /// The PEM files of HTTPS.
@@ -276,6 +289,16 @@ impl ServeArgs {
                 ))
             }
         };
+        let cors_origins = if self.cors_origins.is_empty() {
+            file.cors_origins.unwrap_or_default()
+        } else {
+            self.cors_origins.clone()
+        };
+        let cors_origins = cors_origins
+            .iter()
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| crate::cors::check_origin(o).map_err(|why| invalid("cors_origins", why)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(PortalConfig {
             listen,
             admin_addr,
@@ -291,6 +314,7 @@ impl ServeArgs {
             rate_per_identity: u32::try_from(rate)
                 .unwrap_or(crate::limit::DEFAULT_RATE_PER_IDENTITY),
             tls,
+            cors_origins,
         })
     }
 }
@@ -382,6 +406,7 @@ mod tests {
         assert_eq!(config.admin_addr, None);
         assert_eq!(config.rate_per_identity, 600);
         assert_eq!(config.tls, None);
+        assert!(config.cors_origins.is_empty());
     }
 
     #[test]
@@ -391,7 +416,8 @@ mod tests {
         std::fs::write(
             &file,
             "policy = \"policy.toml\"\nlisten = \"127.0.0.1:9000\"\nnats_timeout_ms = 700\n\
-             tls_cert = \"tls/cert.pem\"\ntls_key = \"/etc/portal/key.pem\"\n",
+             tls_cert = \"tls/cert.pem\"\ntls_key = \"/etc/portal/key.pem\"\n\
+             cors_origins = [\"https://App.example:443\", \"http://localhost:5173\"]\n",
         )
         .unwrap();
         let mut a = ServeArgs {
@@ -405,6 +431,10 @@ mod tests {
         let tls = config.tls.unwrap();
         assert_eq!(tls.cert, dir.path().join("tls/cert.pem"));
         assert_eq!(tls.key, PathBuf::from("/etc/portal/key.pem"));
+        assert_eq!(
+            config.cors_origins,
+            ["https://app.example", "http://localhost:5173"]
+        );
         a.listen = Some(String::from("127.0.0.1:9001"));
         assert_eq!(a.resolve().unwrap().listen.port(), 9001);
     }
@@ -437,6 +467,9 @@ mod tests {
         let mut a = args("p");
         a.tls_key = Some(PathBuf::from("key.pem"));
         assert_eq!(field(a), "tls_cert");
+        let mut a = args("p");
+        a.cors_origins = vec![String::from("https://*.example")];
+        assert_eq!(field(a), "cors_origins");
         let mut a = args("p");
         a.request_subject = Some(String::from("creds.*"));
         assert_eq!(field(a), "request_subject");

@@ -12,6 +12,7 @@
 //! Layout:
 //! - `cli`, `serve`, `config`, `logging`: the binary's edge (options, start-up checks,
 //!   signals, graceful shutdown); `tls`: HTTPS (a TLS listener for `axum::serve`);
+//!   `cors`: CORS for configured browser origins;
 //! - `router`: routes and layers; `problem`: request ids and RFC 9457 problem details;
 //!   `error`: [`error::ApiError`]; `extract`: axum's extractors with problem rejections;
 //! - `auth` (`bearer`): the caller from the bearer token; `limit`: requests per identity;
@@ -26,6 +27,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod cors;
 pub mod docs;
 pub mod error;
 pub mod extract;

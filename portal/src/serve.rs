@@ -147,6 +147,7 @@ async fn serve(
     let _jwks = loaded.jwks;
     tokio::spawn(loaded.refresher.run(loaded.client));
     let app = crate::router::router(Arc::clone(&state), config.max_body_bytes)?;
+    let app = crate::cors::apply(app, &config.cors_origins);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("binding `{}`: {e}", config.listen))?;

@@ -23,7 +23,7 @@ fn portal(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn a_bad_configuration_names_its_field_and_exits_64() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["serve"], "`policy`: required"),
         (
             &["serve", "--policy", "/nonexistent/policy.toml"],
@@ -48,6 +48,16 @@ fn a_bad_configuration_names_its_field_and_exits_64() {
                 "/nonexistent/key.pem",
             ],
             "`tls_cert`: `/nonexistent/cert.pem`",
+        ),
+        (
+            &[
+                "serve",
+                "--policy",
+                "/x",
+                "--cors-origin",
+                "https://portal.example/path",
+            ],
+            "`cors_origins`: `https://portal.example/path`",
         ),
     ];
     for (args, field) in cases {
@@ -74,6 +84,7 @@ fn help_explains_the_serve_options() {
         "--rate-per-identity",
         "--tls-cert",
         "--tls-key",
+        "--cors-origin",
     ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
