@@ -14,6 +14,11 @@ use std::time::Duration;
 use clap::Args;
 use serde::Deserialize;
 
+pub use checks::ConfigError;
+use checks::{check_subject, check_url, in_range, invalid, parse_addr};
+
+mod checks;
+
 /// Where the API listens by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The NATS server by default.
@@ -30,35 +35,6 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
 /// How long shutdown waits for requests in flight, milliseconds.
 pub const DEFAULT_SHUTDOWN_GRACE_MS: u64 = 10_000;
-
-/// A configuration problem: one line, exit 64.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The config file cannot be read or parsed.
-    #[error("config file `{path}`: {reason}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// A value is missing or out of range.
-    #[error("`{field}`: {reason}")]
-    Invalid {
-        /// The option (`listen`, `policy`, …).
-        field: &'static str,
-        /// Why.
-        reason: String,
-    },
-}
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
 
 /// `portal serve`'s flags.
 #[derive(Debug, Clone, Default, Args)]
@@ -326,62 +302,6 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     };
     let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
     toml::from_str(&text).map_err(|e| file_error(e.message().to_owned()))
-}
-
-fn parse_addr(field: &'static str, text: &str) -> Result<SocketAddr, ConfigError> {
-    text.trim().parse().map_err(|_| {
-        invalid(
-            field,
-            format!("`{text}` is not an address such as 127.0.0.1:8080"),
-        )
-    })
-}
-
-fn check_url(url: &str) -> Result<(), ConfigError> {
-    let ok = url.split(',').all(|one| {
-        let one = one.trim();
-        ["nats://", "tls://"].iter().any(|scheme| {
-            one.strip_prefix(scheme)
-                .is_some_and(|rest| !rest.is_empty())
-        })
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "nats_url",
-            format!("`{url}` is not a nats:// or tls:// URL"),
-        ))
-    }
-}
-
-fn check_subject(field: &'static str, subject: &str) -> Result<(), ConfigError> {
-    let literal = !subject.is_empty()
-        && subject.split('.').all(|token| {
-            !token.is_empty()
-                && !token
-                    .chars()
-                    .any(|c| c == '*' || c == '>' || c.is_whitespace() || c.is_control())
-        });
-    if literal {
-        Ok(())
-    } else {
-        Err(invalid(
-            field,
-            format!("`{subject}` is not a literal subject"),
-        ))
-    }
-}
-
-fn in_range(field: &'static str, value: u64, (low, high): (u64, u64)) -> Result<u64, ConfigError> {
-    if (low..=high).contains(&value) {
-        Ok(value)
-    } else {
-        Err(invalid(
-            field,
-            format!("{value} is not between {low} and {high}"),
-        ))
-    }
 }
 
 #[cfg(test)]
