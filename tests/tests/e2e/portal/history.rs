@@ -1,4 +1,4 @@
-//! What the tenant admin sees of use: presence (a user who connects shows as connected
+//! What the tenant admin sees of use: the tenant's limits and usage in `/me`, presence (a user who connects shows as connected
 //! within a second, and as not connected, last seen, once it disconnects), `/users`
 //! filters, and the issuance history (`GET /issuances`: every door, the HTTP API's
 //! credentials marked `via: http`, another tenant's records never shown), which survives
@@ -51,6 +51,14 @@ async fn presence_filters_and_history_as_a_tenant_admin_sees_them() {
     let ada = stack.token("ada", "acme", &[ADMIN]);
     let gus = stack.token("gus", "globex", &[ADMIN]);
     let started = integration_tests::unix_now();
+
+    // /me: the tenant's limits from the policy for everyone, usage for admins.
+    let mine = stack.get("/api/v1/me", &erin).await.json();
+    assert!(mine["quota"]["max_ttl_secs"].as_u64().unwrap() > 0, "{mine}");
+    assert!(mine["quota"]["rate_window_secs"].as_u64().unwrap() > 0, "{mine}");
+    assert!(mine["quota"].get("active_users").is_none(), "{mine}");
+    let admins = stack.get("/api/v1/me", &ada).await.json();
+    assert!(admins["quota"]["active_users"].as_u64().unwrap() >= 1, "{admins}");
 
     let creds = stack
         .send(
