@@ -2,12 +2,15 @@
 # Measures the provisioner with its own load generator (`provisioner bench`), server and
 # load generator on this machine: the seed flow (plain-text requests, the tutorial's
 # one-account layout) and the proof flow (JSON requests with proof of key possession,
-# through a tenant's import on an nsc-setup estate), and the auth callout (clients
-# connecting with a user and password). Prints creds/s (connections/s) and latency.
+# through a tenant's import on an nsc-setup estate), the auth callout (clients
+# connecting with a user and password), and the HTTP API (`portal bench`: POST
+# /api/v1/credentials through the portal, beside the NATS request path on the same
+# estate). Prints creds/s (connections/s) and latency.
 #
-# Environment: CONCURRENCY (default 64), DURATION (default 10s), PORT (default 14222),
-# SEED_USERS (active users written into the registry for the large-tenant flow, default
-# 100000).
+# Environment: CONCURRENCY (default 64), DURATION (default 10s), PORT (default 14222;
+# the portal takes the next one), SEED_USERS (active users written into the registry for
+# the large-tenant flow, default 100000), FLOWS (the sections to run, of "seed proof
+# registry callout http"; default all).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 concurrency="${CONCURRENCY:-64}"
@@ -28,6 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+want() { [[ -z "${FLOWS:-}" || " $FLOWS " == *" $1 "* ]]; }
+
 wait_for_line() {
   local file=$1 needle=$2 deadline=$((SECONDS + 30))
   until grep -qF "$needle" "$file" 2>/dev/null; do
@@ -37,8 +42,9 @@ wait_for_line() {
 }
 
 ./scripts/install-test-tools.sh >/dev/null
-cargo build --release --locked -q -p provisioner -p nsc-setup
-cargo build --release --locked -q -p integration-tests --example seed_estate --example seed_registry
+cargo build --release --locked -q -p provisioner -p nsc-setup -p portal
+cargo build --release --locked -q -p integration-tests --example seed_estate --example seed_registry \
+  --example demo_idp
 bin="${CARGO_TARGET_DIR:-target}/release"
 nats_server=.tools/venv/bin/nats-server
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
@@ -80,6 +86,7 @@ run_server() { # config log
   wait_for_line "$2" "Server is ready"
 }
 
+if want seed; then
 echo
 echo "== seed flow (legacy plain-text requests, tutorial layout)"
 "$bin/examples/seed_estate" "$work/seed" >/dev/null
@@ -93,7 +100,9 @@ wait_for_line "$work/seed-provisioner.log" serving
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$work/seed/chat-creds-request.creds" \
   --subject chat.req.access --legacy --concurrency "$concurrency" --duration "$duration"
 stop_all
+fi
 
+if want proof; then
 echo
 echo "== proof flow (JSON with a v2 proof of possession, through tenant acme's import)"
 "$bin/nsc-setup" init --dir "$work/estate" --operator OP --tenant acme --resolver memory --port "$port" >/dev/null
@@ -139,6 +148,7 @@ done
 ours="$(grep -o '[0-9]* creds/s' "$work/proof.out" | cut -d' ' -f1)"
 echo
 echo "== proof flow: ours $ours creds/s, Go peer's best $best_go creds/s: ratio $(awk -v a="$ours" -v b="$best_go" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x"
+fi
 
 # The proof flow with the registry (JetStream KV: names, quotas, rate limits), with the
 # tenant's policy as nsc-setup writes it and then with `$1` appended to it.
@@ -172,13 +182,16 @@ registry_flow() { # label extra-policy-lines [active users to seed first] [repli
   ((${4:-1} > 1)) || profile "$dir-provisioner-1.log"
   stop_all
 }
+if want registry; then
 registry_flow "no quota, no rate limit" ""
 registry_flow "no quota, no rate limit, two provisioner replicas in one queue group" "" "" 2
 limits='quotas.max_active_users = 1000000
 rate_limits = { window_secs = 3600, per_tenant = 100000000, per_requester = 100000000 }'
 registry_flow "quota 1,000,000 and rate limits of 100,000,000 per hour (far from both)" "$limits"
 registry_flow "the same limits, 100,000 active users in the tenant" "$limits" "${SEED_USERS:-100000}"
+fi
 
+if want callout; then
 echo
 echo "== callout flow (user and password at CONNECT, through AUTH's auth callout, xkey sealed)"
 "$bin/nsc-setup" init --dir "$work/callout" --operator OP --tenant acme --resolver memory \
@@ -201,3 +214,40 @@ echo
 echo "== plain JWT connections with the same client tool (a tenant's bootstrap creds, no callout)"
 "$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-only \
   --creds "$work/callout/nkeys/creds/OP/acme/bootstrap.creds" --concurrency "$concurrency" --duration "$duration"
+fi
+
+if want http; then
+echo
+echo "== HTTP API beside the NATS request path (one estate: registry, history, auth callout)"
+# The portal's callers are 64 people of a stand-in issuer (demo_idp), each asking for a
+# new device name of theirs per request; the portal's own limit per identity is off.
+dir="$work/portal"
+"$bin/nsc-setup" init --dir "$dir" --operator OP --tenant acme --resolver full --jetstream \
+  --callout --port "$port" --portal --oidc-issuer https://idp.portal.test --oidc-audience portal \
+  --oidc-jwks-file jwks.json --oidc-tenant-claim tenant --oidc-tags-claim groups >/dev/null
+"$bin/examples/demo_idp" setup "$dir" >/dev/null
+run_server "$dir/server.conf" "$dir-server.log"
+"$bin/provisioner" serve --config "$dir/provisioner.toml" -s "nats://127.0.0.1:$port" \
+  --admin-addr 127.0.0.1:0 >"$dir-provisioner.log" 2>&1 &
+pids+=($!)
+wait_for_line "$dir-provisioner.log" serving
+"$bin/portal" serve --config "$dir/portal.toml" -s "nats://127.0.0.1:$port" \
+  --listen "127.0.0.1:$((port + 1))" --admin-addr 127.0.0.1:0 --rate-per-identity 0 >"$dir-portal.log" 2>&1 &
+pids+=($!)
+wait_for_line "$dir-portal.log" "portal listening"
+for ((k = 0; k < concurrency; k++)); do
+  echo "b$k $("$bin/examples/demo_idp" token "$dir" "b$k" acme)"
+done >"$work/tokens"
+"$bin/portal" bench --url "http://127.0.0.1:$((port + 1))" --tokens "$work/tokens" --concurrency 8 \
+  --duration 2s >/dev/null 2>&1 || true # warm-up: the callers' logins
+echo "-- NATS request path (bootstrap creds, proof flow)"
+"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --creds "$dir/nkeys/creds/OP/acme/bootstrap.creds" \
+  --subject creds.request --concurrency "$concurrency" --duration "$duration" | tee "$work/nats-path.out" || true
+echo "-- HTTP API"
+"$bin/portal" bench --url "http://127.0.0.1:$((port + 1))" --tokens "$work/tokens" \
+  --concurrency "$concurrency" --duration "$duration" | tee "$work/http-path.out" || true
+nats_rate="$(grep -o '[0-9]* creds/s' "$work/nats-path.out" | cut -d' ' -f1)"
+http_rate="$(grep -o '[0-9]* creds/s' "$work/http-path.out" | cut -d' ' -f1)"
+echo "== HTTP API $http_rate creds/s, NATS request path $nats_rate creds/s: ratio $(awk -v a="${http_rate:-0}" -v b="${nats_rate:-0}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x"
+stop_all
+fi

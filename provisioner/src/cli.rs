@@ -1,6 +1,7 @@
 //! The command line: global flags and the subcommands, each in its own file under `cli/`.
 
 pub mod bench;
+pub mod bench_report;
 pub mod connection;
 pub mod inspect;
 pub mod nats_args;

@@ -7,13 +7,14 @@
 //! with a user and password (no creds), waits until the server lets it in, and
 //! disconnects, so each connection is one callout decision and one minted user.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use claims::KeyPair;
 use clap::Args;
 
+use crate::cli::bench_report::{report, Tally};
 use crate::cli::nats_args::{parse_duration, NatsArgs};
 use crate::client::{read_answer, request_body, Answer, Ask};
 use crate::exit::Outcome;
@@ -81,13 +82,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()?;
     rt.block_on(bench(args))
-}
-
-#[derive(Default)]
-struct Tally {
-    ok: AtomicU64,
-    refused: AtomicU64,
-    failed: AtomicU64,
 }
 
 async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
@@ -162,7 +156,7 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Outcome> {
     } else {
         "proof (JSON, v2 proof)"
     };
-    report(args, flow, "creds", started, &tally, tasks).await
+    report(args.concurrency, flow, "creds", started, &tally, tasks).await
 }
 
 /// Connects over and over from `--concurrency` tasks, with a password the auth callout
@@ -206,59 +200,13 @@ async fn bench_connect(args: &BenchArgs, login: Login, flow: &str) -> anyhow::Re
             latencies
         }));
     }
-    report(args, flow, "connections", started, &tally, tasks).await
-}
-
-/// Waits for the tasks and prints rate, refusals, errors and latency percentiles.
-async fn report(
-    args: &BenchArgs,
-    flow: &str,
-    unit: &str,
-    started: Instant,
-    tally: &Tally,
-    tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>,
-) -> anyhow::Result<Outcome> {
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap_or_default());
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let ok = tally.ok.load(Ordering::Relaxed);
-    let refused = tally.refused.load(Ordering::Relaxed);
-    let failed = tally.failed.load(Ordering::Relaxed);
-    let pct = |p: f64| -> String {
-        if latencies.is_empty() {
-            return String::from("-");
-        }
-        let max_index = latencies.len().saturating_sub(1);
-        // Nearest-rank percentile: round half up on an index that is always in range.
-        let index = ((p * max_index as f64) + 0.5) as usize;
-        let value = latencies
-            .get(index.min(max_index))
-            .copied()
-            .unwrap_or_default();
-        format!("{:.2} ms", value.as_secs_f64() * 1000.0)
-    };
-    println!(
-        "flow {flow} | concurrency {} | duration {:.1} s",
+    report(
         args.concurrency,
-        elapsed.as_secs_f64()
-    );
-    println!(
-        "{unit} {ok} | {:.0} {unit}/s | refused {refused} | errors {failed}",
-        ok as f64 / elapsed.as_secs_f64()
-    );
-    println!(
-        "latency p50 {} | p90 {} | p99 {} | max {}",
-        pct(0.50),
-        pct(0.90),
-        pct(0.99),
-        pct(1.0)
-    );
-    Ok(if failed == 0 && refused == 0 {
-        Outcome::Ok
-    } else {
-        Outcome::Error
-    })
+        flow,
+        "connections",
+        started,
+        &tally,
+        tasks,
+    )
+    .await
 }
