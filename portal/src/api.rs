@@ -12,6 +12,7 @@ pub mod invites;
 pub mod issuances;
 pub mod me;
 pub mod quota;
+pub mod tag;
 pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;

@@ -142,6 +142,7 @@ async fn run(
     let call = AdminCall {
         tenant,
         caller_user: caller.user,
+        caller_name: caller.name,
         registry,
         request,
         now,

@@ -37,9 +37,15 @@ pub const CREDS_MEDIA_TYPE: &str = "text/plain; charset=utf-8";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsRequest {
-    /// The user name.
+    /// The user name (the policy says which names the caller may have).
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
+    )]
     pub name: String,
     /// The client's own user public key (`U…`); needs the proof fields below.
+    #[schema(pattern = "^U[A-Z2-7]{55}$")]
     #[serde(default)]
     pub public_key: Option<String>,
     /// Requested lifetime in seconds (capped by the policy).
@@ -47,6 +53,7 @@ pub struct CredentialsRequest {
     pub ttl: Option<u64>,
     /// Requested tags (the policy's `tags.requestable`).
     #[serde(default)]
+    #[schema(value_type = Option<Vec<crate::api::tag::Tag>>)]
     pub tags: Option<Vec<String>>,
     /// With `public_key`: when the client signed its proof, unix seconds.
     #[serde(default)]
@@ -59,6 +66,7 @@ pub struct CredentialsRequest {
     pub proof: Option<String>,
     /// With `public_key`: the proof's version (2).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 2)]
     pub proof_version: Option<u8>,
 }
 

@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use provisioner::tenant_admin::wire::AdminRequest;
+use provisioner::tenant_admin::wire::{
+    AdminRequest, InviteCreated, InviteRevoked, InvitesReply as Invites,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,93 +20,31 @@ use crate::nats_call::admin_call;
 use crate::problem::{Problem, RequestId};
 use crate::state::AppState;
 
-/// An invite (never its token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Invite {
-    /// The id (the SHA-256 of the token).
-    pub id: String,
-    /// The names it covers, a glob.
-    pub name_pattern: String,
-    /// Tags it stamps.
-    pub tags: Vec<String>,
-    /// Uses granted.
-    pub uses: u64,
-    /// Uses left.
-    pub uses_left: u64,
-    /// Expiry, unix seconds (0: never).
-    pub expires: i64,
-    /// Creation time.
-    pub created_at: i64,
-    /// The admin who made it.
-    pub created_by: String,
-    /// Revoked by an admin.
-    pub revoked: bool,
-    /// Whether it can still be redeemed.
-    pub usable: bool,
-}
-
-/// The tenant's invites.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Invites {
-    /// The tenant.
-    pub tenant: String,
-    /// The invites, oldest first.
-    pub invites: Vec<Invite>,
-}
-
 /// A new invite.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
-    /// The names it covers, a glob (default `*`).
+    /// The names it covers, a glob (default `*`): 1 to 128 characters, no `.`, `>`,
+    /// whitespace or control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^.>\s\x00-\x1f\x7f-\x9f]+$"
+    )]
     pub name_pattern: Option<String>,
     /// Uses, 1 to 1000 (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 1000)]
     pub uses: Option<u64>,
     /// Lifetime in seconds, 1 to 30 days (default one day).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 2592000)]
     pub ttl_secs: Option<u64>,
-    /// Tags it stamps (never the tenant's admin tag).
+    /// Tags it stamps, at most 16 (never the tenant's admin tag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::api::tag::Tag>>, max_items = 16)]
     pub tags: Option<Vec<String>>,
-}
-
-/// A created invite, with its token: shown here only.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct InviteCreated {
-    /// The tenant.
-    pub tenant: String,
-    /// The id.
-    pub id: String,
-    /// The token (`inv_<tenant>_…`). Secret: shown once, stored by hash only.
-    pub token: String,
-    /// The names it covers.
-    pub name_pattern: String,
-    /// Tags it stamps.
-    pub tags: Vec<String>,
-    /// Uses.
-    pub uses: u64,
-    /// Expiry, unix seconds.
-    pub expires: i64,
-}
-
-impl std::fmt::Debug for InviteCreated {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InviteCreated")
-            .field("id", &self.id)
-            .field("token", &"<redacted>")
-            .finish_non_exhaustive()
-    }
-}
-
-/// A revoked invite.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct InviteRevoked {
-    /// The tenant.
-    pub tenant: String,
-    /// The invite.
-    pub invite: Invite,
 }
 
 /// The tenant's invites.
@@ -178,7 +118,7 @@ pub async fn create(
     path = "/invites/{id}",
     operation_id = "revoke_invite",
     tag = "tenant",
-    params(("id" = String, Path, description = "The invite id")),
+    params(("id" = String, Path, description = "The invite id (64 lowercase hex digits, as `create` and `list` give it)", pattern = "^[0-9a-f]{64}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Revoked", body = InviteRevoked),

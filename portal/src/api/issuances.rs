@@ -31,7 +31,8 @@ pub struct HistoryQuery {
     /// Issuances per page, 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
-    /// The `next_cursor` of the page before (then `since` is not needed).
+    /// The `next_cursor` of the page before (then `since` is not needed; empty: none).
+    #[param(pattern = "^[0-9]*$", max_length = 19)]
     pub cursor: Option<String>,
 }
 

@@ -30,8 +30,10 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct Page {
     /// Users per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
-    /// The `next_cursor` of the page before.
+    /// The `next_cursor` of the page before (empty: the first page).
+    #[param(pattern = "^[0-9]*$", max_length = 19)]
     pub cursor: Option<String>,
     /// Only users whose name starts with this (compared as the tenant compares names).
     pub prefix: Option<String>,
@@ -112,7 +114,7 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Revoked", body = Revoked),
-        (status = "4XX", description = "Refused (404 user_not_found, also for another tenant's name)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Refused (404 user_not_found, also for another tenant's name; 409 self_revocation for the caller's own name)", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Failed", body = Problem, content_type = "application/problem+json"),
     )
 )]

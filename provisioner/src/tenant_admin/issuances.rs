@@ -8,8 +8,11 @@ use bytes::Bytes;
 use registry::history::{From, History, MAX_PAGE};
 
 use crate::rejection::{Rejection, Status};
-use crate::tenant_admin::call::{body, registry_failed, AdminCall};
+use crate::tenant_admin::call::{body, cursor_of, registry_failed, AdminCall};
 use crate::tenant_admin::wire::IssuancesReply;
+
+/// 9999-12-31T23:59:59Z, the last second JetStream start times can name.
+const LAST_SECOND: i64 = 253_402_300_799;
 
 /// Issuances a page holds unless the request says otherwise.
 pub const DEFAULT_PAGE: u64 = 100;
@@ -39,19 +42,19 @@ pub async fn issuances(
             format!("`limit` must be between 1 and {MAX_PAGE}"),
         ));
     }
-    let from = match (request.cursor.as_deref(), request.since) {
-        (Some(cursor), _) => From::After(cursor.parse::<u64>().map_err(|_| {
-            Rejection::bad_request("bad_request", "`cursor` is not one this endpoint gave")
-        })?),
-        (None, Some(since)) if since < 0 => {
+    let from = match (cursor_of(request)?, request.since) {
+        (0, None) => From::Start,
+        (0, Some(since)) if since < 0 => {
             return Err(Rejection::bad_request(
                 "bad_request",
                 "`since` must be Unix seconds, not negative",
             ))
         }
-        (None, Some(since)) => From::Since(since),
-        (None, None) => From::Start,
+        // Past the last second a timestamp can name, nothing was issued: the end.
+        (0, Some(since)) => From::Since(since.min(LAST_SECOND)),
+        (after, _) => From::After(after),
     };
+
     let name = request
         .name
         .as_deref()

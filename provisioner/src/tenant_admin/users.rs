@@ -5,7 +5,7 @@ use bytes::Bytes;
 use registry::revoke::{held_keys, Revoker};
 
 use crate::rejection::{echo, Rejection, Status};
-use crate::tenant_admin::call::{body, registry_failed, required_name, AdminCall};
+use crate::tenant_admin::call::{body, cursor_of, registry_failed, required_name, AdminCall};
 use crate::tenant_admin::wire::{RevokeReply, UserStatus, UserView, UsersReply};
 
 /// Users a `users.list` page holds unless the request says otherwise.
@@ -27,12 +27,7 @@ pub async fn list(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
             format!("`limit` must be between 1 and {MAX_PAGE}"),
         ));
     }
-    let after = match call.request.cursor.as_deref() {
-        None => 0,
-        Some(cursor) => cursor.parse::<u64>().map_err(|_| {
-            Rejection::bad_request("bad_request", "`cursor` is not one this endpoint gave")
-        })?,
-    };
+    let after = cursor_of(&call.request)?;
     let limit = usize::try_from(limit).unwrap_or(100);
     let wanted = Wanted::of(call);
     let (mut views, mut cursor) = (Vec::new(), Some(after));
@@ -158,10 +153,19 @@ pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
 /// pushes the account's revocations so the server closes and refuses the user.
 ///
 /// # Errors
-/// A 400 without a name, a 404 for an unknown one, a 500 when the registry fails. A
-/// failed push is not an error: the reply says `pushed: false` and why.
+/// A 400 without a name, a 404 for an unknown one, a 409 `self_revocation` for the
+/// caller's own name, a 500 when the registry fails. A failed push is not an error: the reply says `pushed: false` and why.
 pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<Bytes, Rejection> {
     let name = &registry_name(call, required_name(&call.request)?);
+    if *name == registry_name(call, &call.caller_name) {
+        // The push would close the very connection waiting for this reply, and lock the
+        // admin out: another admin must do it.
+        return Err(Rejection::new(
+            Status::Conflict,
+            "self_revocation",
+            "an admin cannot revoke its own name; ask another admin of the tenant",
+        ));
+    }
     let tenant = call.tenant.name();
     let mut revoked = call
         .registry

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The reply of `invites.create`: the only time the token is shown.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteCreated {
     /// The tenant.
     pub tenant: String,
@@ -40,6 +41,8 @@ impl fmt::Debug for InviteCreated {
 
 /// An invite as the admin API shows it (never the token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Invite))]
 pub struct InviteView {
     /// The id.
     pub id: String,
@@ -85,6 +88,8 @@ impl InviteView {
 
 /// The reply of `invites.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Invites))]
 pub struct InvitesReply {
     /// The tenant.
     pub tenant: String,
@@ -94,6 +99,7 @@ pub struct InvitesReply {
 
 /// The reply of `invites.revoke`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteRevoked {
     /// The tenant.
     pub tenant: String,

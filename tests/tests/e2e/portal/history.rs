@@ -113,6 +113,12 @@ async fn presence_filters_and_history_as_a_tenant_admin_sees_them() {
         .get("/api/v1/users?status=sleeping", &ada)
         .await
         .assert_problem(400, "bad_request");
+    // Revoking one's own name would close the connection waiting for the answer.
+    stack
+        .send("DELETE", "/api/v1/users/ada", Some(&ada), None)
+        .await
+        .assert_problem(409, "self_revocation");
+    assert_eq!(stack.get("/api/v1/me", &ada).await.status, 200);
 
     // History: the HTTP API's credential (via http, a NATS request underneath) and the
     // portal's own callout logins of erin and ada; admins only; own tenant only.
