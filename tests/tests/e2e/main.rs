@@ -23,6 +23,8 @@ mod proven;
 #[cfg(test)]
 mod provision;
 #[cfg(test)]
+mod queued_identity;
+#[cfg(test)]
 mod registry;
 #[cfg(test)]
 mod security;

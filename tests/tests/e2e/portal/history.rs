@@ -54,11 +54,20 @@ async fn presence_filters_and_history_as_a_tenant_admin_sees_them() {
 
     // /me: the tenant's limits from the policy for everyone, usage for admins.
     let mine = stack.get("/api/v1/me", &erin).await.json();
-    assert!(mine["quota"]["max_ttl_secs"].as_u64().unwrap() > 0, "{mine}");
-    assert!(mine["quota"]["rate_window_secs"].as_u64().unwrap() > 0, "{mine}");
+    assert!(
+        mine["quota"]["max_ttl_secs"].as_u64().unwrap() > 0,
+        "{mine}"
+    );
+    assert!(
+        mine["quota"]["rate_window_secs"].as_u64().unwrap() > 0,
+        "{mine}"
+    );
     assert!(mine["quota"].get("active_users").is_none(), "{mine}");
     let admins = stack.get("/api/v1/me", &ada).await.json();
-    assert!(admins["quota"]["active_users"].as_u64().unwrap() >= 1, "{admins}");
+    assert!(
+        admins["quota"]["active_users"].as_u64().unwrap() >= 1,
+        "{admins}"
+    );
 
     let creds = stack
         .send(
