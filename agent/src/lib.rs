@@ -12,6 +12,7 @@
 //! - [`trust`]: [`OperatorTrust`], the operator keys account JWTs must be signed by;
 //! - [`subjects`]: subjects, queue groups, bucket names and the name checks;
 //! - [`contract`]: the V1 messages and their error codes;
+//! - [`lifecycle`]: a resource's states, the events that move it and its history;
 //! - [`config`]: the agent's flags and TOML file;
 //! - [`store`]: one site's resources and per-tenant quota in JetStream KV;
 //! - [`handler`]: one request, start to end;
@@ -26,6 +27,7 @@ pub mod client;
 pub mod config;
 pub mod contract;
 pub mod handler;
+pub mod lifecycle;
 pub mod request_info;
 pub mod service;
 pub mod store;
