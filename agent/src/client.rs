@@ -1,5 +1,5 @@
 //! The client side of the contract: allocate at a named site or at any site (the queue
-//! group chooses), deallocate, and list by scatter-gather.
+//! group chooses), update, deallocate, and list by scatter-gather.
 //!
 //! `list` publishes one [`ResourceListV1`] with its own reply inbox; every site answers
 //! on it. Answers are gathered until every expected site has answered, `expect` answers
@@ -25,7 +25,8 @@ use thiserror::Error;
 
 use crate::contract::{
     ErrorV1, Message, PongV1, ResourceAllocateV1, ResourceCreatedV1, ResourceDeallocateV1,
-    ResourceDeallocatedV1, ResourceListV1, ResourcesV1, MESSAGE_TYPE_HEADER,
+    ResourceDeallocatedV1, ResourceListV1, ResourceUpdateV1, ResourceUpdatedV1, ResourcesV1,
+    MESSAGE_TYPE_HEADER,
 };
 use crate::subjects;
 
@@ -147,6 +148,32 @@ pub async fn allocate(
         None => subjects::allocate_any(service),
     };
     call(client, subject, request, timeout).await
+}
+
+/// Gives resource `id` at `site` the specification `specification` (its handler's
+/// `update` runs with it).
+///
+/// # Errors
+/// [`ClientError`] when no answer is readable.
+pub async fn update(
+    client: &Client,
+    service: &str,
+    site: &str,
+    id: &str,
+    specification: serde_json::Value,
+    timeout: Duration,
+) -> Result<Answer<ResourceUpdatedV1>, ClientError> {
+    let request = ResourceUpdateV1 {
+        id: id.to_owned(),
+        specification,
+    };
+    call(
+        client,
+        subjects::update_at(service, site),
+        &request,
+        timeout,
+    )
+    .await
 }
 
 /// Deallocates `id` at `site`.

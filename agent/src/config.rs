@@ -15,7 +15,9 @@
 //! acme = "A…"                      # tenant = account public key
 //! [quotas]
 //! acme = 25                        # per-tenant override
-//! ```
+//! [handlers.folder]                # the program doing type `folder`'s work (see
+//! argv = ["handlers/mkdir.sh"]     # `crate::exec::config`); without any [handlers]
+//! ```                              # table the agent only stores records
 //!
 //! Not here: connecting (the binary) or serving (see [`crate::service`]).
 
@@ -26,6 +28,7 @@ use clap::Args;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::exec::{HandlerFile, Handlers};
 use crate::handler::Quotas;
 use crate::subjects::{check_service, check_token, NameError};
 use crate::tenants::{TenantError, TenantMap};
@@ -88,7 +91,11 @@ pub struct AgentArgs {
     /// The agent's own account public key [default: from the creds file's JWT].
     #[arg(long, env = "AGENT_ACCOUNT", value_name = "ACCOUNT")]
     pub account: Option<String>,
-    /// A TOML configuration file.
+    /// A TOML configuration file: every setting above, plus the handlers, the programs
+    /// that do each resource type's work (`[handlers.<type>]` with `argv`,
+    /// `timeout_secs`, `max_output_bytes`, `max_concurrent`, `env`; see the crate's
+    /// README). Without a `[handlers]` table the agent only stores records; with one it
+    /// refuses the types it has no handler for.
     #[arg(long, env = "AGENT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -121,6 +128,8 @@ pub struct FileConfig {
     /// Tenant name → quota.
     #[serde(default)]
     pub quotas: BTreeMap<String, u64>,
+    /// Resource type → its handler; `None` (no table at all) keeps the store-only agent.
+    pub handlers: Option<BTreeMap<String, HandlerFile>>,
 }
 
 /// A configuration that cannot be used.
@@ -173,6 +182,9 @@ pub enum ConfigError {
     /// Neither a creds file nor `--account` tells the agent's own account.
     #[error("cannot tell the agent's own account: give --creds or --account")]
     NoOwnAccount,
+    /// A handler is not usable (the message names its setting).
+    #[error("config: {0}")]
+    Handler(#[from] crate::exec::HandlerConfigError),
     /// No tenant is configured.
     #[error("no tenants: give --tenant NAME=ACCOUNT, --account-jwt or [tenants]")]
     NoTenants,
@@ -195,6 +207,8 @@ pub struct AgentConfig {
     pub tenants: TenantMap,
     /// Quotas.
     pub quotas: Quotas,
+    /// The handlers by resource type; `None`: the agent only stores records.
+    pub handlers: Option<Handlers>,
 }
 
 impl AgentConfig {
@@ -268,6 +282,10 @@ impl AgentConfig {
         for name in file.quotas.keys() {
             check_token("tenant", name)?;
         }
+        let handlers = match &file.handlers {
+            Some(tables) => Some(Handlers::from_tables(tables, &base)?),
+            None => None,
+        };
         Ok(AgentConfig {
             server: args
                 .server
@@ -283,6 +301,7 @@ impl AgentConfig {
                 default: args.quota.or(file.quota).unwrap_or(DEFAULT_QUOTA),
                 per_tenant: file.quotas,
             },
+            handlers,
         })
     }
 }

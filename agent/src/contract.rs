@@ -1,7 +1,10 @@
 //! The service contract (v1), JSON and versioned like the Helmholtz Cloud Agent's messages:
-//! a client sends [`ResourceAllocateV1`], [`ResourceDeallocateV1`], [`ResourceListV1`] or
-//! [`PingV1`]; an agent answers [`ResourceCreatedV1`], [`ResourceDeallocatedV1`],
-//! [`ResourcesV1`], [`PongV1`] or [`ErrorV1`].
+//! a client sends [`ResourceAllocateV1`], [`ResourceUpdateV1`], [`ResourceDeallocateV1`],
+//! [`ResourceListV1`] or [`PingV1`]; an agent answers [`ResourceCreatedV1`],
+//! [`ResourceUpdatedV1`], [`ResourceDeallocatedV1`], [`ResourcesV1`], [`PongV1`] or
+//! [`ErrorV1`]. `details` are what the type's handler reported (see [`crate::exec`]),
+//! left out of the JSON when there are none, so an agent without handlers answers as
+//! before.
 //!
 //! Every message may carry the header [`MESSAGE_TYPE_HEADER`] with its type name
 //! (`ResourceAllocateV1`, …); replies always do, so a client tells an answer from an error
@@ -14,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::subjects::MAX_NAME_LEN;
+use crate::subjects::{check_id, MAX_NAME_LEN};
 
 pub use error::{ErrorType, ErrorV1};
 
@@ -53,6 +56,21 @@ pub struct ResourceAllocateV1 {
     pub specification: serde_json::Value,
 }
 
+/// Replace the specification of resource `id` of the calling tenant (its handler's
+/// `update` runs with the new one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceUpdateV1 {
+    /// The id [`ResourceCreatedV1`] returned.
+    pub id: String,
+    /// The new parameters: a JSON object (default `{}`), at most 4 KiB.
+    #[serde(default = "empty_object")]
+    pub specification: serde_json::Value,
+}
+
+/// What a handler reported about a resource (e.g. a folder's path and URL).
+pub type Details = serde_json::Map<String, serde_json::Value>;
+
 /// Release resource `id` of the calling tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +96,21 @@ pub struct ResourceCreatedV1 {
     pub id: String,
     /// The site that holds it.
     pub site: String,
+    /// What the handler reported (absent without a handler or when it reported nothing).
+    #[serde(default, skip_serializing_if = "Details::is_empty")]
+    pub details: Details,
+}
+
+/// The resource `id` at `site` now has the new specification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceUpdatedV1 {
+    /// The id.
+    pub id: String,
+    /// The site.
+    pub site: String,
+    /// What the handler reported (absent when it reported nothing).
+    #[serde(default, skip_serializing_if = "Details::is_empty")]
+    pub details: Details,
 }
 
 /// The resource `id` was released at `site`.
@@ -103,6 +136,9 @@ pub struct ResourceV1 {
     pub specification: serde_json::Value,
     /// Unix seconds of its allocation.
     pub created: i64,
+    /// What the handler last reported (absent when it reported nothing).
+    #[serde(default, skip_serializing_if = "Details::is_empty")]
+    pub details: Details,
 }
 
 /// One site's answer to [`ResourceListV1`]: the calling tenant's resources there.
@@ -142,6 +178,8 @@ macro_rules! message {
 }
 message!(
     ResourceAllocateV1,
+    ResourceUpdateV1,
+    ResourceUpdatedV1,
     ResourceDeallocateV1,
     ResourceListV1,
     PingV1,
@@ -240,15 +278,8 @@ impl ResourceAllocateV1 {
     /// [`ContractError::Field`].
     pub fn validate(&self) -> Result<(), ContractError> {
         let field = |field, reason| Err(ContractError::Field { field, reason });
-        let t = &self.resource_type;
-        if t.is_empty() || t.len() > MAX_NAME_LEN {
-            return field("type", "it must be 1 to 64 characters");
-        }
-        if !t
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-        {
-            return field("type", "only letters, digits, `_`, `.` and `-` are allowed");
+        if let Err(reason) = check_resource_type(&self.resource_type) {
+            return field("type", reason);
         }
         let e = &self.target_entity;
         if e.trim().is_empty() || e.chars().count() > MAX_TARGET_ENTITY_LEN {
@@ -257,14 +288,58 @@ impl ResourceAllocateV1 {
         if e.chars().any(char::is_control) {
             return field("target_entity", "control characters are not allowed");
         }
-        if !self.specification.is_object() {
-            return field("specification", "it must be a JSON object");
-        }
-        if self.specification.to_string().len() > MAX_SPECIFICATION_BYTES {
-            return field("specification", "it is larger than 4096 bytes");
-        }
-        Ok(())
+        check_specification(&self.specification)
     }
+}
+
+impl ResourceUpdateV1 {
+    /// Checks the fields' bounds.
+    ///
+    /// # Errors
+    /// [`ContractError::Field`].
+    pub fn validate(&self) -> Result<(), ContractError> {
+        if check_id(&self.id).is_err() {
+            return Err(ContractError::Field {
+                field: "id",
+                reason: "only letters and digits are allowed",
+            });
+        }
+        check_specification(&self.specification)
+    }
+}
+
+fn check_specification(specification: &serde_json::Value) -> Result<(), ContractError> {
+    let field = |reason| {
+        Err(ContractError::Field {
+            field: "specification",
+            reason,
+        })
+    };
+    if !specification.is_object() {
+        return field("it must be a JSON object");
+    }
+    if specification.to_string().len() > MAX_SPECIFICATION_BYTES {
+        return field("it is larger than 4096 bytes");
+    }
+    Ok(())
+}
+
+/// Checks a resource type name: 1–64 of `A-Za-z0-9_.-` (also the keys of the agent's
+/// `[handlers]` table).
+///
+/// # Errors
+/// Why it is refused, to show.
+pub fn check_resource_type(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN {
+        return Err("it must be 1 to 64 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Err("only letters, digits, `_`, `.` and `-` are allowed");
+    }
+    Ok(())
 }
 
 /// At most 200 characters of `text`, without control characters.
@@ -278,100 +353,4 @@ fn shorten(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn allocate(json: &str) -> Result<ResourceAllocateV1, ContractError> {
-        let a: ResourceAllocateV1 = decode_request(Some("ResourceAllocateV1"), json.as_bytes())?;
-        a.validate()?;
-        Ok(a)
-    }
-
-    #[test]
-    fn an_allocation_decodes_with_a_default_specification() {
-        let a =
-            allocate(r#"{"type":"GroupStorageResourceSpecV1","target_entity":"vo-x"}"#).unwrap();
-        assert_eq!(a.resource_type, "GroupStorageResourceSpecV1");
-        assert_eq!(a.specification, serde_json::json!({}));
-        let a = allocate(r#"{"type":"t","target_entity":"e","specification":{"gb":5}}"#).unwrap();
-        assert_eq!(a.specification["gb"], 5);
-    }
-
-    #[test]
-    fn bad_allocations_are_refused_with_safe_messages() {
-        for bad in [
-            r#"{"type":"t","target_entity":"e","extra":1}"#,
-            r#"{"type":5,"target_entity":"e"}"#,
-            r#"{"target_entity":"e"}"#,
-            r#"["t","e"]"#,
-            "not json",
-        ] {
-            assert!(
-                matches!(allocate(bad), Err(ContractError::Malformed { .. })),
-                "{bad}"
-            );
-        }
-        for bad in [
-            r#"{"type":"","target_entity":"e"}"#,
-            r#"{"type":"a b","target_entity":"e"}"#,
-            r#"{"type":"t","target_entity":" "}"#,
-            r#"{"type":"t","target_entity":"a\nb"}"#,
-            r#"{"type":"t","target_entity":"e","specification":[1]}"#,
-        ] {
-            assert!(
-                matches!(allocate(bad), Err(ContractError::Field { .. })),
-                "{bad}"
-            );
-        }
-        let big = format!(
-            r#"{{"type":"t","target_entity":"e","specification":{{"x":"{}"}}}}"#,
-            "y".repeat(MAX_SPECIFICATION_BYTES)
-        );
-        assert!(matches!(
-            allocate(&big),
-            Err(ContractError::Field {
-                field: "specification",
-                ..
-            })
-        ));
-        let huge = "x".repeat(MAX_REQUEST_BYTES + 1);
-        assert_eq!(allocate(&huge), Err(ContractError::TooLarge));
-    }
-
-    #[test]
-    fn the_message_type_header_must_match_the_subject() {
-        let err = decode_request::<ResourceListV1>(Some("ResourceListV2"), b"{}").unwrap_err();
-        assert_eq!(err.error_type(), ErrorType::UnsupportedMessage);
-        assert_eq!(
-            err.to_string(),
-            "message type `ResourceListV2` is not supported here (expected `ResourceListV1`)"
-        );
-        assert!(decode_request::<ResourceListV1>(None, b"").is_ok());
-        assert!(decode_request::<PingV1>(Some("PingV1"), b" ").is_ok());
-        assert!(decode_request::<ResourceListV1>(None, br#"{"tenant":"x"}"#).is_err());
-    }
-
-    #[test]
-    fn replies_round_trip_with_their_wire_names() {
-        let e = ErrorType::NotFound.reply("no resource `X` at site `sto1`", "sto1");
-        let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"type":"not_found","message":"no resource `X` at site `sto1`","site":"sto1"})
-        );
-        let r = ResourceV1 {
-            id: "X".into(),
-            resource_type: "t".into(),
-            target_entity: "e".into(),
-            specification: serde_json::json!({}),
-            created: 5,
-        };
-        let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(
-            json,
-            r#"{"id":"X","type":"t","target_entity":"e","specification":{},"created":5}"#
-        );
-        assert_eq!(ResourcesV1::TYPE, "ResourcesV1");
-        assert_eq!(ErrorV1::TYPE, "ErrorV1");
-    }
-}
+mod tests;

@@ -1,5 +1,6 @@
 //! One request, start to end: who calls ([`crate::caller`]), what they ask
-//! ([`crate::contract`]), what the store says ([`crate::store`]), and the reply.
+//! ([`crate::contract`]), what the store and the type's handler do ([`resources`]), and
+//! the reply.
 //!
 //! Every failure becomes an [`ErrorV1`] whose message is safe to show the caller; store
 //! and NATS errors are logged here and answered as `internal`. Not here: subscriptions and
@@ -13,13 +14,16 @@ use bytes::Bytes;
 use crate::caller::{trusted_caller, Caller, CallerError};
 use crate::contract::{
     decode_request, ContractError, ErrorType, ErrorV1, Message, PingV1, PongV1, ResourceAllocateV1,
-    ResourceCreatedV1, ResourceDeallocateV1, ResourceDeallocatedV1, ResourceListV1, ResourceV1,
-    ResourcesV1, MESSAGE_TYPE_HEADER,
+    ResourceDeallocateV1, ResourceListV1, ResourceUpdateV1, ResourcesV1, MESSAGE_TYPE_HEADER,
 };
+use crate::exec::Handlers;
 use crate::request_info::REQUEST_INFO_HEADER;
 use crate::store::{known_sites, ResourceStore, StoreError};
 use crate::subjects::check_id;
 use crate::tenants::TenantMap;
+use resources::{Outcome, Resources};
+
+pub mod resources;
 
 /// The agent's version, reported by ping.
 pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -29,6 +33,8 @@ pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub enum Operation {
     /// `svc.<service>.<site>.allocate` or `svc.<service>.allocate`.
     Allocate,
+    /// `svc.<service>.<site>.update`.
+    Update,
     /// `svc.<service>.<site>.deallocate`.
     Deallocate,
     /// `svc.<service>.list`.
@@ -42,6 +48,7 @@ impl Operation {
     pub fn name(self) -> &'static str {
         match self {
             Operation::Allocate => "allocate",
+            Operation::Update => "update",
             Operation::Deallocate => "deallocate",
             Operation::List => "list",
             Operation::Ping => "ping",
@@ -82,6 +89,18 @@ pub struct Agent {
     pub store: ResourceStore,
     /// For listing the known sites.
     pub js: jetstream::Context,
+    /// The handlers by resource type; `None`: no program runs, only records are kept.
+    pub handlers: Option<Handlers>,
+}
+
+impl Agent {
+    fn resources(&self) -> Resources<'_> {
+        Resources {
+            site: &self.site,
+            store: &self.store,
+            handlers: self.handlers.as_ref(),
+        }
+    }
 }
 
 /// A reply ready to send.
@@ -111,10 +130,7 @@ impl Reply {
     }
 
     fn error(error: &ErrorV1) -> Reply {
-        let kind = ERROR_TYPES
-            .into_iter()
-            .find(|t| t.code() == error.error_type)
-            .unwrap_or(ErrorType::Internal);
+        let kind = ErrorType::from_code(&error.error_type).unwrap_or(ErrorType::Internal);
         Reply {
             message_type: ErrorV1::TYPE,
             body: serde_json::to_vec(error).unwrap_or_default().into(),
@@ -123,15 +139,13 @@ impl Reply {
     }
 }
 
-const ERROR_TYPES: [ErrorType; 7] = [
-    ErrorType::BadRequest,
-    ErrorType::UnsupportedMessage,
-    ErrorType::UntrustedCaller,
-    ErrorType::UnknownTenant,
-    ErrorType::NotFound,
-    ErrorType::QuotaExceeded,
-    ErrorType::Internal,
-];
+/// The reply for an operation's outcome.
+fn answer<T: Message>(outcome: Outcome<T>) -> Result<Reply, StoreError> {
+    outcome.map(|answer| match answer {
+        Ok(message) => Reply::ok(&message),
+        Err(refusal) => Reply::error(&refusal),
+    })
+}
 
 /// The message of every `internal` error.
 const INTERNAL: &str = "the agent could not complete the request; try again later";
@@ -179,7 +193,23 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
             match decode_request::<ResourceAllocateV1>(message_type.as_deref(), &message.payload)
                 .and_then(|a| a.validate().map(|()| a))
             {
-                Ok(request) => allocate(agent, &caller, request).await,
+                Ok(request) => {
+                    let quota = agent.quotas.of(&caller.tenant);
+                    let resources = agent.resources();
+                    answer(
+                        resources
+                            .allocate(&caller, quota, request, unix_now())
+                            .await,
+                    )
+                }
+                Err(err) => return bad(err),
+            }
+        }
+        Operation::Update => {
+            match decode_request::<ResourceUpdateV1>(message_type.as_deref(), &message.payload)
+                .and_then(|u| u.validate().map(|()| u))
+            {
+                Ok(request) => answer(agent.resources().update(&caller, request).await),
                 Err(err) => return bad(err),
             }
         }
@@ -189,7 +219,7 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                 Ok(request) if check_id(&request.id).is_err() => {
                     return fail(ErrorType::BadRequest, String::from("invalid `id`"))
                 }
-                Ok(request) => deallocate(agent, &caller, &request.id).await,
+                Ok(request) => answer(agent.resources().deallocate(&caller, &request.id).await),
                 Err(err) => return bad(err),
             }
         }
@@ -215,46 +245,6 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
             tracing::error!(error = %err, "store failed");
             fail(ErrorType::Internal, INTERNAL.to_owned())
         }
-    }
-}
-
-async fn allocate(
-    agent: &Agent,
-    caller: &Caller,
-    request: ResourceAllocateV1,
-) -> Result<Reply, StoreError> {
-    let id = nuid::next().to_string();
-    let resource = ResourceV1 {
-        id: id.clone(),
-        resource_type: request.resource_type,
-        target_entity: request.target_entity,
-        specification: request.specification,
-        created: unix_now(),
-    };
-    let quota = agent.quotas.of(&caller.tenant);
-    agent
-        .store
-        .allocate(&caller.tenant, quota, resource)
-        .await?;
-    tracing::info!(id = %id, user = ?caller.user, "allocated");
-    Ok(Reply::ok(&ResourceCreatedV1 {
-        id,
-        site: agent.site.clone(),
-    }))
-}
-
-async fn deallocate(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, StoreError> {
-    if agent.store.deallocate(&caller.tenant, id).await? {
-        tracing::info!(id = %id, user = ?caller.user, "deallocated");
-        Ok(Reply::ok(&ResourceDeallocatedV1 {
-            id: id.to_owned(),
-            site: agent.site.clone(),
-        }))
-    } else {
-        Ok(Reply::error(&ErrorType::NotFound.reply(
-            format!("no resource `{id}` at site `{}`", agent.site),
-            &agent.site,
-        )))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The provisioning-service side of the product: a service behind an account export
 //! learns, from the server-set `Nats-Request-Info` header, which tenant is calling, and
-//! answers a small versioned contract (allocate, deallocate, list) per site.
+//! answers a small versioned contract (allocate, update, deallocate, list) per site,
+//! running a program per resource type to do the work.
 //!
 //! Layout (pure modules first):
 //! - [`request_info`]: [`RequestInfo`], the header's JSON (unknown fields tolerated, wrong
@@ -13,11 +14,13 @@
 //! - [`subjects`]: subjects, queue groups, bucket names and the name checks;
 //! - [`contract`]: the V1 messages and their error codes;
 //! - [`lifecycle`]: a resource's states, the events that move it and its history;
+//! - [`exec`]: handlers per resource type: their config, the document they read, and
+//!   running them with a timeout, output cap and concurrency limit;
 //! - [`config`]: the agent's flags and TOML file;
 //! - [`store`]: one site's resources and per-tenant quota in JetStream KV;
 //! - [`handler`]: one request, start to end;
 //! - [`service`]: the subscriptions, concurrency and drain;
-//! - [`client`]: allocate, deallocate and scatter-gather list for clients.
+//! - [`client`]: allocate, update, deallocate and scatter-gather list for clients.
 //!
 //! The `agent` binary (`src/main.rs`) is the reference agent built from these.
 //! The wire format is described for other languages in the crate's `README.md`.
@@ -26,6 +29,7 @@ pub mod caller;
 pub mod client;
 pub mod config;
 pub mod contract;
+pub mod exec;
 pub mod handler;
 pub mod lifecycle;
 pub mod request_info;
@@ -39,9 +43,11 @@ pub use caller::{trusted_caller, Caller, CallerError, IMPORT_REPLY_PREFIX};
 pub use client::{ClientError, Gathered};
 pub use config::{AgentArgs, AgentConfig, ConfigError};
 pub use contract::{
-    ErrorType, ErrorV1, PingV1, PongV1, ResourceAllocateV1, ResourceCreatedV1,
-    ResourceDeallocateV1, ResourceDeallocatedV1, ResourceListV1, ResourceV1, ResourcesV1,
+    Details, ErrorType, ErrorV1, PingV1, PongV1, ResourceAllocateV1, ResourceCreatedV1,
+    ResourceDeallocateV1, ResourceDeallocatedV1, ResourceListV1, ResourceUpdateV1,
+    ResourceUpdatedV1, ResourceV1, ResourcesV1,
 };
+pub use exec::{Handler, HandlerError, Handlers};
 pub use handler::{Agent, Operation, Quotas};
 pub use request_info::{RequestInfo, RequestInfoError, REQUEST_INFO_HEADER};
 pub use store::{ResourceStore, StoreError};

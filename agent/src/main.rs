@@ -67,6 +67,7 @@ async fn run(config: AgentConfig) -> anyhow::Result<()> {
         site = %config.site,
         own_account = %config.own_account,
         tenants = config.tenants.len(),
+        handlers = ?config.handlers.as_ref().map(agent::Handlers::types),
         "configuration loaded"
     );
     let options = match &config.creds {
@@ -100,6 +101,7 @@ async fn run(config: AgentConfig) -> anyhow::Result<()> {
         quotas: config.quotas,
         store,
         js,
+        handlers: config.handlers,
     });
     agent::service::run(client, agent, shutdown_signal()?).await?;
     tracing::info!("stopped");

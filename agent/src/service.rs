@@ -24,7 +24,8 @@ use crate::subjects;
 
 /// Bound on requests handled at once.
 pub const MAX_IN_FLIGHT: usize = 64;
-/// Budget of one request.
+/// Budget of one request, on top of the longest handler timeout (see
+/// [`request_budget`]).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time to finish in-flight requests on shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -53,6 +54,11 @@ pub fn subscriptions(service: &str, site: &str) -> Vec<(String, Option<String>, 
             Operation::Allocate,
         ),
         (
+            subjects::update_at(service, site),
+            Some(subjects::site_queue(service, site)),
+            Operation::Update,
+        ),
+        (
             subjects::deallocate_at(service, site),
             Some(subjects::site_queue(service, site)),
             Operation::Deallocate,
@@ -60,6 +66,14 @@ pub fn subscriptions(service: &str, site: &str) -> Vec<(String, Option<String>, 
         (subjects::list(service), None, Operation::List),
         (subjects::ping(service), None, Operation::Ping),
     ]
+}
+
+/// How long one request may take: [`REQUEST_TIMEOUT`] plus the longest handler timeout,
+/// so that a handler is stopped by its own timeout (and answered as such), not by the
+/// request's.
+pub fn request_budget(agent: &Agent) -> Duration {
+    let handlers = agent.handlers.as_ref().map(|h| h.longest_timeout());
+    REQUEST_TIMEOUT.saturating_add(handlers.unwrap_or_default())
 }
 
 /// Serves until `shutdown` completes, then drains.
@@ -198,20 +212,20 @@ async fn serve_one(
         tracing::debug!("request without a reply subject ignored");
         return;
     };
-    let reply =
-        match tokio::time::timeout(REQUEST_TIMEOUT, handle(agent, operation, &message)).await {
-            Ok(reply) => reply,
-            Err(_) => {
-                tracing::warn!("request timed out");
-                let error =
-                    ErrorType::Internal.reply("the request took too long; try again", &agent.site);
-                Reply {
-                    message_type: "ErrorV1",
-                    body: serde_json::to_vec(&error).unwrap_or_default().into(),
-                    error: Some(ErrorType::Internal),
-                }
+    let budget = request_budget(agent);
+    let reply = match tokio::time::timeout(budget, handle(agent, operation, &message)).await {
+        Ok(reply) => reply,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            let error =
+                ErrorType::Internal.reply("the request took too long; try again", &agent.site);
+            Reply {
+                message_type: "ErrorV1",
+                body: serde_json::to_vec(&error).unwrap_or_default().into(),
+                error: Some(ErrorType::Internal),
             }
-        };
+        }
+    };
     let mut headers = HeaderMap::new();
     headers.insert(MESSAGE_TYPE_HEADER, reply.message_type);
     if let Some(error) = reply.error {
@@ -235,7 +249,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_site_subscribes_to_five_subjects() {
+    fn a_site_subscribes_to_six_subjects() {
         let subs = subscriptions("storage", "sto1");
         let plain: Vec<_> = subs
             .iter()
@@ -247,6 +261,11 @@ mod tests {
             "svc.storage.allocate".into(),
             Some("storage".into()),
             Operation::Allocate
+        )));
+        assert!(subs.contains(&(
+            "svc.storage.sto1.update".into(),
+            Some("storage.sto1".into()),
+            Operation::Update
         )));
         assert!(subs.contains(&(
             "svc.storage.sto1.deallocate".into(),

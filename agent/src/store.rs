@@ -10,9 +10,12 @@
 //! The quota is enforced with compare-and-set on the count: an allocation first raises the
 //! count (only if it is below the quota, and only if nobody changed it since it was read),
 //! then creates the resource; a deallocation purges the resource, then lowers the count.
-//! Replicas of a site therefore never exceed a quota together. If an agent dies between
-//! the two steps, the count stays one too high (never too low): the tenant loses one slot
-//! until an operator corrects the key. Ids are random nuids, created with `create` (fails
+//! Replicas of a site therefore never exceed a quota together. The agent
+//! [`ResourceStore::reserve`]s a slot, runs the type's handler (if any), then
+//! [`ResourceStore::insert`]s the record, or [`ResourceStore::release`]s the slot when
+//! the handler failed. If an agent dies between the steps, the count stays one too high
+//! (never too low): the tenant loses one slot until an operator corrects the key. Updates
+//! are written with compare-and-set on the resource's revision. Ids are random nuids, created with `create` (fails
 //! if the key exists), so they are unique per site.
 //!
 //! Not here: who may call (see [`crate::caller`]) or the wire format.
@@ -104,16 +107,11 @@ impl ResourceStore {
         Ok(Self { kv })
     }
 
-    /// Stores `resource` for `tenant` if the tenant has fewer than `quota` resources here.
+    /// Takes one of `tenant`'s `quota` slots here for a resource about to be made.
     ///
     /// # Errors
     /// [`StoreError::QuotaExceeded`], [`StoreError::Contended`], [`StoreError::Kv`].
-    pub async fn allocate(
-        &self,
-        tenant: &str,
-        quota: u64,
-        resource: ResourceV1,
-    ) -> Result<(), StoreError> {
+    pub async fn reserve(&self, tenant: &str, quota: u64) -> Result<(), StoreError> {
         self.change_count(tenant, |n| {
             if n >= quota {
                 Err(StoreError::QuotaExceeded { quota })
@@ -121,7 +119,16 @@ impl ResourceStore {
                 Ok(n.saturating_add(1))
             }
         })
-        .await?;
+        .await
+        .map(|_| ())
+    }
+
+    /// Stores `resource` in a slot [`ResourceStore::reserve`] took; gives the slot back
+    /// when it cannot.
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`].
+    pub async fn insert(&self, tenant: &str, resource: ResourceV1) -> Result<(), StoreError> {
         let key = resource_key(tenant, &resource.id);
         let value = serde_json::to_vec(&Stored {
             tenant: tenant.to_owned(),
@@ -227,7 +234,51 @@ impl ResourceStore {
         Ok(self.read_count(tenant).await?.0)
     }
 
-    async fn release(&self, tenant: &str) -> Result<(), StoreError> {
+    /// Writes `resource`, a new version of `tenant`'s resource of that id, unless it
+    /// changed since `revision` was read; `false` when it did (or is gone).
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`].
+    pub async fn replace(
+        &self,
+        tenant: &str,
+        resource: ResourceV1,
+        revision: u64,
+    ) -> Result<bool, StoreError> {
+        let key = resource_key(tenant, &resource.id);
+        let value = serde_json::to_vec(&Stored {
+            tenant: tenant.to_owned(),
+            resource,
+        })
+        .map_err(|e| kv_error("encoding the resource")(&e))?;
+        match self.kv.update(key, value.into(), revision).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => Ok(false),
+            Err(e) => Err(kv_error("updating the resource")(&e)),
+        }
+    }
+
+    /// `tenant`'s resource `id` with the revision to compare against in
+    /// [`ResourceStore::replace`].
+    ///
+    /// # Errors
+    /// [`StoreError::Kv`], [`StoreError::Corrupt`].
+    pub async fn get_with_revision(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<(ResourceV1, u64)>, StoreError> {
+        Ok(self
+            .entry(tenant, id)
+            .await?
+            .map(|(stored, revision)| (stored.resource, revision)))
+    }
+
+    /// Gives back a slot [`ResourceStore::reserve`] took.
+    ///
+    /// # Errors
+    /// [`StoreError::Contended`], [`StoreError::Kv`], [`StoreError::Corrupt`].
+    pub async fn release(&self, tenant: &str) -> Result<(), StoreError> {
         self.change_count(tenant, |n| Ok(n.saturating_sub(1)))
             .await
             .map(|_| ())

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `svc.S.X.allocate` | queue group `S.X` | one replica of site `X` |
 //! | `svc.S.allocate` | queue group `S` (every site joins it) | one replica of any site |
+//! | `svc.S.X.update` | queue group `S.X` | one replica of site `X` |
 //! | `svc.S.X.deallocate` | queue group `S.X` | one replica of site `X` |
 //! | `svc.S.list` | plain | every replica of every site (scatter-gather) |
 //! | `svc.S.ping` | plain | every replica of every site |
@@ -22,6 +23,8 @@ pub const SERVICES_SUBJECT: &str = "svc.>";
 pub const SERVICES_PREFIX: &str = "svc";
 /// The operation token of allocation subjects.
 pub const ALLOCATE: &str = "allocate";
+/// The operation token of update subjects.
+pub const UPDATE: &str = "update";
 /// The operation token of deallocation subjects.
 pub const DEALLOCATE: &str = "deallocate";
 /// The operation token of the list subject.
@@ -127,6 +130,11 @@ pub fn allocate_at(service: &str, site: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.{site}.{ALLOCATE}")
 }
 
+/// `svc.<service>.<site>.update` (queue group [`site_queue`]).
+pub fn update_at(service: &str, site: &str) -> String {
+    format!("{SERVICES_PREFIX}.{service}.{site}.{UPDATE}")
+}
+
 /// `svc.<service>.<site>.deallocate` (queue group [`site_queue`]).
 pub fn deallocate_at(service: &str, site: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.{site}.{DEALLOCATE}")
@@ -174,6 +182,7 @@ mod tests {
     fn subjects_and_groups() {
         assert_eq!(allocate_any("storage"), "svc.storage.allocate");
         assert_eq!(allocate_at("storage", "sto1"), "svc.storage.sto1.allocate");
+        assert_eq!(update_at("storage", "sto1"), "svc.storage.sto1.update");
         assert_eq!(
             deallocate_at("storage", "sto1"),
             "svc.storage.sto1.deallocate"

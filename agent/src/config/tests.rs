@@ -194,3 +194,49 @@ fn a_tenant_named_for_two_accounts_is_refused_across_file_and_flags() {
         "{err}"
     );
 }
+
+#[test]
+fn handlers_come_from_the_file_relative_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let acme = KeyPair::new_account().public_key();
+    let resolve = |handlers: &str| {
+        let file = dir.path().join("agent.toml");
+        std::fs::write(&file, format!("[tenants]\nacme = \"{acme}\"\n{handlers}")).unwrap();
+        AgentConfig::resolve(&AgentArgs {
+            config: Some(file),
+            ..args()
+        })
+    };
+    let none = resolve("").unwrap();
+    assert!(none.handlers.is_none(), "no table: records only");
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/handlers");
+    std::os::unix::fs::symlink(&examples, dir.path().join("handlers")).unwrap();
+    let config = resolve(
+        "[handlers.folder]\nargv = [\"handlers/mkdir.sh\", \"--root\", \"/srv\"]\n\
+         timeout_secs = 5\nenv = { FOLDER_ROOT = \"/srv\" }\nrequires_approval = true\n\
+         [handlers.broken]\nargv = [\"handlers/fail.sh\"]\n",
+    )
+    .unwrap();
+    let handlers = config.handlers.unwrap();
+    assert_eq!(handlers.types(), ["broken", "folder"]);
+    let folder = handlers.get("folder").unwrap().config();
+    assert_eq!(folder.program, dir.path().join("handlers/mkdir.sh"));
+    assert_eq!(folder.args, ["--root", "/srv"]);
+    assert_eq!(folder.timeout, std::time::Duration::from_secs(5));
+    assert!(folder.requires_approval);
+    let empty = resolve("[handlers]\n").unwrap();
+    assert_eq!(empty.handlers.unwrap().types(), Vec::<&str>::new());
+
+    for (table, field) in [
+        ("[handlers.folder]\nargv = [\"handlers/nope.sh\"]\n", "handlers.folder.argv"),
+        ("[handlers.folder]\nargv = []\n", "handlers.folder.argv"),
+        ("[handlers.folder]\nargv = [\"handlers/fail.sh\"]\nshell = true\n", "shell"),
+        (
+            "[handlers.folder]\nargv = [\"handlers/fail.sh\"]\ntimeout_secs = 0\n",
+            "handlers.folder.timeout_secs",
+        ),
+    ] {
+        let err = resolve(table).unwrap_err().to_string();
+        assert!(err.contains(field), "{table}: {err}");
+    }
+}

@@ -31,6 +31,10 @@ pub enum ErrorType {
     NotFound,
     /// The tenant has as many resources at this site as its quota allows.
     QuotaExceeded,
+    /// This site has no handler for the resource type (the message names those it has).
+    TypeNotSupported,
+    /// The type's handler failed; the message is the handler's own.
+    HandlerFailed,
     /// The agent failed; the details are in its log.
     Internal,
 }
@@ -45,6 +49,8 @@ impl ErrorType {
             ErrorType::UnknownTenant => "unknown_tenant",
             ErrorType::NotFound => "not_found",
             ErrorType::QuotaExceeded => "quota_exceeded",
+            ErrorType::TypeNotSupported => "type_not_supported",
+            ErrorType::HandlerFailed => "handler_failed",
             ErrorType::Internal => "internal",
         }
     }
@@ -52,12 +58,34 @@ impl ErrorType {
     /// The status in [`SERVICE_ERROR_CODE_HEADER`], as the NATS micro protocol uses them.
     pub fn status(self) -> u16 {
         match self {
-            ErrorType::BadRequest | ErrorType::UnsupportedMessage => 400,
+            ErrorType::BadRequest | ErrorType::UnsupportedMessage | ErrorType::TypeNotSupported => {
+                400
+            }
             ErrorType::UntrustedCaller | ErrorType::UnknownTenant => 403,
             ErrorType::NotFound => 404,
             ErrorType::QuotaExceeded => 429,
             ErrorType::Internal => 500,
+            // The work was refused by what the agent runs, not by the agent.
+            ErrorType::HandlerFailed => 502,
         }
+    }
+
+    /// Every type, for reading a code back.
+    pub const ALL: [ErrorType; 9] = [
+        ErrorType::BadRequest,
+        ErrorType::UnsupportedMessage,
+        ErrorType::UntrustedCaller,
+        ErrorType::UnknownTenant,
+        ErrorType::NotFound,
+        ErrorType::QuotaExceeded,
+        ErrorType::TypeNotSupported,
+        ErrorType::HandlerFailed,
+        ErrorType::Internal,
+    ];
+
+    /// The type with code `code`, if any.
+    pub fn from_code(code: &str) -> Option<ErrorType> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
     }
 
     /// The error reply with this type.
@@ -83,10 +111,15 @@ mod tests {
             (ErrorType::UnknownTenant, "unknown_tenant", 403),
             (ErrorType::NotFound, "not_found", 404),
             (ErrorType::QuotaExceeded, "quota_exceeded", 429),
+            (ErrorType::TypeNotSupported, "type_not_supported", 400),
+            (ErrorType::HandlerFailed, "handler_failed", 502),
             (ErrorType::Internal, "internal", 500),
         ];
+        assert_eq!(all.len(), ErrorType::ALL.len());
         for (t, code, status) in all {
             assert_eq!((t.code(), t.status()), (code, status));
+            assert_eq!(ErrorType::from_code(code), Some(t));
         }
+        assert_eq!(ErrorType::from_code("nope"), None);
     }
 }

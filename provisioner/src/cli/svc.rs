@@ -1,4 +1,4 @@
-//! `provisioner svc allocate|list|deallocate`: call a tenant-scoped provisioning service
+//! `provisioner svc allocate|update|list|deallocate`: call a tenant-scoped provisioning service
 //! (an `agent`) through the tenant's `svc.>` import, with a minted user's creds.
 //!
 //! The contract and the scatter-gather live in the `agent` crate; this file only parses
@@ -29,8 +29,13 @@ pub struct SvcArgs {
 /// The `svc` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SvcCommand {
-    /// Allocate a resource at a named site, or at whichever site answers first.
+    /// Allocate a resource at a named site, or at whichever site answers first. The
+    /// site's handler for the type does the work; what it reports (e.g. a folder's
+    /// path) is printed as details.
     Allocate(AllocateArgs),
+    /// Give one of your tenant's resources at a site a new specification (the site's
+    /// handler for its type applies it).
+    Update(UpdateArgs),
     /// List your tenant's resources at every site (scatter-gather).
     List(ListArgs),
     /// Release one of your tenant's resources at a site.
@@ -87,6 +92,33 @@ pub struct AllocateArgs {
     pub timeout: Duration,
 }
 
+/// Arguments of `svc update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    /// Connection.
+    pub conn: SvcConnection,
+    /// The site holding the resource.
+    #[arg(long)]
+    pub site: String,
+    /// The resource id (or give it with --id).
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "id_flag",
+        conflicts_with = "id_flag"
+    )]
+    pub id: Option<String>,
+    /// The resource id, as `svc deallocate` takes it.
+    #[arg(long = "id", id = "id_flag", value_name = "ID")]
+    pub id_flag: Option<String>,
+    /// The new specification, a JSON object (it replaces the old one).
+    #[arg(long)]
+    pub spec: String,
+    /// How long to wait for the answer (the site's handler runs meanwhile).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
 /// Arguments of `svc list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -132,6 +164,7 @@ pub fn run(args: &SvcArgs) -> anyhow::Result<Outcome> {
     rt.block_on(async {
         match &args.command {
             SvcCommand::Allocate(a) => allocate(a).await,
+            SvcCommand::Update(a) => update(a).await,
             SvcCommand::List(a) => list(a).await,
             SvcCommand::Deallocate(a) => deallocate(a).await,
         }
@@ -165,8 +198,50 @@ async fn allocate(args: &AllocateArgs) -> anyhow::Result<Outcome> {
     )
     .await?;
     Ok(report(answer, args.conn.json, |created| {
-        format!("allocated {} at site {}", created.id, created.site)
+        format!(
+            "allocated {} at site {}{}",
+            created.id,
+            created.site,
+            details_text(&created.details)
+        )
     }))
+}
+
+async fn update(args: &UpdateArgs) -> anyhow::Result<Outcome> {
+    let specification: serde_json::Value =
+        serde_json::from_str(&args.spec).context("--spec is not JSON")?;
+    let id = args
+        .id
+        .as_deref()
+        .or(args.id_flag.as_deref())
+        .context("give the resource id")?;
+    let client = connect(&args.conn).await?;
+    let answer = client::update(
+        &client,
+        &args.conn.service,
+        &args.site,
+        id,
+        specification,
+        args.timeout,
+    )
+    .await?;
+    Ok(report(answer, args.conn.json, |updated| {
+        format!(
+            "updated {} at site {}{}",
+            updated.id,
+            updated.site,
+            details_text(&updated.details)
+        )
+    }))
+}
+
+/// `; details: {…}` when the handler reported any.
+fn details_text(details: &agent::Details) -> String {
+    if details.is_empty() {
+        String::new()
+    } else {
+        format!("; details: {}", serde_json::Value::Object(details.clone()))
+    }
 }
 
 async fn deallocate(args: &DeallocateArgs) -> anyhow::Result<Outcome> {
