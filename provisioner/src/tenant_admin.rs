@@ -16,6 +16,7 @@
 pub mod call;
 pub mod invites;
 pub mod issuances;
+pub mod jwt_budget;
 pub mod quota;
 pub mod users;
 pub mod wire;

@@ -15,7 +15,7 @@ use async_nats::jetstream::{self, stream};
 use async_nats::HeaderMap;
 
 use crate::error::RegistryError;
-use crate::kv::OPEN_DEADLINE;
+use crate::stream::ensure;
 
 /// The header asking a counter stream to add to a subject's total.
 const INCREMENT_HEADER: &str = "Nats-Incr";
@@ -23,8 +23,6 @@ const INCREMENT_HEADER: &str = "Nats-Incr";
 const PROBE_KEY: &str = "probe";
 /// How long the start-up probe waits for the server's answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Pause between attempts to open the stream while JetStream is not ready.
-const OPEN_RETRY: Duration = Duration::from_millis(250);
 
 /// How the counter stream is created when it is missing.
 #[derive(Debug, Clone)]
@@ -62,46 +60,15 @@ impl Counters {
             storage: stream::StorageType::File,
             ..Default::default()
         };
-        let deadline = tokio::time::Instant::now() + OPEN_DEADLINE;
-        loop {
-            let failure = match js.get_stream(spec.name.as_str()).await {
-                Ok(mut existing) => match existing.info().await {
-                    Ok(info) if info.config.max_age >= spec.max_age => None,
-                    // A longer window needs counters kept longer.
-                    Ok(_) => js
-                        .update_stream(config.clone())
-                        .await
-                        .err()
-                        .map(|e| e.to_string()),
-                    Err(err) => Some(err.to_string()),
-                },
-                Err(_) => match js.create_stream(config.clone()).await {
-                    Ok(_) => None,
-                    // Another replica may have created it meanwhile: look again.
-                    Err(err) => match js.get_stream(spec.name.as_str()).await {
-                        Ok(_) => continue,
-                        Err(_) => Some(err.to_string()),
-                    },
-                },
-            };
-            let Some(failure) = failure else {
-                let counters = Counters {
-                    js: js.clone(),
-                    name: spec.name.clone(),
-                };
-                counters.probe().await?;
-                return Ok(counters);
-            };
-            if tokio::time::Instant::now() >= deadline {
-                return Err(RegistryError::kv(
-                    "creating counter stream",
-                    &spec.name,
-                    failure,
-                ));
-            }
-            tracing::debug!(stream = %spec.name, error = %failure, "counter stream not ready; retrying");
-            tokio::time::sleep(OPEN_RETRY).await;
-        }
+        // A longer window needs counters kept longer.
+        let fits = |existing: &stream::Config| existing.max_age >= spec.max_age;
+        ensure(js, &config, fits, "creating counter stream").await?;
+        let counters = Counters {
+            js: js.clone(),
+            name: spec.name.clone(),
+        };
+        counters.probe().await?;
+        Ok(counters)
     }
 
     /// Adds nothing to a probe counter, so that a user who may not publish to the

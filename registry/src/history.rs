@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry::key_token;
 use crate::error::RegistryError;
-use crate::kv::OPEN_DEADLINE;
+use crate::stream::ensure;
 
 /// Suffix of the history stream's name (`creds_history`).
 pub const HISTORY_STREAM: &str = "history";
@@ -31,8 +31,6 @@ pub const MAX_PAGE: usize = 500;
 const PAGE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a page waits for the next record before ending.
 const PAGE_IDLE: Duration = Duration::from_millis(500);
-/// Pause between attempts to open the stream while JetStream is not ready.
-const OPEN_RETRY: Duration = Duration::from_millis(250);
 
 /// One issuance, as recorded. Carries no JWT, seed or token: the public key and the
 /// JWT's id say which credential it was.
@@ -109,8 +107,8 @@ pub fn filter(tenant: &str, name: Option<&str>) -> String {
 }
 
 impl History {
-    /// Opens the stream `name`, creating it when missing and setting its max age and
-    /// replicas to the ones asked for; retries while JetStream is not ready.
+    /// Opens the stream `name`, creating it when missing (with `replicas`) and setting
+    /// its max age to the one asked for; retries while JetStream is not ready.
     ///
     /// # Errors
     /// [`RegistryError::Kv`] when the stream can be neither found nor created.
@@ -129,39 +127,13 @@ impl History {
             storage: stream::StorageType::File,
             ..Default::default()
         };
-        let deadline = tokio::time::Instant::now() + OPEN_DEADLINE;
-        loop {
-            let failure = match js.get_stream(name).await {
-                Ok(mut existing) => match existing.info().await {
-                    Ok(info) if info.config.max_age == max_age => None,
-                    // The operator changed how long history is kept.
-                    Ok(_) => js
-                        .update_stream(config.clone())
-                        .await
-                        .err()
-                        .map(|e| e.to_string()),
-                    Err(err) => Some(err.to_string()),
-                },
-                Err(_) => match js.create_stream(config.clone()).await {
-                    Ok(_) => None,
-                    Err(err) => match js.get_stream(name).await {
-                        Ok(_) => continue,
-                        Err(_) => Some(err.to_string()),
-                    },
-                },
-            };
-            let Some(failure) = failure else {
-                return Ok(History {
-                    js: js.clone(),
-                    name: name.to_owned(),
-                });
-            };
-            if tokio::time::Instant::now() >= deadline {
-                return Err(RegistryError::kv("creating history stream", name, failure));
-            }
-            tracing::debug!(stream = %name, error = %failure, "history stream not ready; retrying");
-            tokio::time::sleep(OPEN_RETRY).await;
-        }
+        // The operator may have changed how long history is kept.
+        let fits = |existing: &stream::Config| existing.max_age == max_age;
+        ensure(js, &config, fits, "creating history stream").await?;
+        Ok(History {
+            js: js.clone(),
+            name: name.to_owned(),
+        })
     }
 
     /// The stream's name.

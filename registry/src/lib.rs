@@ -24,11 +24,13 @@
 //! - `entry`: the values and keys (pure);
 //! - `invite`: invite tokens, keys and entries (pure but for drawing a token);
 //! - `prune`: which revocations an account JWT may drop (pure);
+//! - `budget`: the account JWT's size budget (pure);
 //! - `lease`: quota leases as values (pure);
 //! - `expiry`: how long a user entry or an invite is kept (pure);
 //! - `rekey`: what a slot's entry becomes on an issuance, earlier keys kept (pure);
 //! - `kv`: buckets, versioned reads, conditional writes, with or without a lifetime;
 //! - `listing`: the latest value of every key under a filter;
+//! - `stream`: opening a stream the registry owns (found, updated or created);
 //! - `counter`: the rate counters' stream (add and read back the total);
 //! - `history`: the issuance history's stream (append, read a tenant's or a user's page);
 //! - `store`: [`Registry`], its buckets, and reads and writes of users;
@@ -43,6 +45,7 @@
 //!   slot, where a tenant's names ignore case;
 //! - `upgrade`: lifetimes for entries an older release wrote without one.
 
+pub mod budget;
 pub mod counter;
 pub mod entry;
 pub mod error;
@@ -64,6 +67,7 @@ pub mod revoke;
 pub mod revoked;
 pub mod settings;
 pub mod store;
+pub mod stream;
 pub mod upgrade;
 
 pub use error::RegistryError;

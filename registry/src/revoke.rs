@@ -8,7 +8,8 @@
 //! (`prune`: the registry's revoked keys added, entries whose JWTs all expired
 //! pruned), re-sign with the operator signing key at `max(now, iat + 1)` (a JWT re-signed
 //! within the same second would get the same `jti`, which the resolver ignores) and send
-//! it to `$SYS.REQ.CLAIMS.UPDATE`. Then look again: replicas revoking at once may push
+//! it to `$SYS.REQ.CLAIMS.UPDATE`, unless the JWT would cross its size budget
+//! (`budget`). Then look again: replicas revoking at once may push
 //! over each other, and every push carries every revocation the registry holds, so
 //! repeating until the resolver holds the desired map converges.
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use claims::{AccountClaims, KeyPair};
 use serde_json::Value;
 
+use crate::budget::{check, OverBudget};
 use crate::entry::slot_of;
 use crate::entry::{user_key, UserEntry};
 use crate::error::RegistryError;
@@ -43,6 +45,8 @@ pub struct Revoker {
     pub sys: async_nats::Client,
     /// An operator signing key (`SO…`) listed in the operator JWT.
     pub operator_key: KeyPair,
+    /// The most bytes a pushed account JWT may have (`budget`).
+    pub budget: usize,
 }
 
 impl std::fmt::Debug for Revoker {
@@ -80,6 +84,14 @@ pub enum PushError {
         /// Why.
         reason: String,
     },
+    /// The account JWT would cross its size budget, even with what expired pruned.
+    #[error("account `{account}`: {over}")]
+    OverBudget {
+        /// The account.
+        account: String,
+        /// The figures.
+        over: OverBudget,
+    },
     /// The resolver still did not hold the revocations after every round.
     #[error("account `{account}` did not converge after {PUSH_ROUNDS} pushes")]
     NotConverged {
@@ -100,6 +112,8 @@ pub struct PushReport {
     pub pruned: usize,
     /// Pushes sent (0 when the resolver already held the desired map).
     pub pushes: u32,
+    /// The size of the account JWT the resolver holds now, bytes.
+    pub jwt_bytes: usize,
 }
 
 impl Registry {
@@ -191,12 +205,13 @@ impl Revoker {
     ) -> Result<PushReport, PushError> {
         let mut report = PushReport::default();
         for _ in 0..PUSH_ROUNDS {
-            let mut claims = self.lookup(account).await?;
+            let (mut claims, held_bytes) = self.lookup(account).await?;
             let users = registry.tenant_users(tenant).await?;
             let known = key_facts(users.iter().map(|u| &u.value));
             let desired = desired_revocations(&claims.nats.revocations, &known, now);
             if desired.map == claims.nats.revocations {
                 report.revocations = desired.map.len();
+                report.jwt_bytes = held_bytes;
                 return Ok(report);
             }
             report.pruned = report.pruned.max(desired.pruned);
@@ -208,6 +223,11 @@ impl Revoker {
                     account: account.to_owned(),
                     reason: e.to_string(),
                 })?;
+            let entries = claims.nats.revocations.len();
+            check(token.len(), entries, self.budget).map_err(|over| PushError::OverBudget {
+                account: account.to_owned(),
+                over,
+            })?;
             self.update(account, token).await?;
             report.pushes += 1;
         }
@@ -216,7 +236,8 @@ impl Revoker {
         })
     }
 
-    async fn lookup(&self, account: &str) -> Result<AccountClaims, PushError> {
+    /// The account's claims as the resolver holds them, and the JWT's size.
+    async fn lookup(&self, account: &str) -> Result<(AccountClaims, usize), PushError> {
         let fail = |reason: String| PushError::Lookup {
             account: account.to_owned(),
             reason,
@@ -239,7 +260,7 @@ impl Revoker {
         if claims.sub != account {
             return Err(fail(format!("the resolver answered with `{}`", claims.sub)));
         }
-        Ok(claims)
+        Ok((claims, text.len()))
     }
 
     async fn update(&self, account: &str, token: String) -> Result<(), PushError> {

@@ -243,7 +243,11 @@ async fn connect_revoker(
         .await
         .map_err(|e| anyhow::anyhow!("connecting the system account user: {e}"))?;
     tracing::info!(operator_signing_key = %operator_key.public_key(), "revocation pushes enabled");
-    Ok(Some(Revoker { sys, operator_key }))
+    Ok(Some(Revoker {
+        sys,
+        operator_key,
+        budget: config.account_jwt_budget,
+    }))
 }
 
 async fn serve(

@@ -144,6 +144,12 @@ pub struct ServeArgs {
     /// Creds file of a system account user, to look up and push account JWTs.
     #[arg(long, env = "PROVISIONER_SYS_CREDS", value_name = "FILE")]
     pub sys_creds: Option<PathBuf>,
+    /// The most bytes a tenant account JWT may have after a revocation push: NATS
+    /// refuses JWTs over 1 MiB, so a push that would cross this is refused (after
+    /// pruning what expired) with the figures; about 94 bytes a revocation
+    /// [default: 838860, 80% of 1 MiB; 4096 to 1048576].
+    #[arg(long, env = "PROVISIONER_ACCOUNT_JWT_BUDGET_BYTES", value_name = "BYTES")]
+    pub account_jwt_budget_bytes: Option<usize>,
     /// Subject prefix of the tenant admin endpoints [default: creds.admin].
     #[arg(long, env = "PROVISIONER_ADMIN_SUBJECT_PREFIX", value_name = "SUBJECT")]
     pub admin_subject_prefix: Option<String>,

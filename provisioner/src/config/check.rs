@@ -1,6 +1,7 @@
 //! The checks a merged configuration must pass before anything connects: ranges,
 //! literal subjects, options that go together, and a policy (or the seed's flags).
 
+use registry::budget::{JWT_SIZE_LIMIT, MIN_JWT_BUDGET};
 use registry::{MAX_REPLICAS, MAX_USER_GRACE_SECS};
 
 /// The longest the issuance history may be kept: ten years.
@@ -78,6 +79,12 @@ impl ServeConfig {
         if self.history_max_age.is_some() && self.registry.is_none() {
             return invalid(String::from(
                 "history_max_age_secs needs the registry (--registry)",
+            ));
+        }
+        let budget = self.account_jwt_budget;
+        if !(MIN_JWT_BUDGET..=JWT_SIZE_LIMIT).contains(&budget) {
+            return invalid(format!(
+                "account_jwt_budget_bytes must be {MIN_JWT_BUDGET} to {JWT_SIZE_LIMIT}, not {budget}"
             ));
         }
         if self.revocation.is_some() && self.registry.is_none() {

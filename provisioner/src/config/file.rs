@@ -45,5 +45,6 @@ pub(crate) struct FileConfig {
     pub(crate) history_max_age_secs: Option<u64>,
     pub(crate) operator_signing_key: Option<PathBuf>,
     pub(crate) sys_creds: Option<PathBuf>,
+    pub(crate) account_jwt_budget_bytes: Option<usize>,
     pub(crate) admin_subject_prefix: Option<String>,
 }

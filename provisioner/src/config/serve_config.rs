@@ -71,6 +71,8 @@ pub struct ServeConfig {
     pub revocation: Option<RevocationFiles>,
     /// Subject prefix of the tenant admin endpoints.
     pub admin_subject_prefix: String,
+    /// The most bytes a pushed account JWT may have.
+    pub account_jwt_budget: usize,
 }
 
 /// The files revocation pushes need.
@@ -236,6 +238,10 @@ impl ServeConfig {
                     )))
                 }
             },
+            account_jwt_budget: args
+                .account_jwt_budget_bytes
+                .or(file.account_jwt_budget_bytes)
+                .unwrap_or(registry::budget::DEFAULT_JWT_BUDGET),
             admin_subject_prefix: args
                 .admin_subject_prefix
                 .clone()

@@ -2,7 +2,9 @@
 //! one by name (see `registry::revoke` for what a revocation does).
 
 use bytes::Bytes;
-use registry::revoke::{held_keys, Revoker};
+use registry::revoke::{held_keys, PushError, Revoker};
+
+use crate::tenant_admin::jwt_budget;
 
 use crate::rejection::{echo, Rejection, Status};
 use crate::tenant_admin::call::{body, cursor_of, registry_failed, required_name, AdminCall};
@@ -226,6 +228,7 @@ pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<B
                 .await
             {
                 Ok(report) => {
+                    jwt_budget::pushed(tenant, report.jwt_bytes, revoker.budget);
                     reply.pushed = true;
                     reply.revocations = Some(report.revocations);
                     reply.pruned = Some(report.pruned);
@@ -242,7 +245,10 @@ pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<B
                     };
                 }
                 Err(err) => {
-                    tracing::warn!(tenant, error = %err, "pushing revocations failed");
+                    match &err {
+                        PushError::OverBudget { over, .. } => jwt_budget::refused(tenant, over),
+                        _ => tracing::warn!(tenant, error = %err, "pushing revocations failed"),
+                    }
                     reply.note = format!(
                         "marked revoked: the name is never renewed, but the push failed \
                          ({err}), so its credentials {until}"

@@ -1,6 +1,6 @@
 //! The registry in JetStream KV (issue 7): races between two provisioner replicas for a
 //! name, a single-use invite and the last quota slot; revocation pushed to the resolver
-//! with pruning; the tenant admin endpoints and their tenant isolation; invites,
+//! with pruning and the account JWT's size budget; the tenant admin endpoints and their tenant isolation; invites,
 //! renewal and revoked names; and a three-server cluster losing a server during issuance.
 //!
 //! Helpers here: an estate with JetStream, a policy with per-tenant additions, the
@@ -8,6 +8,7 @@
 //! `(status, JSON)`.
 
 mod admin;
+mod budget;
 mod cluster;
 mod limits;
 mod paging;

@@ -6,10 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-use integration_tests::{connect_with_creds, workspace_bin, ProductProcess, LOG_WAIT};
+use integration_tests::connect_with_creds;
 use serde_json::{json, Value};
 
-use super::stack::{Stack, ADMIN};
+use super::stack::{start_portal, Stack, ADMIN};
 
 /// How long presence may take to show a connection or a disconnection.
 const PRESENCE_WITHIN: Duration = Duration::from_secs(1);
@@ -192,37 +192,6 @@ async fn presence_filters_and_history_as_a_tenant_admin_sees_them() {
     assert!(!theirs.iter().any(|r| r["name"] == "erin-laptop"));
 }
 
-/// Starts a portal on the stack's `portal.toml`; returns it and its base URL.
-fn start_portal(stack: &Stack, label: &str) -> (ProductProcess, String) {
-    let dir = &stack.estate.written.dir;
-    let config = dir.join("portal.toml").display().to_string();
-    let url = stack.estate.url();
-    let args = [
-        "serve",
-        "--config",
-        &config,
-        "-s",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-    ];
-    let log = stack.estate.dir.path().join(format!("{label}-portal.log"));
-    let mut portal =
-        ProductProcess::start(&workspace_bin("portal").unwrap(), &args, log, &[]).unwrap();
-    portal
-        .wait_for_output("portal listening", LOG_WAIT)
-        .unwrap();
-    let base = portal
-        .output()
-        .lines()
-        .find(|l| l.contains("portal listening"))
-        .and_then(|l| l.split("addr=").nth(1))
-        .and_then(|rest| rest.split_whitespace().next())
-        .map(|addr| format!("http://{addr}"))
-        .unwrap();
-    (portal, base)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_history_survives_restarts_of_every_process() {
     let mut stack = Stack::start("restarts");
@@ -251,7 +220,7 @@ async fn the_history_survives_restarts_of_every_process() {
         .estate
         .start_provisioner("restarts-provisioner-again", &[])
         .unwrap();
-    let (portal, base) = start_portal(&stack, "restarts-again");
+    let (portal, base) = start_portal(&stack.estate, "restarts-again", &[], &[]);
     stack.portal = portal;
     stack.base = base;
 

@@ -7,39 +7,13 @@
 
 use std::time::Duration;
 
-use integration_tests::{workspace_bin, ProductProcess, LOG_WAIT};
+use integration_tests::ProductProcess;
 
-use super::stack::{Reply, Stack};
+use super::stack::{start_portal, Reply, Stack};
 
 /// `portal serve` on the stack's estate with `envs` besides; returns it and its base URL.
 fn another_portal(stack: &Stack, label: &str, envs: &[(&str, &str)]) -> (ProductProcess, String) {
-    let dir = &stack.estate.written.dir;
-    let config = dir.join("portal.toml").display().to_string();
-    let url = stack.estate.url();
-    let args = [
-        "serve",
-        "--config",
-        &config,
-        "-s",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-    ];
-    let log = stack.estate.dir.path().join(format!("{label}-portal.log"));
-    let bin = workspace_bin("portal").unwrap();
-    let mut portal = ProductProcess::start(&bin, &args, log, envs).unwrap();
-    portal
-        .wait_for_output("portal listening", LOG_WAIT)
-        .unwrap();
-    let base = portal
-        .output()
-        .lines()
-        .find(|l| l.contains("portal listening"))
-        .and_then(|l| l.split("addr=").nth(1))
-        .and_then(|rest| rest.split_whitespace().next())
-        .map(|addr| format!("http://{addr}"))
-        .unwrap();
-    (portal, base)
+    start_portal(&stack.estate, label, &[], envs)
 }
 
 async fn me(http: &reqwest::Client, base: &str, token: Option<&str>) -> Reply {

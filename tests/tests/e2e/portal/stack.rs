@@ -61,6 +61,43 @@ fn portal_estate() -> ProductEstate {
     }
 }
 
+/// `portal serve --config portal.toml` on `estate`, listening on a free port, with `extra`
+/// flags (they win over the file) and `envs`; returns it and its base URL (`http://…`).
+pub fn start_portal(
+    estate: &ProductEstate,
+    label: &str,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> (ProductProcess, String) {
+    let config = estate.written.dir.join("portal.toml").display().to_string();
+    let url = estate.url();
+    let mut args = vec![
+        "serve",
+        "--config",
+        &config,
+        "-s",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    let log = estate.dir.path().join(format!("{label}-portal.log"));
+    let bin = workspace_bin("portal").unwrap();
+    let mut portal = ProductProcess::start(&bin, &args, log, envs).unwrap();
+    portal
+        .wait_for_output("portal listening", LOG_WAIT)
+        .unwrap();
+    let base = portal
+        .output()
+        .lines()
+        .find(|l| l.contains("portal listening"))
+        .and_then(|l| l.split("addr=").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|addr| format!("http://{addr}"))
+        .unwrap();
+    (portal, base)
+}
+
 /// A reply of the portal.
 pub struct Reply {
     pub status: u16,
@@ -125,35 +162,10 @@ impl Stack {
         let provisioner = estate
             .start_provisioner(&format!("{label}-provisioner"), &[])
             .unwrap();
-        let config = dir.join("portal.toml").display().to_string();
-        let url = estate.url();
-        let args = [
-            "serve",
-            "--config",
-            &config,
-            "-s",
-            &url,
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-addr",
-            "127.0.0.1:0",
-        ];
-        let mut args = args.to_vec();
+        let mut args = vec!["--admin-addr", "127.0.0.1:0"];
         args.extend_from_slice(extra);
-        let log = estate.dir.path().join(format!("{label}-portal.log"));
-        let bin = workspace_bin("portal").unwrap();
-        let mut portal = ProductProcess::start(&bin, &args, log, &[]).unwrap();
-        portal
-            .wait_for_output("portal listening", LOG_WAIT)
-            .unwrap();
+        let (portal, base) = start_portal(&estate, label, &args, &[]);
         let out = portal.output();
-        let base = out
-            .lines()
-            .find(|l| l.contains("portal listening"))
-            .and_then(|l| l.split("addr=").nth(1))
-            .and_then(|rest| rest.split_whitespace().next())
-            .map(|addr| format!("http://{addr}"))
-            .unwrap();
         let admin = admin_addr(&out).unwrap();
         let http = oidc::remote::http_client(None).unwrap();
         Stack {
