@@ -228,9 +228,15 @@ fn handlers_come_from_the_file_relative_to_it() {
     assert_eq!(empty.handlers.unwrap().types(), Vec::<&str>::new());
 
     for (table, field) in [
-        ("[handlers.folder]\nargv = [\"handlers/nope.sh\"]\n", "handlers.folder.argv"),
+        (
+            "[handlers.folder]\nargv = [\"handlers/nope.sh\"]\n",
+            "handlers.folder.argv",
+        ),
         ("[handlers.folder]\nargv = []\n", "handlers.folder.argv"),
-        ("[handlers.folder]\nargv = [\"handlers/fail.sh\"]\nshell = true\n", "shell"),
+        (
+            "[handlers.folder]\nargv = [\"handlers/fail.sh\"]\nshell = true\n",
+            "shell",
+        ),
         (
             "[handlers.folder]\nargv = [\"handlers/fail.sh\"]\ntimeout_secs = 0\n",
             "handlers.folder.timeout_secs",
