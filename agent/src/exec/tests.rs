@@ -37,6 +37,13 @@ fn handler(program: PathBuf, args: &[&str]) -> HandlerConfig {
     }
 }
 
+/// A handler running `script` with `/bin/sh`: a script written a moment ago may not be
+/// executed directly while another test thread forks (the child briefly holds the
+/// written file open, and exec fails with ETXTBSY).
+fn shell(script: &Path) -> HandlerConfig {
+    handler(PathBuf::from("/bin/sh"), &[script.to_str().unwrap()])
+}
+
 fn caller() -> Caller {
     Caller {
         tenant: "acme".into(),
@@ -145,17 +152,12 @@ async fn a_failure_carries_the_handlers_message() {
     );
     let dir = tempfile::tempdir().unwrap();
     let silent = script(dir.path(), "silent.sh", "cat >/dev/null; exit 5");
-    let err = run(
-        handler(silent, &[]),
-        HandlerOperation::Update,
-        "R",
-        json!({}),
-    )
-    .await
-    .unwrap_err();
+    let err = run(shell(&silent), HandlerOperation::Update, "R", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "the handler exited with status 5");
     let bad = script(dir.path(), "bad.sh", "echo 'all done'");
-    let err = run(handler(bad, &[]), HandlerOperation::Update, "R", json!({}))
+    let err = run(shell(&bad), HandlerOperation::Update, "R", json!({}))
         .await
         .unwrap_err();
     assert_eq!(
@@ -176,7 +178,7 @@ async fn a_timeout_kills_the_whole_process_group() {
         "slow.sh",
         &format!("sleep 60 &\necho $! > {}\nwait", pid_file.display()),
     );
-    let mut config = handler(slow, &[]);
+    let mut config = shell(&slow);
     config.timeout = Duration::from_millis(500);
     let started = Instant::now();
     let err = run(config, HandlerOperation::Allocate, "R", json!({}))
@@ -209,7 +211,7 @@ async fn output_past_the_cap_fails_the_run_and_stops_the_program() {
         "chatty.sh",
         "while :; do echo xxxxxxxxxxxxxxxx; done",
     );
-    let mut config = handler(chatty, &[]);
+    let mut config = shell(&chatty);
     config.max_output_bytes = 1000;
     let started = Instant::now();
     let err = run(config, HandlerOperation::Allocate, "R", json!({}))
@@ -225,7 +227,7 @@ async fn output_past_the_cap_fails_the_run_and_stops_the_program() {
         "exact.sh",
         r#"printf '{"details":{"k":"%s"}}' 1234567890"#,
     );
-    let mut config = handler(exact, &[]);
+    let mut config = shell(&exact);
     config.max_output_bytes = 30;
     let details = run(config, HandlerOperation::Allocate, "R", json!({}))
         .await
@@ -245,7 +247,7 @@ async fn the_environment_is_scrubbed() {
     // A variable the agent (this test process) has: cargo sets it for every test run.
     let agents = "CARGO_MANIFEST_DIR";
     assert!(std::env::var_os(agents).is_some());
-    let mut config = handler(env, &[]);
+    let mut config = shell(&env);
     config.env = BTreeMap::from([("FOLDER_ROOT".into(), "/srv".into())]);
     let seen = run(config, HandlerOperation::Allocate, "R", json!({}))
         .await
@@ -277,7 +279,7 @@ async fn at_most_max_concurrent_runs_of_a_type_at_once() {
             c = counts.display()
         ),
     );
-    let mut config = handler(busy, &[]);
+    let mut config = shell(&busy);
     config.max_concurrent = 2;
     let shared = Handler::new(config);
     let caller = caller();
