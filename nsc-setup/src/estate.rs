@@ -9,13 +9,15 @@
 //!
 //! Layout: `entries` holds the values, their lookups and re-signing; `name` the name
 //! rules ([`check_name`]); `signing` appends signed accounts and users; `claim_parts`
-//! the exports, imports, users and scopes the topology is made of; [`build`] the
-//! topology itself.
+//! the exports, imports, users and scopes the topology is made of; `services_account`
+//! SERVICES in its generic or isolated layout and the tenants' imports of it; [`build`]
+//! the topology itself.
 
 pub mod build;
 mod claim_parts;
 mod entries;
 mod name;
+mod services_account;
 mod signing;
 
 pub use build::{EstateSpec, TenantSpec};

@@ -3,7 +3,8 @@
 //!
 //! `nsc-setup init` builds the topology of design §2 (an operator with a signing key;
 //! SYS; AUTH with the provisioner's user and the credential-service exports; SERVICES
-//! with `svc.>` and an agent; one account per tenant importing both with `share=true`,
+//! with `svc.>` and an agent, or with `--service` one agent per service and site and a
+//! service admin per service; one account per tenant importing both with `share=true`,
 //! with a minted-users signing key, a bootstrap and an admin user) and writes it so that
 //! real `nsc` can manage it afterwards, plus `server.conf`, `provisioner.toml`,
 //! `policy.toml`, `nsc.env` and, for the HTTP API, `portal.toml`.
@@ -12,6 +13,8 @@
 //! - [`topology`]: the names, subjects and permissions of the estate, as constants;
 //! - [`error`]: [`EstateError`], [`StoreError`], [`PushError`];
 //! - [`keys`]: [`RandomKeys`] for real estates, [`SequentialKeys`] for tests;
+//! - [`services`]: `--service NAME:SITE,…`, the isolated layout's identities and their
+//!   permissions (names and subjects from [`agent::subjects`]);
 //! - [`estate`]: the estate as values, built from a [`KeySource`] and a clock value
 //!   ([`Estate::build`], [`Estate::add_tenant`], [`Estate::revoke_user`]);
 //! - [`describe`](mod@describe): the estate as tables;
@@ -39,6 +42,7 @@ pub mod portal;
 pub mod product;
 pub mod push;
 pub mod server_config;
+pub mod services;
 pub mod setup;
 pub mod store;
 mod toml_text;
@@ -55,7 +59,9 @@ pub use layout::{KeyStore, Layout, NscStore};
 pub use load::{load_dir, load_store, read_seed};
 pub use push::{push_accounts, push_dir, AccountPush, PushOptions, PushReport, ServerAnswer};
 pub use server_config::{ResolverKind, ServerSettings};
+pub use services::ServiceSpec;
 pub use setup::{
-    add_tenant, add_tenant_with, estate_files, init, init_extras, init_extras_with, init_with,
-    revoke_user, unix_now, update_account, InitExtras, InitOptions, TenantAdded, Written,
+    add_tenant, add_tenant_with, estate_files, init, init_extras, init_extras_with, init_services,
+    init_services_with, init_with, revoke_user, unix_now, update_account, InitExtras, InitOptions,
+    TenantAdded, Written,
 };

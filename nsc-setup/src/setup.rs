@@ -19,6 +19,7 @@ use crate::layout::Layout;
 use crate::load::load_dir;
 use crate::portal::{self, PortalSettings};
 use crate::server_config::{self, ServerSettings};
+use crate::services::ServiceSpec;
 use crate::write::{write_into, write_new_dir, FileSet};
 use crate::{callout, policy_file, product, store};
 
@@ -145,6 +146,22 @@ pub fn init_extras_with(
     keys: &mut impl KeySource,
     now: i64,
 ) -> Result<Written, StoreError> {
+    init_services_with(options, extras, &[], keys, now)
+}
+
+/// [`init_extras_with`] with SERVICES in the isolated layout when `services` is not empty
+/// (`--service`; see [`crate::services`]).
+///
+/// # Errors
+/// As [`init_extras_with`], and [`crate::EstateError::Name`] or
+/// [`crate::EstateError::Options`] for a bad service list.
+pub fn init_services_with(
+    options: &InitOptions,
+    extras: &InitExtras,
+    services: &[ServiceSpec],
+    keys: &mut impl KeySource,
+    now: i64,
+) -> Result<Written, StoreError> {
     if extras.portal.is_some() {
         portal::check(options.callout, options.scoped_keys)?;
     }
@@ -160,7 +177,7 @@ pub fn init_extras_with(
             .collect(),
         jetstream: options.server.jetstream,
     };
-    let mut estate = Estate::build(&spec, keys, now)?;
+    let mut estate = Estate::build_with_services(&spec, services, keys, now)?;
     let xkey = match options.callout {
         true => Some(callout::enable(&mut estate, keys, now)?),
         false => None,
@@ -192,6 +209,18 @@ pub fn init(options: &InitOptions) -> Result<Written, StoreError> {
 /// As [`init_extras_with`].
 pub fn init_extras(options: &InitOptions, extras: &InitExtras) -> Result<Written, StoreError> {
     init_extras_with(options, extras, &mut RandomKeys, unix_now())
+}
+
+/// [`init_services_with`] random keys and the system clock.
+///
+/// # Errors
+/// As [`init_services_with`].
+pub fn init_services(
+    options: &InitOptions,
+    extras: &InitExtras,
+    services: &[ServiceSpec],
+) -> Result<Written, StoreError> {
+    init_services_with(options, extras, services, &mut RandomKeys, unix_now())
 }
 
 /// A tenant added to an estate directory.

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
+use nsc_setup::topology::SERVICES_ACCOUNT;
+use nsc_setup::{Estate, Layout};
+
 use super::common::DirArgs;
 
 /// `describe` arguments.
@@ -21,6 +24,14 @@ pub fn run(args: &DescribeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("reading `{}`", args.dir.dir.display()))?;
     print!("{}", nsc_setup::describe(&estate));
     let layout = nsc_setup::Layout::new(&args.dir.dir);
+    let identities = identity_lines(&estate, &layout);
+    if !identities.is_empty() {
+        println!("Service identities");
+        for line in identities {
+            println!("  {line}");
+        }
+        println!();
+    }
     let config = layout.portal_toml();
     // Only a portal estate has portal.toml; the others have no portal line.
     if let Ok(portal) = std::fs::read_to_string(&config) {
@@ -32,4 +43,36 @@ pub fn run(args: &DescribeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line per service identity of an isolated estate (`init --service`): what it is,
+/// its user and its creds file; none for the generic layout.
+pub fn identity_lines(estate: &Estate, layout: &Layout) -> Vec<String> {
+    let Some(account) = estate.account(SERVICES_ACCOUNT) else {
+        return Vec::new();
+    };
+    let users = account
+        .users
+        .iter()
+        .map(|u| (u.name.as_str(), u.claims.nats.tags.as_slice()));
+    let found = nsc_setup::services::identities(users);
+    let width = found.iter().map(|i| i.user.len()).max().unwrap_or(0);
+    found
+        .iter()
+        .map(|identity| {
+            let what = match &identity.site {
+                Some(site) => format!("agent of {} at {site}", identity.service),
+                None => format!("admin of {}", identity.service),
+            };
+            let creds =
+                layout
+                    .key_store()
+                    .creds_path(&estate.operator.name, &account.name, &identity.user);
+            format!(
+                "{user:<width$}  {what}: {}",
+                creds.display(),
+                user = identity.user
+            )
+        })
+        .collect()
 }

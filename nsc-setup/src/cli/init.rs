@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use nsc_setup::{InitExtras, InitOptions, Layout, ResolverKind, ServerSettings};
+use nsc_setup::{InitExtras, InitOptions, Layout, ResolverKind, ServerSettings, ServiceSpec};
 
 use super::portal::PortalArgs;
 
@@ -74,6 +74,20 @@ pub struct InitArgs {
         value_parser = clap::value_parser!(u64).range(0..=36_500)
     )]
     pub history_days: u64,
+    /// A provisioning service and its sites, `NAME:SITE[,SITE...]` (repeat; in the
+    /// environment variable, separate services with spaces). Builds the isolated layout:
+    /// per service and site an agent user `agent-NAME-SITE` that reaches only its own
+    /// subjects and KV bucket, per service an admin `admin-NAME` for `svc.NAME.admin.>`,
+    /// and exports of these services' subjects only. Without it, one `agent` user serves
+    /// every service and tenants import `svc.>`. Service names: letters, digits, `-`;
+    /// sites: letters, digits, `_`, `-`, not `admin`.
+    #[arg(
+        long = "service",
+        env = "NSC_SETUP_SERVICES",
+        value_delimiter = ' ',
+        value_name = "NAME:SITE[,SITE...]"
+    )]
+    pub services: Vec<String>,
     /// The portal (the tenant self-service HTTP API).
     #[command(flatten)]
     pub portal: PortalArgs,
@@ -99,7 +113,13 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         portal: args.portal.settings(),
         history_max_age_secs: Some(args.history_days * DAY_SECS),
     };
-    let written = nsc_setup::init_extras(&options, &extras)
+    let written = args
+        .services
+        .iter()
+        .map(|text| ServiceSpec::parse(text))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(nsc_setup::StoreError::from)
+        .and_then(|services| nsc_setup::init_services(&options, &extras, &services))
         .with_context(|| format!("initializing `{}`", args.dir.display()))?;
     let layout = Layout::new(&written.dir);
     println!(
@@ -126,6 +146,9 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
                 layout.policy_toml().display()
             );
         }
+    }
+    for line in super::describe::identity_lines(&written.estate, &layout) {
+        println!("  {line}");
     }
     println!("  nsc:         source {}", layout.env_file().display());
     Ok(ExitCode::SUCCESS)

@@ -17,10 +17,10 @@ use super::name::{check_name, check_tenant_name};
 use super::signing::sign;
 use crate::error::EstateError;
 use crate::keys::KeySource;
+use crate::services::{check_services, ServiceSpec};
 use crate::topology::{
-    self as t, ADMIN_EXPORT_NAME, ADMIN_SUBJECT, ADMIN_TAG, AGENT_USER, AUTH_ACCOUNT,
-    BOOTSTRAP_USER, PROVISIONER_USER, REQUEST_EXPORT_NAME, REQUEST_SUBJECT, SERVICES_ACCOUNT,
-    SERVICES_EXPORT_NAME, SERVICES_SUBJECT, SYS_ACCOUNT, SYS_USER,
+    self as t, ADMIN_EXPORT_NAME, ADMIN_SUBJECT, ADMIN_TAG, AUTH_ACCOUNT, BOOTSTRAP_USER,
+    PROVISIONER_USER, REQUEST_EXPORT_NAME, REQUEST_SUBJECT, SYS_ACCOUNT, SYS_USER,
 };
 
 /// What to build.
@@ -44,7 +44,8 @@ pub struct TenantSpec {
 }
 
 impl Estate {
-    /// Builds the whole estate of `spec` as of `now` (unix seconds).
+    /// Builds the whole estate of `spec` as of `now` (unix seconds), with SERVICES in the
+    /// generic layout (one `agent` user for every service).
     ///
     /// # Errors
     /// [`EstateError::Name`] for a bad operator or tenant name,
@@ -55,7 +56,24 @@ impl Estate {
         keys: &mut impl KeySource,
         now: i64,
     ) -> Result<Estate, EstateError> {
+        Self::build_with_services(spec, &[], keys, now)
+    }
+
+    /// [`Estate::build`] with SERVICES in the isolated layout when `services` is not
+    /// empty: an agent user per service and site, a service admin per service, and
+    /// exports of the services' subjects only (see [`crate::services`]).
+    ///
+    /// # Errors
+    /// As [`Estate::build`], and [`EstateError::Name`] or [`EstateError::Options`] for a
+    /// bad service list ([`crate::services::check_services`]).
+    pub fn build_with_services(
+        spec: &EstateSpec,
+        services: &[ServiceSpec],
+        keys: &mut impl KeySource,
+        now: i64,
+    ) -> Result<Estate, EstateError> {
         check_name("operator", &spec.operator)?;
+        check_services(services)?;
         for tenant in &spec.tenants {
             check_tenant_name(&tenant.name)?;
         }
@@ -97,17 +115,7 @@ impl Estate {
         let provisioner = user_with(&t::PROVISIONER_PUB, &t::PROVISIONER_SUB, true);
         estate.push_user(AUTH_ACCOUNT, PROVISIONER_USER, provisioner, keys, now)?;
 
-        let services_key = keys.generate(KeyPairType::Account)?;
-        let mut services = AccountClaims::new_account(services_key.public_key());
-        let mut scatter = service_export(SERVICES_SUBJECT, SERVICES_EXPORT_NAME);
-        scatter.response_type = t::SERVICES_RESPONSE_TYPE.to_owned();
-        services.nats.exports = vec![scatter];
-        if spec.jetstream {
-            services.nats.limits.jetstream = unlimited_jetstream();
-        }
-        estate.push_account(SERVICES_ACCOUNT, services, services_key, Vec::new(), now)?;
-        let agent = user_with(&t::AGENT_PUB, &t::AGENT_SUB, true);
-        estate.push_user(SERVICES_ACCOUNT, AGENT_USER, agent, keys, now)?;
+        estate.push_services_account(services, spec.jetstream, keys, now)?;
 
         for tenant in &spec.tenants {
             estate.add_tenant(tenant, keys, now)?;
@@ -116,7 +124,8 @@ impl Estate {
     }
 
     /// Adds a tenant account (imports, signing key, `bootstrap` and `admin` users) to an
-    /// estate that has AUTH and SERVICES, signed with the operator's account signer.
+    /// estate that has AUTH and SERVICES, signed with the operator's account signer. It
+    /// imports every service export of SERVICES, in whichever layout SERVICES is.
     ///
     /// # Errors
     /// [`EstateError::Name`], [`EstateError::DuplicateAccount`],
@@ -144,7 +153,7 @@ impl Estate {
                 })
         };
         let auth = exporter(AUTH_ACCOUNT)?;
-        let services = exporter(SERVICES_ACCOUNT)?;
+        let services = self.services_imports()?;
 
         let key = keys.generate(KeyPairType::Account)?;
         let signing_key = keys.generate(KeyPairType::Account)?;
@@ -153,8 +162,8 @@ impl Estate {
         claims.nats.imports = vec![
             shared_import(REQUEST_SUBJECT, REQUEST_EXPORT_NAME, &auth),
             shared_import(ADMIN_SUBJECT, ADMIN_EXPORT_NAME, &auth),
-            shared_import(SERVICES_SUBJECT, SERVICES_EXPORT_NAME, &services),
         ];
+        claims.nats.imports.extend(services);
         if tenant.scoped {
             claims
                 .nats

@@ -31,4 +31,6 @@ mod security;
 #[cfg(test)]
 mod seed;
 #[cfg(test)]
+mod service_isolation;
+#[cfg(test)]
 mod user_auth;

@@ -1,0 +1,255 @@
+//! The SERVICES account in its two layouts, and what tenants import from it.
+//!
+//! - Without services (the generic layout, as before `--service`): the export `svc.>` and
+//!   one `agent` user that may subscribe to every service's subjects and every inbox.
+//! - With services (the isolated layout, `--service`): an export per service and per site
+//!   ([`permissions::exports`]), one agent user per service and site and one service admin
+//!   per service ([`permissions::agent`], [`permissions::admin`]), each tagged with its
+//!   role, service and site. No generic `agent` user: its creds would undo the isolation.
+//!
+//! Every export is answered in `Stream` mode (a scattered `list` gets every site's answer).
+
+use claims::{AccountClaims, Export, ExportType, Import, UserClaims};
+use nkeys::KeyPairType;
+
+use super::claim_parts::{service_export, shared_import, unlimited_jetstream, user_with};
+use super::entries::Estate;
+use crate::error::EstateError;
+use crate::keys::KeySource;
+use crate::services::permissions::{self, Allow};
+use crate::services::{self, check_services, ServiceSpec};
+use crate::topology::{self as t, AGENT_USER, SERVICES_ACCOUNT};
+
+impl Estate {
+    /// Appends SERVICES in the generic layout (`services` empty) or the isolated one.
+    pub(super) fn push_services_account(
+        &mut self,
+        services: &[ServiceSpec],
+        jetstream: bool,
+        keys: &mut impl KeySource,
+        now: i64,
+    ) -> Result<(), EstateError> {
+        check_services(services)?;
+        let key = keys.generate(KeyPairType::Account)?;
+        let mut claims = AccountClaims::new_account(key.public_key());
+        claims.nats.exports = if services.is_empty() {
+            vec![stream_export(t::SERVICES_SUBJECT, t::SERVICES_EXPORT_NAME)]
+        } else {
+            permissions::exports(services)
+                .iter()
+                .map(|e| stream_export(&e.subject, &e.name))
+                .collect()
+        };
+        if jetstream {
+            claims.nats.limits.jetstream = unlimited_jetstream();
+        }
+        self.push_account(SERVICES_ACCOUNT, claims, key, Vec::new(), now)?;
+        if services.is_empty() {
+            let agent = user_with(&t::AGENT_PUB, &t::AGENT_SUB, true);
+            return self.push_user(SERVICES_ACCOUNT, AGENT_USER, agent, keys, now);
+        }
+        for service in services {
+            let name = &service.name;
+            for site in &service.sites {
+                let mut agent = allowed(&permissions::agent(name, site), true);
+                agent.nats.tags = vec![
+                    services::AGENT_ROLE_TAG.to_owned(),
+                    format!("{}{name}", services::SERVICE_TAG_PREFIX),
+                    format!("{}{site}", services::SITE_TAG_PREFIX),
+                ];
+                let user = services::agent_user(name, site);
+                self.push_user(SERVICES_ACCOUNT, &user, agent, keys, now)?;
+            }
+            let mut admin = allowed(&permissions::admin(name), false);
+            admin.nats.tags = vec![
+                services::ADMIN_ROLE_TAG.to_owned(),
+                format!("{}{name}", services::SERVICE_TAG_PREFIX),
+            ];
+            let user = services::admin_user(name);
+            self.push_user(SERVICES_ACCOUNT, &user, admin, keys, now)?;
+        }
+        Ok(())
+    }
+
+    /// A tenant's imports of SERVICES: one shared import of each service export, under
+    /// the same subject, so a tenant reaches exactly what SERVICES offers (whichever
+    /// layout, and for an estate read back from disk).
+    ///
+    /// # Errors
+    /// [`EstateError::NoAccount`] when SERVICES is missing.
+    pub(super) fn services_imports(&self) -> Result<Vec<Import>, EstateError> {
+        let services = self
+            .account(SERVICES_ACCOUNT)
+            .ok_or_else(|| EstateError::NoAccount {
+                name: SERVICES_ACCOUNT.to_owned(),
+            })?;
+        Ok(services
+            .claims
+            .nats
+            .exports
+            .iter()
+            .filter(|e| e.export_type == Some(ExportType::Service))
+            .map(|e| shared_import(&e.subject, &e.name, services.public_key()))
+            .collect())
+    }
+}
+
+fn stream_export(subject: &str, name: &str) -> Export {
+    let mut export = service_export(subject, name);
+    export.response_type = t::SERVICES_RESPONSE_TYPE.to_owned();
+    export
+}
+
+fn allowed(allow: &Allow, responder: bool) -> UserClaims {
+    let publish: Vec<&str> = allow.publish.iter().map(String::as_str).collect();
+    let subscribe: Vec<&str> = allow.subscribe.iter().map(String::as_str).collect();
+    user_with(&publish, &subscribe, responder)
+}
+
+#[cfg(test)]
+mod tests {
+    use claims::Validate;
+
+    use super::*;
+    use crate::estate::{EstateSpec, TenantSpec};
+    use crate::keys::SequentialKeys;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn build(services: &[&str]) -> Result<Estate, EstateError> {
+        let spec = EstateSpec {
+            operator: "OP".into(),
+            tenants: vec![TenantSpec {
+                name: "acme".into(),
+                scoped: false,
+            }],
+            jetstream: true,
+        };
+        let services: Vec<ServiceSpec> = services
+            .iter()
+            .map(|s| ServiceSpec::parse(s).unwrap())
+            .collect();
+        Estate::build_with_services(&spec, &services, &mut SequentialKeys::new(40), NOW)
+    }
+
+    fn import_subjects(estate: &Estate, tenant: &str) -> Vec<String> {
+        let services = estate.account(SERVICES_ACCOUNT).unwrap().public_key();
+        estate
+            .account(tenant)
+            .unwrap()
+            .claims
+            .nats
+            .imports
+            .iter()
+            .filter(|i| i.account == services)
+            .inspect(|i| assert!(i.share && i.local_subject == i.subject))
+            .map(|i| i.subject.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_generic_layout_is_unchanged() {
+        let estate = build(&[]).unwrap();
+        let services = estate.account(SERVICES_ACCOUNT).unwrap();
+        let names: Vec<&str> = services.users.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["agent"]);
+        let agent = &services.users[0].claims.nats.permissions;
+        assert_eq!(agent.subscribe.allow, t::AGENT_SUB);
+        assert_eq!(agent.publish.allow, t::AGENT_PUB);
+        assert_eq!(services.claims.nats.exports.len(), 1);
+        assert_eq!(services.claims.nats.exports[0].response_type, "Stream");
+        assert_eq!(import_subjects(&estate, "acme"), ["svc.>"]);
+    }
+
+    #[test]
+    fn the_isolated_layout_has_one_identity_per_service_and_site() {
+        let estate = build(&["storage:sto1,osl1", "compute:sto1"]).unwrap();
+        let services = estate.account(SERVICES_ACCOUNT).unwrap();
+        let names: Vec<&str> = services.users.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "agent-storage-sto1",
+                "agent-storage-osl1",
+                "admin-storage",
+                "agent-compute-sto1",
+                "admin-compute",
+            ]
+        );
+        let agent = services.user("agent-storage-osl1").unwrap();
+        let p = &agent.claims.nats.permissions;
+        assert_eq!(
+            p.subscribe.allow,
+            permissions::agent("storage", "osl1").subscribe
+        );
+        assert_eq!(
+            p.publish.allow,
+            permissions::agent("storage", "osl1").publish
+        );
+        assert_eq!(p.resp.as_ref().map(|r| r.max), Some(1));
+        assert_eq!(
+            agent.claims.nats.tags,
+            ["role:service-agent", "service:storage", "site:osl1"]
+        );
+        let admin = services.user("admin-compute").unwrap();
+        let p = &admin.claims.nats.permissions;
+        assert_eq!(p.publish.allow, ["svc.compute.admin.>"]);
+        assert_eq!(p.subscribe.allow, ["_INBOX.admin-compute.>"]);
+        assert!(p.resp.is_none());
+        assert!(services.user("agent").is_none());
+        let exported: Vec<&str> = services
+            .claims
+            .nats
+            .exports
+            .iter()
+            .inspect(|e| assert_eq!(e.response_type, "Stream"))
+            .map(|e| e.subject.as_str())
+            .collect();
+        assert_eq!(import_subjects(&estate, "acme"), exported);
+        assert!(!exported
+            .iter()
+            .any(|s| s.contains('>') && !s.ends_with(".>")));
+        for account in &estate.accounts {
+            let report = account.claims.validate(NOW);
+            assert!(
+                report.errors.is_empty(),
+                "{}: {:?}",
+                account.name,
+                report.errors
+            );
+            for user in &account.users {
+                let report = user.claims.validate(NOW);
+                assert!(
+                    report.errors.is_empty(),
+                    "{}: {:?}",
+                    user.name,
+                    report.errors
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_tenant_added_later_imports_what_services_exports() {
+        let mut estate = build(&["storage:sto1"]).unwrap();
+        let tenant = TenantSpec {
+            name: "initech".into(),
+            scoped: true,
+        };
+        estate
+            .add_tenant(&tenant, &mut SequentialKeys::new(41), NOW)
+            .unwrap();
+        assert_eq!(
+            import_subjects(&estate, "initech"),
+            ["svc.storage.*", "svc.storage.sto1.>"]
+        );
+    }
+
+    #[test]
+    fn refuses_bad_service_lists() {
+        assert!(matches!(
+            build(&["a-b:c", "a:b-c"]),
+            Err(EstateError::Options { .. })
+        ));
+    }
+}
