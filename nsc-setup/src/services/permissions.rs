@@ -261,6 +261,7 @@ mod tests {
         for reachable in [
             s::allocate_any("storage"),
             s::allocate_at("storage", "osl1"),
+            s::update_at("storage", "sto1"),
             s::deallocate_at("compute", "sto1"),
             s::list("compute"),
             s::ping("storage"),
