@@ -91,13 +91,13 @@ pub fn read_answer<T: Message>(message: &async_nats::Message) -> Result<Answer<T
         .map_err(|e| bad(e.to_string()))
 }
 
-fn headers_for<T: Message>() -> HeaderMap {
+pub(crate) fn headers_for<T: Message>() -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(MESSAGE_TYPE_HEADER, T::TYPE);
     headers
 }
 
-async fn call<Q: Message, A: Message>(
+pub(crate) async fn call<Q: Message, A: Message>(
     client: &Client,
     subject: String,
     request: &Q,

@@ -88,6 +88,11 @@ pub struct AgentArgs {
     /// Resources per tenant at this site [default: 100].
     #[arg(long, env = "AGENT_QUOTA")]
     pub quota: Option<u64>,
+    /// A queued request not finished this many seconds after the stream kept it ends
+    /// as `error` (no agent of the site took it in time) and can be retried
+    /// [default: 3600; 1 to 2592000].
+    #[arg(long, env = "AGENT_QUEUED_DEADLINE_SECS", value_name = "SECS")]
+    pub queued_deadline_secs: Option<u64>,
     /// The agent's own account public key [default: from the creds file's JWT].
     #[arg(long, env = "AGENT_ACCOUNT", value_name = "ACCOUNT")]
     pub account: Option<String>,
@@ -114,6 +119,8 @@ pub struct FileConfig {
     pub site: Option<String>,
     /// Default quota.
     pub quota: Option<u64>,
+    /// Seconds a queued request may wait.
+    pub queued_deadline_secs: Option<u64>,
     /// Account JWT files or directories.
     #[serde(default)]
     pub account_jwts: Vec<PathBuf>,
@@ -188,6 +195,14 @@ pub enum ConfigError {
     /// No tenant is configured.
     #[error("no tenants: give --tenant NAME=ACCOUNT, --account-jwt or [tenants]")]
     NoTenants,
+    /// A setting is out of range.
+    #[error("invalid `{field}`: {reason}")]
+    Invalid {
+        /// The setting.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The checked configuration.
@@ -209,7 +224,14 @@ pub struct AgentConfig {
     pub quotas: Quotas,
     /// The handlers by resource type; `None`: the agent only stores records.
     pub handlers: Option<Handlers>,
+    /// Seconds a queued request may wait before it ends as `error`.
+    pub queued_deadline_secs: u64,
 }
+
+/// How long a queued request may wait by default: an hour.
+pub const DEFAULT_QUEUED_DEADLINE_SECS: u64 = 3_600;
+/// The longest a queued request may wait: 30 days.
+pub const MAX_QUEUED_DEADLINE_SECS: u64 = 30 * 24 * 60 * 60;
 
 impl AgentConfig {
     /// Merges the flags and the file they name, reads the creds file and account JWTs,
@@ -286,6 +308,16 @@ impl AgentConfig {
             Some(tables) => Some(Handlers::from_tables(tables, &base)?),
             None => None,
         };
+        let queued_deadline_secs = args
+            .queued_deadline_secs
+            .or(file.queued_deadline_secs)
+            .unwrap_or(DEFAULT_QUEUED_DEADLINE_SECS);
+        if !(1..=MAX_QUEUED_DEADLINE_SECS).contains(&queued_deadline_secs) {
+            return Err(ConfigError::Invalid {
+                field: "queued_deadline_secs",
+                reason: format!("must be 1 to {MAX_QUEUED_DEADLINE_SECS} seconds"),
+            });
+        }
         Ok(AgentConfig {
             server: args
                 .server
@@ -302,6 +334,7 @@ impl AgentConfig {
                 per_tenant: file.quotas,
             },
             handlers,
+            queued_deadline_secs,
         })
     }
 }

@@ -20,8 +20,10 @@ use thiserror::Error;
 use crate::subjects::{check_id, MAX_NAME_LEN};
 
 pub use error::{ErrorType, ErrorV1};
+pub use state::{ResourceAcceptedV1, ResourceStateV1, ResourceStatusV1};
 
 pub mod error;
+pub mod state;
 
 /// The header naming a message's type.
 pub const MESSAGE_TYPE_HEADER: &str = "Message-Type";
@@ -187,7 +189,10 @@ message!(
     ResourceDeallocatedV1,
     ResourcesV1,
     PongV1,
-    ErrorV1
+    ErrorV1,
+    ResourceAcceptedV1,
+    ResourceStatusV1,
+    ResourceStateV1
 );
 
 /// Why a request body is refused; the text is safe to show the caller.

@@ -16,7 +16,11 @@ use crate::contract::{
     decode_request, ContractError, ErrorType, ErrorV1, Message, PingV1, PongV1, ResourceAllocateV1,
     ResourceDeallocateV1, ResourceListV1, ResourceUpdateV1, ResourcesV1, MESSAGE_TYPE_HEADER,
 };
+use crate::contract::{ResourceStateV1, ResourceStatusV1};
 use crate::exec::Handlers;
+use crate::lifecycle::{Event, Lifecycle, Status};
+use crate::queued::book::Book;
+use crate::queued::settings::Queue;
 use crate::request_info::REQUEST_INFO_HEADER;
 use crate::store::{known_sites, ResourceStore, StoreError};
 use crate::subjects::check_id;
@@ -25,36 +29,10 @@ use resources::{Outcome, Resources};
 
 pub mod resources;
 
+pub use crate::operation::Operation;
+
 /// The agent's version, reported by ping.
 pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// What a request asks, from the subject it arrived on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// `svc.<service>.<site>.allocate` or `svc.<service>.allocate`.
-    Allocate,
-    /// `svc.<service>.<site>.update`.
-    Update,
-    /// `svc.<service>.<site>.deallocate`.
-    Deallocate,
-    /// `svc.<service>.list`.
-    List,
-    /// `svc.<service>.ping`.
-    Ping,
-}
-
-impl Operation {
-    /// Its name in logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::Allocate => "allocate",
-            Operation::Update => "update",
-            Operation::Deallocate => "deallocate",
-            Operation::List => "list",
-            Operation::Ping => "ping",
-        }
-    }
-}
 
 /// Per-tenant quotas: a default and overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,10 +69,15 @@ pub struct Agent {
     pub js: jetstream::Context,
     /// The handlers by resource type; `None`: no program runs, only records are kept.
     pub handlers: Option<Handlers>,
+    /// The resources' lifecycle records (queued requests).
+    pub book: Book,
+    /// How queued requests are taken.
+    pub queue: Queue,
 }
 
 impl Agent {
-    fn resources(&self) -> Resources<'_> {
+    /// The tenant resource operations of this site.
+    pub fn resources(&self) -> Resources<'_> {
         Resources {
             site: &self.site,
             store: &self.store,
@@ -198,7 +181,12 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                     let resources = agent.resources();
                     answer(
                         resources
-                            .allocate(&caller, quota, request, unix_now())
+                            .allocate(
+                                &caller,
+                                (quota, nuid::next().to_string()),
+                                request,
+                                unix_now(),
+                            )
                             .await,
                     )
                 }
@@ -220,6 +208,15 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                     return fail(ErrorType::BadRequest, String::from("invalid `id`"))
                 }
                 Ok(request) => answer(agent.resources().deallocate(&caller, &request.id).await),
+                Err(err) => return bad(err),
+            }
+        }
+        Operation::Status => {
+            match decode_request::<ResourceStatusV1>(message_type.as_deref(), &message.payload) {
+                Ok(request) if check_id(&request.id).is_err() => {
+                    return fail(ErrorType::BadRequest, String::from("invalid `id`"))
+                }
+                Ok(request) => status(agent, &caller, &request.id).await,
                 Err(err) => return bad(err),
             }
         }
@@ -246,6 +243,55 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
             fail(ErrorType::Internal, INTERNAL.to_owned())
         }
     }
+}
+
+/// Where `caller`'s tenant's resource `id` is: its lifecycle record (a deadline passed
+/// is recorded first, so the answer says `error`), or, for a resource made by a live
+/// request before records were kept, `created`.
+async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, StoreError> {
+    let tenant = caller.tenant.as_str();
+    let book_error = |e: crate::queued::BookError| StoreError::Kv {
+        op: "reading a lifecycle record",
+        reason: e.to_string(),
+    };
+    let found = agent.book.get(tenant, id).await.map_err(book_error)?;
+    let now = unix_now();
+    let state = match found {
+        Some((record, _)) if record.lifecycle.overdue(now) => {
+            let at = (now, agent.queue.deadline_secs);
+            match agent.book.apply((tenant, id), &Event::DeadlinePassed, at, None).await {
+                Ok(record) => record,
+                Err(_) => record,
+            }
+        }
+        Some((record, _)) => record,
+        None => match agent.store.get(tenant, id).await? {
+            Some(made) => ResourceStateV1 {
+                id: made.id.clone(),
+                tenant: tenant.to_owned(),
+                site: agent.site.clone(),
+                resource_type: made.resource_type.clone(),
+                accepted_at: made.created,
+                lifecycle: Lifecycle {
+                    status: Status::Created,
+                    deadline: None,
+                    error: None,
+                    history: Vec::new(),
+                },
+                details: made.details,
+            },
+            None => {
+                return Ok(Reply::error(&ErrorType::NotFound.reply(
+                    format!(
+                        "no resource `{id}` at site `{}` (a queued request no agent has taken yet has no record)",
+                        agent.site
+                    ),
+                    &agent.site,
+                )))
+            }
+        },
+    };
+    Ok(Reply::ok(&state))
 }
 
 async fn list(agent: &Agent, caller: &Caller) -> Result<Reply, StoreError> {

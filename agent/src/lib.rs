@@ -13,7 +13,10 @@
 //! - [`trust`]: [`OperatorTrust`], the operator keys account JWTs must be signed by;
 //! - [`subjects`]: subjects, queue groups, bucket names and the name checks;
 //! - [`contract`]: the V1 messages and their error codes;
+//! - [`operation`]: what a request asks;
 //! - [`lifecycle`]: a resource's states, the events that move it and its history;
+//! - [`queued`]: queued requests kept in a stream, taken by the site's consumer, and the
+//!   lifecycle records they move;
 //! - [`exec`]: handlers per resource type: their config, the document they read, and
 //!   running them with a timeout, output cap and concurrency limit;
 //! - [`config`]: the agent's flags and TOML file;
@@ -32,6 +35,8 @@ pub mod contract;
 pub mod exec;
 pub mod handler;
 pub mod lifecycle;
+pub mod operation;
+pub mod queued;
 pub mod request_info;
 pub mod service;
 pub mod store;

@@ -93,6 +93,18 @@ async fn run(config: AgentConfig) -> anyhow::Result<()> {
     let store = ResourceStore::open(&js, &bucket)
         .await
         .with_context(|| format!("opening bucket `{bucket}`"))?;
+    let book = agent::queued::Book::open(&js, &bucket)
+        .await
+        .with_context(|| format!("opening the lifecycle records in `{bucket}`"))?;
+    let longest = config
+        .handlers
+        .as_ref()
+        .map_or(std::time::Duration::ZERO, agent::Handlers::longest_timeout);
+    let queue = agent::queued::Queue {
+        deadline_secs: i64::try_from(config.queued_deadline_secs).unwrap_or(i64::MAX),
+        // Past the longest handler run, a request not acknowledged is taken again.
+        ack_wait: longest + agent::queued::settings::ACK_MARGIN,
+    };
     let agent = Arc::new(Agent {
         service: config.service,
         site: config.site,
@@ -102,6 +114,14 @@ async fn run(config: AgentConfig) -> anyhow::Result<()> {
         store,
         js,
         handlers: config.handlers,
+        book,
+        queue,
+    });
+    let worker = Arc::clone(&agent);
+    tokio::spawn(async move {
+        if let Err(err) = agent::queued::run(&worker, &worker.book, worker.queue).await {
+            tracing::error!(error = %err, "queued requests are not taken");
+        }
     });
     agent::service::run(client, agent, shutdown_signal()?).await?;
     tracing::info!("stopped");

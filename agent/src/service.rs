@@ -63,6 +63,11 @@ pub fn subscriptions(service: &str, site: &str) -> Vec<(String, Option<String>, 
             Some(subjects::site_queue(service, site)),
             Operation::Deallocate,
         ),
+        (
+            subjects::status_at(service, site),
+            Some(subjects::site_queue(service, site)),
+            Operation::Status,
+        ),
         (subjects::list(service), None, Operation::List),
         (subjects::ping(service), None, Operation::Ping),
     ]

@@ -27,6 +27,8 @@ pub const ALLOCATE: &str = "allocate";
 pub const UPDATE: &str = "update";
 /// The operation token of deallocation subjects.
 pub const DEALLOCATE: &str = "deallocate";
+/// The operation token of the status subject.
+pub const STATUS: &str = "status";
 /// The operation token of the list subject.
 pub const LIST: &str = "list";
 /// The operation token of the ping subject.
@@ -136,6 +138,12 @@ pub fn update_at(service: &str, site: &str) -> String {
 }
 
 /// `svc.<service>.<site>.deallocate` (queue group [`site_queue`]).
+/// Where a site answers where one of its resources is.
+pub fn status_at(service: &str, site: &str) -> String {
+    format!("{SERVICES_PREFIX}.{service}.{site}.{STATUS}")
+}
+
+/// The deallocation subject of one site.
 pub fn deallocate_at(service: &str, site: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.{site}.{DEALLOCATE}")
 }

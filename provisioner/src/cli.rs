@@ -9,6 +9,8 @@ pub mod policy;
 pub mod request;
 pub mod serve;
 pub mod svc;
+pub mod svc_common;
+pub mod svc_queued;
 pub mod tenant;
 pub mod tenant_output;
 

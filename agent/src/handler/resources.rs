@@ -35,14 +35,14 @@ pub struct Resources<'a> {
 pub type Outcome<T> = Result<Result<T, ErrorV1>, StoreError>;
 
 impl Resources<'_> {
-    /// Allocates a resource of `request`'s type for `caller`'s tenant within `quota`.
+    /// Allocates resource `id` of `request`'s type for `caller`'s tenant within `quota`.
     ///
     /// # Errors
     /// [`StoreError`], [`StoreError::QuotaExceeded`] among them.
     pub async fn allocate(
         &self,
         caller: &Caller,
-        quota: u64,
+        (quota, id): (u64, String),
         request: ResourceAllocateV1,
         now: i64,
     ) -> Outcome<ResourceCreatedV1> {
@@ -52,7 +52,7 @@ impl Resources<'_> {
         };
         let tenant = caller.tenant.as_str();
         let mut resource = ResourceV1 {
-            id: nuid::next().to_string(),
+            id,
             resource_type: request.resource_type,
             target_entity: request.target_entity,
             specification: request.specification,

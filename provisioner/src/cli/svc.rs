@@ -1,4 +1,5 @@
-//! `provisioner svc allocate|update|list|deallocate`: call a tenant-scoped provisioning service
+//! `provisioner svc allocate|update|list|deallocate` (and `queue`, `status`, `watch` in
+//! `svc_queued`): call a tenant-scoped provisioning service
 //! (an `agent`) through the tenant's `svc.>` import, with a minted user's creds.
 //!
 //! The contract and the scatter-gather live in the `agent` crate; this file only parses
@@ -6,16 +7,15 @@
 //! `internal`; for `list`, some site refused); 1 other failures, and for `list` when no
 //! site or not every expected site answered by the deadline.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use agent::client::{self, Answer, Gathered};
-use agent::{ErrorType, ErrorV1, ResourceAllocateV1, ResourcesV1};
+use agent::client::{self, Gathered};
+use agent::{ResourceAllocateV1, ResourcesV1};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use crate::cli::connection::client_options;
 use crate::cli::nats_args::parse_duration;
+use crate::cli::svc_common::{connect, refusal, refused_outcome, report, SvcConnection};
 use crate::exit::Outcome;
 
 /// Arguments of `provisioner svc`.
@@ -40,33 +40,13 @@ pub enum SvcCommand {
     List(ListArgs),
     /// Release one of your tenant's resources at a site.
     Deallocate(DeallocateArgs),
-}
-
-/// Connection and output flags shared by the `svc` subcommands.
-#[derive(Debug, Clone, Args)]
-pub struct SvcConnection {
-    /// NATS server URL.
-    #[arg(
-        short = 's',
-        long = "server",
-        env = "PROVISIONER_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    pub nats_url: String,
-    /// Creds file to connect with (a minted user of your tenant).
-    #[arg(long, env = "PROVISIONER_CLIENT_CREDS", value_name = "FILE")]
-    pub creds: Option<PathBuf>,
-    /// Inbox prefix replies come back on [default: `_INBOX.<name>` of the creds file's
-    /// user, the private inbox an `nsc-setup` estate lets it subscribe to; `_INBOX`
-    /// without creds or when the name is not one subject token].
-    #[arg(long, env = "PROVISIONER_INBOX_PREFIX", value_name = "PREFIX")]
-    pub inbox_prefix: Option<String>,
-    /// The service name.
-    #[arg(long)]
-    pub service: String,
-    /// Print the answers as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Queue an allocation, update or release at a site: the service keeps it until an
+    /// agent of the site takes it (also while none runs) and answers at once.
+    Queue(crate::cli::svc_queued::QueueArgs),
+    /// Where a resource is in its lifecycle (pending, created, error, …).
+    Status(crate::cli::svc_queued::StatusArgs),
+    /// Follow a resource until it is created, deleted, denied or in error.
+    Watch(crate::cli::svc_queued::StatusArgs),
 }
 
 /// Arguments of `svc allocate`.
@@ -167,17 +147,11 @@ pub fn run(args: &SvcArgs) -> anyhow::Result<Outcome> {
             SvcCommand::Update(a) => update(a).await,
             SvcCommand::List(a) => list(a).await,
             SvcCommand::Deallocate(a) => deallocate(a).await,
+            SvcCommand::Queue(a) => crate::cli::svc_queued::queued(a).await,
+            SvcCommand::Status(a) => crate::cli::svc_queued::status_once(a).await,
+            SvcCommand::Watch(a) => crate::cli::svc_queued::watch(a).await,
         }
     })
-}
-
-/// Connects with [`client_options`]: replies (every site's, for `list`) come back on the
-/// user's private inbox.
-async fn connect(conn: &SvcConnection) -> anyhow::Result<async_nats::Client> {
-    client_options(conn.creds.as_deref(), conn.inbox_prefix.as_deref())?
-        .connect(conn.nats_url.as_str())
-        .await
-        .with_context(|| format!("connecting to `{}`", conn.nats_url))
 }
 
 async fn allocate(args: &AllocateArgs) -> anyhow::Result<Outcome> {
@@ -257,45 +231,6 @@ async fn deallocate(args: &DeallocateArgs) -> anyhow::Result<Outcome> {
     Ok(report(answer, args.conn.json, |gone| {
         format!("deallocated {} at site {}", gone.id, gone.site)
     }))
-}
-
-fn report<T: serde::Serialize>(
-    answer: Answer<T>,
-    json: bool,
-    text: impl Fn(&T) -> String,
-) -> Outcome {
-    match answer {
-        Ok(ok) => {
-            if json {
-                println!("{}", serde_json::to_string(&ok).unwrap_or_default());
-            } else {
-                println!("{}", text(&ok));
-            }
-            Outcome::Ok
-        }
-        Err(error) => {
-            if json {
-                println!("{}", serde_json::to_string(&error).unwrap_or_default());
-            }
-            eprintln!("{}", refusal(&error));
-            refused_outcome(&error)
-        }
-    }
-}
-
-fn refusal(error: &ErrorV1) -> String {
-    format!(
-        "refused by site {} ({}): {}",
-        error.site, error.error_type, error.message
-    )
-}
-
-fn refused_outcome(error: &ErrorV1) -> Outcome {
-    if error.error_type == ErrorType::Internal.code() {
-        Outcome::Error
-    } else {
-        Outcome::Denied
-    }
 }
 
 async fn list(args: &ListArgs) -> anyhow::Result<Outcome> {

@@ -1,0 +1,55 @@
+//! The messages of queued requests and of a resource's state:
+//! [`ResourceAcceptedV1`] (what a client makes of the stream's acknowledgement of a queued
+//! request), [`ResourceStatusV1`] (ask a site where a resource is) and
+//! [`ResourceStateV1`] (the answer: the resource's lifecycle record, see
+//! [`crate::lifecycle`]). Pure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lifecycle::Lifecycle;
+
+/// What a handler reported (`crate::contract::Details`).
+type Details = serde_json::Map<String, serde_json::Value>;
+
+/// A queued request the service's stream kept: the resource it is about, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceAcceptedV1 {
+    /// The resource id (for an allocation, `q<sequence>`).
+    pub id: String,
+    /// The site it was sent to.
+    pub site: String,
+    /// The stream's sequence of the kept request.
+    pub sequence: u64,
+    /// Whether the stream had kept this very request before (a resend).
+    #[serde(default)]
+    pub duplicate: bool,
+}
+
+/// Where is resource `id`?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceStatusV1 {
+    /// The resource id.
+    pub id: String,
+}
+
+/// A resource's lifecycle record: where it is, how it got there, what the handler said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceStateV1 {
+    /// The resource id.
+    pub id: String,
+    /// The tenant.
+    pub tenant: String,
+    /// The site.
+    pub site: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// When its first request was kept, Unix seconds.
+    pub accepted_at: i64,
+    /// Its state and history.
+    #[serde(flatten)]
+    pub lifecycle: Lifecycle,
+    /// What the handler reported last.
+    #[serde(default, skip_serializing_if = "Details::is_empty")]
+    pub details: Details,
+}

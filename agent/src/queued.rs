@@ -1,0 +1,22 @@
+//! Queued (durable) requests: allocate, update and deallocate sent to a service's stream
+//! instead of to a running agent, kept until an agent of the site takes them, and each
+//! resource's lifecycle recorded as it moves (`crate::lifecycle`).
+//!
+//! - `subject`: the queued subjects, the stream and the site's consumer (pure);
+//! - `settings`: the deadline and the acknowledgement wait;
+//! - `book`: the lifecycle records in the site's KV bucket, moved by compare-and-set;
+//! - `worker`: the site's consumer, one request at a time, acknowledged once recorded;
+//! - `client`: queueing a request and asking where a resource is.
+//!
+//! Why the tenant of a kept request cannot be forged: see `subject` and the e2e
+//! `queued_identity`.
+
+pub mod book;
+pub mod client;
+pub mod settings;
+pub mod subject;
+pub mod worker;
+
+pub use book::{Book, BookError, Record};
+pub use settings::Queue;
+pub use worker::run;

@@ -1,0 +1,166 @@
+//! The lifecycle records of one site's resources (`crate::lifecycle`), in the site's KV
+//! bucket under `=life.<tenant>.<id>` (`=` cannot start a tenant name, so no resource key
+//! or count key looks like one). A record exists from the moment an agent takes a queued
+//! request, before its resource does, and says where the resource is and how it got
+//! there.
+//!
+//! Every change is a compare-and-set at the revision read: of two agents that race on
+//! one resource (a redelivered request, two replicas of a site) one moves it, and the
+//! other reads the new state and finds its event no longer applies.
+
+use crate::contract::{Details, ResourceStateV1};
+use crate::lifecycle::{Event, NotNow};
+use async_nats::jetstream::{self, kv};
+
+/// Attempts of a compare-and-set before giving up.
+const MAX_ATTEMPTS: usize = 16;
+
+/// One resource's lifecycle record, as a site answers `status` with it.
+pub type Record = ResourceStateV1;
+
+/// Why a record did not move.
+#[derive(Debug, thiserror::Error)]
+pub enum BookError {
+    /// The event does not apply to the state the record is in now.
+    #[error(transparent)]
+    NotNow(#[from] NotNow),
+    /// There is no record.
+    #[error("no lifecycle record")]
+    Missing,
+    /// The bucket failed, or the record kept changing.
+    #[error("{0}")]
+    Kv(String),
+}
+
+/// The records in a site's bucket.
+#[derive(Clone)]
+pub struct Book {
+    kv: kv::Store,
+}
+
+impl std::fmt::Debug for Book {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Book").finish_non_exhaustive()
+    }
+}
+
+/// The key of `tenant`'s record of `id`.
+pub fn record_key(tenant: &str, id: &str) -> String {
+    format!("=life.{tenant}.{id}")
+}
+
+impl Book {
+    /// The records in `bucket` (which the resource store opened).
+    ///
+    /// # Errors
+    /// [`BookError::Kv`] when the bucket cannot be opened.
+    pub async fn open(js: &jetstream::Context, bucket: &str) -> Result<Self, BookError> {
+        let kv = js
+            .get_key_value(bucket)
+            .await
+            .map_err(|e| BookError::Kv(format!("opening `{bucket}`: {e}")))?;
+        Ok(Book { kv })
+    }
+
+    /// `tenant`'s record of `id` and its revision.
+    ///
+    /// # Errors
+    /// [`BookError::Kv`] when it cannot be read or is not a record.
+    pub async fn get(&self, tenant: &str, id: &str) -> Result<Option<(Record, u64)>, BookError> {
+        let key = record_key(tenant, id);
+        let entry = self
+            .kv
+            .entry(key.clone())
+            .await
+            .map_err(|e| BookError::Kv(format!("reading `{key}`: {e}")))?;
+        match entry {
+            Some(e) if e.operation == kv::Operation::Put => {
+                let record: Record = serde_json::from_slice(&e.value)
+                    .map_err(|_| BookError::Kv(format!("`{key}` is not a record")))?;
+                Ok((record.tenant == tenant && record.id == id).then_some((record, e.revision)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The record of `fresh`'s resource: `fresh` written when there is none yet, else
+    /// the one there (a request delivered again finds what its first delivery wrote).
+    ///
+    /// # Errors
+    /// [`BookError::Kv`].
+    pub async fn begin(&self, fresh: Record) -> Result<Record, BookError> {
+        let key = record_key(&fresh.tenant, &fresh.id);
+        for _ in 0..MAX_ATTEMPTS {
+            if let Some((found, _)) = self.get(&fresh.tenant, &fresh.id).await? {
+                return Ok(found);
+            }
+            let value = serde_json::to_vec(&fresh).map_err(|e| BookError::Kv(e.to_string()))?;
+            if self.kv.create(&key, value.into()).await.is_ok() {
+                return Ok(fresh);
+            }
+        }
+        Err(BookError::Kv(format!("`{key}` keeps changing")))
+    }
+
+    /// Moves `tenant`'s record of `id` by `event` at `now` (work in flight after it due
+    /// `deadline_secs` later), with `details` when given; returns the record as written.
+    ///
+    /// # Errors
+    /// [`BookError::Missing`], [`BookError::NotNow`] when the event no longer applies,
+    /// [`BookError::Kv`].
+    pub async fn apply(
+        &self,
+        (tenant, id): (&str, &str),
+        event: &Event,
+        (now, deadline_secs): (i64, i64),
+        details: Option<&Details>,
+    ) -> Result<Record, BookError> {
+        let key = record_key(tenant, id);
+        for _ in 0..MAX_ATTEMPTS {
+            let Some((mut record, revision)) = self.get(tenant, id).await? else {
+                return Err(BookError::Missing);
+            };
+            record.lifecycle = record.lifecycle.after(event, now, deadline_secs)?;
+            if let Some(details) = details.filter(|d| !d.is_empty()) {
+                record.details = details.clone();
+            }
+            let value = serde_json::to_vec(&record).map_err(|e| BookError::Kv(e.to_string()))?;
+            if self.kv.update(&key, value.into(), revision).await.is_ok() {
+                return Ok(record);
+            }
+        }
+        Err(BookError::Kv(format!("`{key}` keeps changing")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::Lifecycle;
+
+    #[test]
+    fn record_keys_cannot_be_resource_or_count_keys() {
+        assert_eq!(record_key("acme", "q7"), "=life.acme.q7");
+        // Resource keys are `<tenant>.<id>` and counts `<tenant>`, tenants never start
+        // with `=`.
+        assert!(crate::subjects::check_token("tenant", "=life").is_err());
+    }
+
+    #[test]
+    fn records_flatten_their_lifecycle() {
+        let record = Record {
+            id: "q7".into(),
+            tenant: "acme".into(),
+            site: "sto1".into(),
+            resource_type: "folder".into(),
+            accepted_at: 5,
+            lifecycle: Lifecycle::accepted(5, 60),
+            details: Details::new(),
+        };
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["status"], "pending");
+        assert_eq!(json["deadline"], 65);
+        assert!(json.get("details").is_none());
+        assert_eq!(serde_json::from_value::<Record>(json).unwrap(), record);
+    }
+}

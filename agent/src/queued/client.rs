@@ -1,0 +1,96 @@
+//! The client side of queued requests: send one to a site's queue (the service's stream
+//! keeps it and acknowledges at once, whether or not an agent runs), and ask a site where
+//! a resource is. Used by `provisioner svc` and any async-nats program.
+
+use std::time::Duration;
+
+use async_nats::Client;
+use serde::Deserialize;
+
+use crate::client::{call, headers_for, Answer, ClientError};
+use crate::contract::{Message, ResourceAcceptedV1, ResourceStateV1, ResourceStatusV1};
+use crate::operation::Operation;
+use crate::queued::subject::{queued_id, request_subject};
+use crate::subjects;
+
+/// The stream's acknowledgement of a kept message, or its refusal.
+#[derive(Debug, Deserialize)]
+struct PubAck {
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    duplicate: bool,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+/// Sends `request` (`operation`: allocate, update or deallocate) to `site`'s queue of
+/// `service`. `id` is the resource an update or deallocation is about; an allocation's
+/// id comes from the stream (`q<sequence>`).
+///
+/// # Errors
+/// [`ClientError::NoResponders`] when the service has no queue (no agent of it ever ran,
+/// or the caller may not reach it), [`ClientError::BadReply`] when the stream refused it.
+pub async fn queue<Q: Message>(
+    client: &Client,
+    (service, site): (&str, &str),
+    (operation, id): (Operation, Option<&str>),
+    request: &Q,
+    timeout: Duration,
+) -> Result<ResourceAcceptedV1, ClientError> {
+    let subject = request_subject(service, site, operation);
+    let body = serde_json::to_vec(request).map_err(|e| ClientError::Nats {
+        op: "encoding the request",
+        reason: e.to_string(),
+    })?;
+    let sent = client
+        .send_request(
+            subject.clone(),
+            async_nats::Request::new()
+                .headers(headers_for::<Q>())
+                .payload(body.into())
+                .timeout(Some(timeout)),
+        )
+        .await
+        .map_err(|e| match e.kind() {
+            async_nats::RequestErrorKind::NoResponders => ClientError::NoResponders { subject },
+            _ => ClientError::Nats {
+                op: "queueing the request",
+                reason: e.to_string(),
+            },
+        })?;
+    let ack: PubAck = serde_json::from_slice(&sent.payload).map_err(|e| ClientError::BadReply {
+        reason: format!("not the queue's acknowledgement: {e}"),
+    })?;
+    if let Some(error) = ack.error {
+        return Err(ClientError::BadReply {
+            reason: format!("the queue refused the request: {error}"),
+        });
+    }
+    Ok(ResourceAcceptedV1 {
+        id: id.map_or_else(|| queued_id(ack.seq), str::to_owned),
+        site: site.to_owned(),
+        sequence: ack.seq,
+        duplicate: ack.duplicate,
+    })
+}
+
+/// Where resource `id` at `site` is.
+///
+/// # Errors
+/// [`ClientError`] when no answer is readable.
+pub async fn status(
+    client: &Client,
+    (service, site): (&str, &str),
+    id: &str,
+    timeout: Duration,
+) -> Result<Answer<ResourceStateV1>, ClientError> {
+    let request = ResourceStatusV1 { id: id.to_owned() };
+    call(
+        client,
+        subjects::status_at(service, site),
+        &request,
+        timeout,
+    )
+    .await
+}

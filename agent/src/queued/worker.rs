@@ -1,0 +1,388 @@
+//! Taking queued requests: the site's durable consumer on the service's stream, one
+//! request at a time, each moved through its lifecycle record ([`super::book`]) and
+//! acknowledged only once its outcome is written.
+//!
+//! - A request is acknowledged after its record says how it ended, so an agent that dies
+//!   mid-handler (kill -9) leaves it unacknowledged: the stream delivers it again after
+//!   the ack wait, the next agent finds the record still in flight, and runs the handler
+//!   again for the same resource id (handlers are written to be repeatable per id). The
+//!   record is keyed by that id, so nothing is made twice.
+//! - A request older than the deadline when taken ends as `error` ("no agent took it in
+//!   time") without running anything, and can be retried.
+//! - A subject whose account is no configured tenant is dropped and logged: the stream
+//!   holds only what tenants' imports put there, so that is a configuration error.
+//!
+//! Queued requests carry no `Nats-Request-Info` (the stream does not keep it): the
+//! handler sees the tenant, from the subject, and no user.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, stream, AckKind};
+use futures::StreamExt as _;
+
+use crate::caller::Caller;
+use crate::contract::MESSAGE_TYPE_HEADER;
+use crate::contract::{decode_request, ResourceAllocateV1, ResourceDeallocateV1, ResourceUpdateV1};
+use crate::handler::{Agent, Operation};
+use crate::lifecycle::{Event, Lifecycle, Status};
+use crate::queued::book::{Book, Record};
+use crate::queued::settings::Queue;
+use crate::queued::subject::{self as q, Kept};
+use crate::store::StoreError;
+
+/// Makes sure the stream and this site's consumer exist, then takes requests until the
+/// message stream ends (the connection closes).
+///
+/// # Errors
+/// When the stream or consumer can be neither found nor created.
+pub async fn run(agent: &Agent, book: &Book, queue: Queue) -> anyhow::Result<()> {
+    let (service, site) = (agent.service.as_str(), agent.site.as_str());
+    let stream = agent
+        .js
+        .get_or_create_stream(stream::Config {
+            name: q::stream_name(service),
+            description: Some(format!("queued requests of service `{service}`")),
+            subjects: vec![q::stream_subjects(service)],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("the queued requests' stream: {e}"))?;
+    let name = q::consumer_name(site);
+    let consumer: consumer::PullConsumer = stream
+        .get_or_create_consumer(
+            &name,
+            consumer::pull::Config {
+                durable_name: Some(name.clone()),
+                filter_subject: q::consumer_filter(service, site),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: queue.ack_wait,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("the site's consumer `{name}`: {e}"))?;
+    tracing::info!(consumer = %name, "taking queued requests");
+    let mut messages = consumer
+        .messages()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading queued requests: {e}"))?;
+    while let Some(message) = messages.next().await {
+        match message {
+            Ok(message) => take(agent, book, queue, &message).await,
+            Err(err) => tracing::warn!(error = %err, "reading a queued request failed"),
+        }
+    }
+    Ok(())
+}
+
+/// Takes one request; acknowledges it once its outcome is recorded, or asks for it again
+/// later when the store failed.
+async fn take(agent: &Agent, book: &Book, queue: Queue, message: &jetstream::Message) {
+    let done = match handle(agent, book, queue, message).await {
+        Ok(()) => message.ack().await,
+        Err(err) => {
+            tracing::warn!(error = %err, "a queued request is left for a later attempt");
+            message
+                .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
+                .await
+        }
+    };
+    if let Err(err) = done {
+        tracing::warn!(error = %err, "acknowledging a queued request failed");
+    }
+}
+
+async fn handle(
+    agent: &Agent,
+    book: &Book,
+    queue: Queue,
+    message: &jetstream::Message,
+) -> anyhow::Result<()> {
+    let Some(Kept { account, operation }) =
+        q::parse_kept(message.subject.as_str(), &agent.service, &agent.site)
+    else {
+        tracing::warn!(subject = %message.subject, "dropped a queued request on a subject this site does not take");
+        return Ok(());
+    };
+    let Some(tenant) = agent.tenants.tenant_of(&account) else {
+        tracing::warn!(account = %account, "dropped a queued request of an account that is no tenant");
+        return Ok(());
+    };
+    let info = message.info().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let kept_at = info.published.unix_timestamp();
+    let caller = Caller {
+        tenant: tenant.to_owned(),
+        account,
+        user: None,
+        name: None,
+        tags: Vec::new(),
+        issuer_key: None,
+    };
+    let message_type = message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(MESSAGE_TYPE_HEADER))
+        .map(|v| v.as_str().to_owned());
+    let job = Job {
+        agent,
+        book,
+        queue,
+        caller: &caller,
+        now: unix_now(),
+    };
+    match operation {
+        Operation::Allocate => {
+            let id = q::queued_id(info.stream_sequence);
+            let request =
+                decode_request::<ResourceAllocateV1>(message_type.as_deref(), &message.payload)
+                    .and_then(|a| a.validate().map(|()| a));
+            job.allocate(id, kept_at, request.map_err(|e| e.to_string()))
+                .await
+        }
+        Operation::Update => {
+            let request =
+                decode_request::<ResourceUpdateV1>(message_type.as_deref(), &message.payload);
+            match request.and_then(|u| u.validate().map(|()| u)) {
+                Ok(request) => job.update(request).await,
+                Err(err) => {
+                    tracing::info!(error = %err, "dropped a queued update that is not one");
+                    Ok(())
+                }
+            }
+        }
+        Operation::Deallocate => {
+            match decode_request::<ResourceDeallocateV1>(message_type.as_deref(), &message.payload)
+            {
+                Ok(request) => job.deallocate(&request.id).await,
+                Err(err) => {
+                    tracing::info!(error = %err, "dropped a queued deallocation that is not one");
+                    Ok(())
+                }
+            }
+        }
+        Operation::List | Operation::Ping | Operation::Status => Ok(()),
+    }
+}
+
+/// One request being taken.
+struct Job<'a> {
+    agent: &'a Agent,
+    book: &'a Book,
+    queue: Queue,
+    caller: &'a Caller,
+    now: i64,
+}
+
+impl Job<'_> {
+    fn tenant(&self) -> &str {
+        &self.caller.tenant
+    }
+
+    async fn move_to(
+        &self,
+        id: &str,
+        event: Event,
+        details: Option<&crate::contract::Details>,
+    ) -> anyhow::Result<()> {
+        let at = (self.now, self.queue.deadline_secs);
+        match self
+            .book
+            .apply((self.tenant(), id), &event, at, details)
+            .await
+        {
+            Ok(record) => {
+                tracing::info!(id, status = ?record.lifecycle.status, "queued request recorded");
+                Ok(())
+            }
+            // Another delivery or replica moved it first: nothing left to do.
+            Err(super::book::BookError::NotNow(not_now)) => {
+                tracing::info!(id, %not_now, "queued request already moved on");
+                Ok(())
+            }
+            Err(err) => Err(anyhow::anyhow!("{err}")),
+        }
+    }
+
+    async fn allocate(
+        &self,
+        id: String,
+        kept_at: i64,
+        request: Result<ResourceAllocateV1, String>,
+    ) -> anyhow::Result<()> {
+        let resource_type = request
+            .as_ref()
+            .map(|r| r.resource_type.clone())
+            .unwrap_or_default();
+        let fresh = Record {
+            id: id.clone(),
+            tenant: self.tenant().to_owned(),
+            site: self.agent.site.clone(),
+            resource_type,
+            accepted_at: kept_at,
+            lifecycle: Lifecycle::accepted(kept_at, self.queue.deadline_secs),
+            details: Default::default(),
+        };
+        let record = self
+            .book
+            .begin(fresh)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if record.lifecycle.status != Status::Pending {
+            return Ok(()); // taken before: delivered again, or waiting for approval
+        }
+        let request = match request {
+            Ok(request) => request,
+            Err(why) => return self.move_to(&id, Event::Failed(why), None).await,
+        };
+        if record.lifecycle.overdue(self.now) {
+            return self.move_to(&id, Event::DeadlinePassed, None).await;
+        }
+        let needs_approval = self
+            .agent
+            .handlers
+            .as_ref()
+            .and_then(|h| h.get(&request.resource_type))
+            .is_some_and(|h| h.config().requires_approval);
+        if needs_approval {
+            return self.move_to(&id, Event::NeedsApproval, None).await;
+        }
+        // A delivery before this one may have made it and died before recording so.
+        if let Some(made) = self.agent.store.get(self.tenant(), &id).await? {
+            return self
+                .move_to(&id, Event::Succeeded, Some(&made.details))
+                .await;
+        }
+        let quota = self.agent.quotas.of(self.tenant());
+        let outcome = self
+            .agent
+            .resources()
+            .allocate(self.caller, (quota, id.clone()), request, self.now)
+            .await;
+        match outcome {
+            Ok(Ok(created)) => {
+                self.move_to(&id, Event::Succeeded, Some(&created.details))
+                    .await
+            }
+            Ok(Err(refusal)) => {
+                self.move_to(&id, Event::Failed(refusal.message), None)
+                    .await
+            }
+            Err(StoreError::QuotaExceeded { quota }) => {
+                let why = format!(
+                    "tenant `{}` has reached its quota of {quota} resources",
+                    self.tenant()
+                );
+                self.move_to(&id, Event::Failed(why), None).await
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn update(&self, request: ResourceUpdateV1) -> anyhow::Result<()> {
+        let id = request.id.clone();
+        if !self.in_flight(&id, Event::Update, Status::Updating).await? {
+            return Ok(());
+        }
+        match self.agent.resources().update(self.caller, request).await {
+            Ok(Ok(updated)) => {
+                self.move_to(&id, Event::Succeeded, Some(&updated.details))
+                    .await
+            }
+            Ok(Err(refusal)) => {
+                self.move_to(&id, Event::Failed(refusal.message), None)
+                    .await
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn deallocate(&self, id: &str) -> anyhow::Result<()> {
+        if !self.in_flight(id, Event::Delete, Status::Deleting).await? {
+            return Ok(());
+        }
+        // A delivery before this one may have removed it and died before recording so.
+        if self.agent.store.get(self.tenant(), id).await?.is_none() {
+            return self.move_to(id, Event::Succeeded, None).await;
+        }
+        match self.agent.resources().deallocate(self.caller, id).await {
+            Ok(Ok(_)) => self.move_to(id, Event::Succeeded, None).await,
+            Ok(Err(refusal)) => self.move_to(id, Event::Failed(refusal.message), None).await,
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Moves `id`'s record into `state` by `event`, or finds it there already (a delivery
+    /// again); `false` when the request does not apply (no such resource of this tenant,
+    /// or a state the event does not move). A resource made before it had a record (a live
+    /// allocation) gets one, as created.
+    async fn in_flight(&self, id: &str, event: Event, state: Status) -> anyhow::Result<bool> {
+        if self
+            .book
+            .get(self.tenant(), id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .is_none()
+        {
+            let Some(made) = self.agent.store.get(self.tenant(), id).await? else {
+                tracing::info!(
+                    id,
+                    "dropped a queued request for a resource this tenant does not have here"
+                );
+                return Ok(false);
+            };
+            let created = Lifecycle::accepted(made.created, 0)
+                .after(&Event::Succeeded, made.created, 0)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let fresh = Record {
+                id: id.to_owned(),
+                tenant: self.tenant().to_owned(),
+                site: self.agent.site.clone(),
+                resource_type: made.resource_type.clone(),
+                accepted_at: made.created,
+                lifecycle: created,
+                details: made.details.clone(),
+            };
+            self.book
+                .begin(fresh)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let Some((record, _)) = self
+            .book
+            .get(self.tenant(), id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        else {
+            return Ok(false);
+        };
+        if record.lifecycle.status == state {
+            return Ok(true); // delivered again while in flight: finish it
+        }
+        match self
+            .book
+            .apply(
+                (self.tenant(), id),
+                &event,
+                (self.now, self.queue.deadline_secs),
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(super::book::BookError::NotNow(not_now)) => {
+                tracing::info!(id, %not_now, "dropped a queued request that does not apply now");
+                Ok(false)
+            }
+            Err(err) => Err(anyhow::anyhow!("{err}")),
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
