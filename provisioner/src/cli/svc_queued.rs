@@ -9,41 +9,21 @@ use agent::lifecycle::Status;
 use agent::operation::Operation;
 use agent::queued::client::{queue, status};
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
+use clap::Args;
 
 use crate::cli::nats_args::parse_duration;
 use crate::cli::svc_common::{connect, report, SvcConnection};
 use crate::exit::Outcome;
 
-/// `svc queue` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum QueueCommand {
-    /// Queue an allocation at a site; prints the resource id to follow with `status` or
-    /// `watch`.
-    Allocate {
-        /// The resource type.
-        #[arg(long = "type")]
-        resource_type: String,
-        /// Who or what the resource is for.
-        #[arg(long)]
-        target_entity: String,
-        /// The specification, a JSON object.
-        #[arg(long, default_value = "{}")]
-        spec: String,
-    },
-    /// Queue a new specification for a resource.
-    Update {
-        /// The resource id.
-        id: String,
-        /// The specification, a JSON object.
-        #[arg(long)]
-        spec: String,
-    },
-    /// Queue the release of a resource.
-    Deallocate {
-        /// The resource id.
-        id: String,
-    },
+/// What `svc queue` sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueueOp {
+    /// A new resource (`--type`, `--target-entity`, `--spec`); prints its id.
+    Allocate,
+    /// A new specification for resource ID (`--spec`).
+    Update,
+    /// The release of resource ID.
+    Deallocate,
 }
 
 /// Arguments of `svc queue`.
@@ -52,15 +32,26 @@ pub struct QueueArgs {
     #[command(flatten)]
     /// Connection.
     pub conn: SvcConnection,
+    /// What to queue.
+    #[arg(value_enum)]
+    pub operation: QueueOp,
+    /// The resource id (update, deallocate).
+    pub id: Option<String>,
     /// The site.
     #[arg(long)]
     pub site: String,
+    /// The resource type (allocate).
+    #[arg(long = "type")]
+    pub resource_type: Option<String>,
+    /// Who or what the resource is for (allocate).
+    #[arg(long)]
+    pub target_entity: Option<String>,
+    /// The specification, a JSON object (allocate: default `{}`; update: required).
+    #[arg(long)]
+    pub spec: Option<String>,
     /// How long to wait for the queue's acknowledgement.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// What to queue.
-    #[command(subcommand)]
-    pub command: QueueCommand,
 }
 
 /// Arguments of `svc status` and `svc watch`.
@@ -88,39 +79,31 @@ pub async fn queued(args: &QueueArgs) -> anyhow::Result<Outcome> {
     let spec = |text: &str| -> anyhow::Result<serde_json::Value> {
         serde_json::from_str(text).context("--spec is not JSON")
     };
+    let id = || args.id.as_deref().context("give the resource id");
     let client = connect(&args.conn).await?;
     let at = (args.conn.service.as_str(), args.site.as_str());
-    let accepted = match &args.command {
-        QueueCommand::Allocate {
-            resource_type,
-            target_entity,
-            spec: text,
-        } => {
+    let accepted = match args.operation {
+        QueueOp::Allocate => {
             let request = ResourceAllocateV1 {
-                resource_type: resource_type.clone(),
-                target_entity: target_entity.clone(),
-                specification: spec(text)?,
+                resource_type: args.resource_type.clone().context("give --type")?,
+                target_entity: args.target_entity.clone().context("give --target-entity")?,
+                specification: spec(args.spec.as_deref().unwrap_or("{}"))?,
             };
-            queue(
-                &client,
-                at,
-                (Operation::Allocate, None),
-                &request,
-                args.timeout,
-            )
-            .await?
+            queue(&client, at, (Operation::Allocate, None), &request, args.timeout).await?
         }
-        QueueCommand::Update { id, spec: text } => {
+        QueueOp::Update => {
             let request = ResourceUpdateV1 {
-                id: id.clone(),
-                specification: spec(text)?,
+                id: id()?.to_owned(),
+                specification: spec(args.spec.as_deref().context("give --spec")?)?,
             };
-            let op = (Operation::Update, Some(id.as_str()));
+            let op = (Operation::Update, Some(request.id.as_str()));
             queue(&client, at, op, &request, args.timeout).await?
         }
-        QueueCommand::Deallocate { id } => {
-            let request = ResourceDeallocateV1 { id: id.clone() };
-            let op = (Operation::Deallocate, Some(id.as_str()));
+        QueueOp::Deallocate => {
+            let request = ResourceDeallocateV1 {
+                id: id()?.to_owned(),
+            };
+            let op = (Operation::Deallocate, Some(request.id.as_str()));
             queue(&client, at, op, &request, args.timeout).await?
         }
     };
