@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use claims::{ExportType, Permission};
+use claims::{Export, ExportType, Permission};
 
 use crate::estate::{AccountEntry, Estate};
 
@@ -136,7 +136,7 @@ pub fn describe(estate: &Estate) -> String {
                 kind(export.export_type),
                 export.subject.clone(),
                 dash(&export.name),
-                String::from(if export.token_req { "token" } else { "public" }),
+                access(export),
             ]);
         }
         for import in &claims.nats.imports {
@@ -199,6 +199,20 @@ fn user_signer(account: &AccountEntry, issuer: &str) -> String {
     }
 }
 
+/// Who may import an export: anyone (`public`) or holders of an activation (`token`);
+/// with an account token, each importer only its own account's key in that token.
+fn access(export: &Export) -> String {
+    let mut text = String::from(if export.token_req { "token" } else { "public" });
+    if export.account_token_position > 0 {
+        let _ = write!(
+            text,
+            ", importer's account in token {}",
+            export.account_token_position
+        );
+    }
+    text
+}
+
 fn kind(kind: Option<ExportType>) -> String {
     kind.map_or("-", ExportType::as_str).to_owned()
 }
@@ -258,7 +272,9 @@ mod tests {
             "Imports\n",
             "Users\n",
             "scoped (role user)",
-            "tenant.acme.{{name()}}.>, svc.>",
+            "tenant.acme.{{name()}}.>, svc.>, svcq.>",
+            "queued provisioning requests",
+            "public, importer's account in token 2",
             "credential requests",
             "operator signing key",
             "tenant:acme",
@@ -271,6 +287,13 @@ mod tests {
             .find(|l| l.contains("creds.request") && l.contains("AUTH") && l.contains("acme"))
             .unwrap();
         assert!(import.trim_end().ends_with("yes"), "{import}");
+        let acme = estate.account("acme").unwrap().public_key();
+        let queued = text
+            .lines()
+            .find(|l| l.contains(&format!("svcq.{acme}.>")))
+            .unwrap();
+        assert!(queued.contains(" SERVICES "), "{queued}");
+        assert!(queued.contains(" svcq.> "), "{queued}");
         let mut empty = Table::new("Nothing", &["A"]);
         let mut out = String::new();
         empty.render(&mut out);

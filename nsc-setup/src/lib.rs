@@ -4,7 +4,8 @@
 //! `nsc-setup init` builds the topology of design §2 (an operator with a signing key;
 //! SYS; AUTH with the provisioner's user and the credential-service exports; SERVICES
 //! with `svc.>` and an agent, or with `--service` one agent per service and site and a
-//! service admin per service; one account per tenant importing both with `share=true`,
+//! service admin per service, and the queued requests `svcq.*.>` whose second token is
+//! the importer's account; one account per tenant importing both with `share=true`,
 //! with a minted-users signing key, a bootstrap and an admin user) and writes it so that
 //! real `nsc` can manage it afterwards, plus `server.conf`, `provisioner.toml`,
 //! `policy.toml`, `nsc.env` and, for the HTTP API, `portal.toml`.

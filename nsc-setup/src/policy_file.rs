@@ -3,8 +3,8 @@
 //!
 //! Each tenant: its account and minted-users signing key (by public key, so the
 //! provisioner finds the seed in `NKEYS_PATH`), namespace `tenant.<name>` plus the `svc`
-//! prefix, requests identified through the tenant's import with a v2 proof of key
-//! possession (v1 proofs, which leave the token, TTL and tags open to change in flight,
+//! and `svcq` prefixes (live and queued provisioning requests), requests identified
+//! through the tenant's import with a v2 proof of key possession (v1 proofs, which leave the token, TTL and tags open to change in flight,
 //! refused), unique names ignoring case (never `admin` or `bootstrap`, whose private
 //! inboxes a namesake would read, nor `_INBOX*`, `$*`, the operator side's user names or
 //! the operator's and accounts' names), TTL 1 h (at most 1 day), and (for a plain key) the
@@ -19,7 +19,8 @@ use crate::estate::{AccountEntry, Estate};
 use crate::portal::PortalSettings;
 use crate::toml_text::toml_string;
 use crate::topology::{
-    self as t, POLICY_USER_INBOX, RESERVED_USER_NAMES, SERVICES_PREFIX, SERVICES_SUBJECT,
+    self as t, POLICY_USER_INBOX, QUEUED_LOCAL_SUBJECT, QUEUED_PREFIX, RESERVED_USER_NAMES,
+    SERVICES_PREFIX, SERVICES_SUBJECT,
 };
 
 /// Default credential lifetime.
@@ -68,8 +69,11 @@ pub fn tenant_block(account: &AccountEntry, reserved: &[String], portal: bool) -
         "namespace = {}",
         toml_string(&t::tenant_namespace(tenant))
     );
-    let mut prefixes = vec![toml_string(SERVICES_PREFIX)];
-    let mut publish = vec![toml_string(SERVICES_SUBJECT)];
+    let mut prefixes = vec![toml_string(SERVICES_PREFIX), toml_string(QUEUED_PREFIX)];
+    let mut publish = vec![
+        toml_string(SERVICES_SUBJECT),
+        toml_string(QUEUED_LOCAL_SUBJECT),
+    ];
     if portal {
         prefixes.push(toml_string(crate::portal::CREDS_PREFIX));
         publish.extend(crate::portal::CALLER_PUB.map(toml_string));
@@ -184,7 +188,14 @@ mod tests {
         assert_eq!(acme.namespace(), "tenant.acme");
         assert!(!acme.is_scoped());
         assert!(policy.tenant("globex").unwrap().is_scoped());
-        assert!(text.contains("permissions.pub.allow = [\"tenant.acme.{name}.>\", \"svc.>\"]\n"));
+        assert!(text.contains(
+            "permissions.pub.allow = [\"tenant.acme.{name}.>\", \"svc.>\", \"svcq.>\"]\n"
+        ));
+        assert_eq!(
+            text.matches("extra_prefixes = [\"svc\", \"svcq\"]\n")
+                .count(),
+            2
+        );
         assert!(text
             .contains("permissions.sub.allow = [\"tenant.acme.{name}.>\", \"_INBOX.{name}.>\"]\n"));
         let reserved =

@@ -41,6 +41,21 @@ pub const SERVICES_RESPONSE_TYPE: &str = "Stream";
 pub const SERVICES_PREFIX: &str = "svc";
 /// The name of the services export and imports.
 pub const SERVICES_EXPORT_NAME: &str = "provisioning services";
+/// Queued (durable) provisioning requests, exported by SERVICES in both layouts: a
+/// tenant's `svcq.<service>.<site>.<op>` arrives as `svcq.<tenant account>.<service>.
+/// <site>.<op>`, where the service's work-queue stream `svcq_<service>` keeps it.
+pub const QUEUED_SUBJECT: &str = "svcq.*.>";
+/// The token of [`QUEUED_SUBJECT`] the server fills with the importer's account key
+/// (`account_token_position`): each tenant may import only its own.
+pub const QUEUED_ACCOUNT_TOKEN: u64 = 2;
+/// What tenants publish queued requests to (their import's local subject).
+pub const QUEUED_LOCAL_SUBJECT: &str = "svcq.>";
+/// The first token of [`QUEUED_SUBJECT`], a policy `extra_prefixes` entry.
+pub const QUEUED_PREFIX: &str = "svcq";
+/// The name of the queued requests' export and imports.
+pub const QUEUED_EXPORT_NAME: &str = "queued provisioning requests";
+/// Response type of the [`QUEUED_SUBJECT`] export: the stream's one acknowledgement.
+pub const QUEUED_RESPONSE_TYPE: &str = "Singleton";
 /// Audit events the provisioner publishes.
 pub const AUDIT_SUBJECT: &str = "creds.audit.events";
 /// The provisioner's queue group.
@@ -97,8 +112,9 @@ pub const PROVISIONER_PUB: [&str; 6] = [
 ];
 /// What the agent may subscribe to.
 pub const AGENT_SUB: [&str; 3] = [SERVICES_SUBJECT, SRV, INBOX];
-/// What the agent may publish to (besides replies).
-pub const AGENT_PUB: [&str; 4] = [SRV, "$JS.API.>", "$KV.>", INBOX];
+/// What the agent may publish to (besides replies): its JetStream use, including the
+/// acknowledgements of queued requests (`$JS.ACK.>`).
+pub const AGENT_PUB: [&str; 5] = [SRV, "$JS.API.>", "$KV.>", "$JS.ACK.>", INBOX];
 /// What a tenant's bootstrap user may publish to.
 pub const BOOTSTRAP_PUB: [&str; 1] = [REQUEST_SUBJECT];
 /// What a tenant's admin user may publish to.

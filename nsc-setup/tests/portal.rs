@@ -97,13 +97,13 @@ fn init_portal_wires_the_policy_and_writes_portal_toml() {
                 admin_from_tags_claim = true, device_names = true }\n";
     assert_eq!(text.matches(line).count(), 2, "{text}");
     assert_eq!(
-        text.matches("extra_prefixes = [\"svc\", \"creds\"]\n")
+        text.matches("extra_prefixes = [\"svc\", \"svcq\", \"creds\"]\n")
             .count(),
         2
     );
     assert!(text.contains(
-        "permissions.pub.allow = [\"tenant.acme.{name}.>\", \"svc.>\", \"creds.request\", \
-         \"creds.admin.>\"]\n"
+        "permissions.pub.allow = [\"tenant.acme.{name}.>\", \"svc.>\", \"svcq.>\", \
+         \"creds.request\", \"creds.admin.>\"]\n"
     ));
     let portal: toml::Table = fs::read_to_string(dir.join("portal.toml"))
         .unwrap()
@@ -134,7 +134,7 @@ fn init_portal_wires_the_policy_and_writes_portal_toml() {
     let text = fs::read_to_string(dir.join("policy.toml")).unwrap();
     policy::Policy::from_toml_str(&text).unwrap();
     assert_eq!(text.matches(line).count(), 3, "{text}");
-    assert!(text.contains("\"tenant.initech.{name}.>\", \"svc.>\", \"creds.request\""));
+    assert!(text.contains("\"tenant.initech.{name}.>\", \"svc.>\", \"svcq.>\", \"creds.request\""));
 }
 
 #[test]

@@ -49,6 +49,36 @@ fn imports(estate: &Estate, tenant: &str) -> Vec<String> {
     subjects
 }
 
+/// A tenant's import of the queued requests: its own account's token, as `svcq.>`.
+fn queued(estate: &Estate, tenant: &str) -> String {
+    let account = estate.account(tenant).unwrap();
+    let import = account
+        .claims
+        .nats
+        .imports
+        .iter()
+        .find(|i| i.name == "queued provisioning requests")
+        .unwrap();
+    assert_eq!(import.local_subject, "svcq.>");
+    assert!(import.share);
+    format!("svcq.{}.>", account.public_key())
+}
+
+/// SERVICES exports the queued requests, the importer's account in token 2.
+fn assert_queued_export(estate: &Estate) {
+    let services = estate.account(SERVICES_ACCOUNT).unwrap();
+    let export = services
+        .claims
+        .nats
+        .exports
+        .iter()
+        .find(|e| e.subject == "svcq.*.>")
+        .unwrap();
+    assert_eq!(export.account_token_position, 2);
+    assert_eq!(export.response_type, "Singleton");
+    assert!(!export.token_req);
+}
+
 #[test]
 fn bad_service_lists_exit_64_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -113,7 +143,10 @@ fn the_isolated_layout_writes_an_identity_per_service_and_site() {
         "svc.storage.osl1.>",
         "svc.storage.sto1.>",
     ];
-    assert_eq!(imports(&estate, "acme"), exported);
+    let mut expected = exported.map(String::from).to_vec();
+    expected.push(queued(&estate, "acme"));
+    assert_eq!(imports(&estate, "acme"), expected);
+    assert_queued_export(&estate);
 
     nsc_setup()
         .args(["describe", "--dir", dir_arg])
@@ -127,13 +160,17 @@ fn the_isolated_layout_writes_an_identity_per_service_and_site() {
                     .to_str()
                     .unwrap(),
         ))
-        .stdout(contains("svc.storage.admin.>"));
+        .stdout(contains("svc.storage.admin.>"))
+        .stdout(contains("svcq.*.>"))
+        .stdout(contains("queued provisioning requests"));
     nsc_setup()
         .args(["tenant", "add", "initech", "--dir", dir_arg])
         .assert()
         .success();
     let estate = load_dir(&dir).unwrap();
-    assert_eq!(imports(&estate, "initech"), exported);
+    let mut expected = exported.map(String::from).to_vec();
+    expected.push(queued(&estate, "initech"));
+    assert_eq!(imports(&estate, "initech"), expected);
     assert_eq!(services_users(&estate).len(), 5);
 }
 
@@ -150,13 +187,25 @@ fn the_variable_takes_services_and_a_generic_estate_stays_generic() {
     assert_eq!(services_users(&estate).len(), 5);
     // Forced again without services: the generic layout, as before `--service`.
     init(&dir)
-        .arg("--force")
+        .args(["--force", "--jetstream"])
         .assert()
         .success()
         .stdout(contains("agent of").not());
     let estate = load_dir(&dir).unwrap();
     assert_eq!(services_users(&estate), ["agent"]);
-    assert_eq!(imports(&estate, "acme"), ["svc.>"]);
+    let agent = &estate.account(SERVICES_ACCOUNT).unwrap().users[0];
+    assert!(agent
+        .claims
+        .nats
+        .permissions
+        .publish
+        .allow
+        .contains(&String::from("$JS.ACK.>")));
+    assert_eq!(
+        imports(&estate, "acme"),
+        [String::from("svc.>"), queued(&estate, "acme")]
+    );
+    assert_queued_export(&estate);
     nsc_setup()
         .args(["describe", "--dir", dir_arg])
         .assert()

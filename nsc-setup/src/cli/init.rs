@@ -77,7 +77,8 @@ pub struct InitArgs {
     /// A provisioning service and its sites, `NAME:SITE[,SITE...]` (repeat; in the
     /// environment variable, separate services with spaces). Builds the isolated layout:
     /// per service and site an agent user `agent-NAME-SITE` that reaches only its own
-    /// subjects and KV bucket, per service an admin `admin-NAME` for `svc.NAME.admin.>`,
+    /// subjects, KV bucket and queued requests' consumer `site-SITE` on stream
+    /// `svcq_NAME`, per service an admin `admin-NAME` for `svc.NAME.admin.>`,
     /// and exports of these services' subjects only. Without it, one `agent` user serves
     /// every service and tenants import `svc.>`. Service names: letters, digits, `-`;
     /// sites: letters, digits, `_`, `-`, not `admin`.

@@ -153,9 +153,9 @@ impl Estate {
                 })
         };
         let auth = exporter(AUTH_ACCOUNT)?;
-        let services = self.services_imports()?;
-
+        // The account key first: the queued requests' import names it.
         let key = keys.generate(KeyPairType::Account)?;
+        let services = self.services_imports(&key.public_key())?;
         let signing_key = keys.generate(KeyPairType::Account)?;
         let mut claims = AccountClaims::new_account(key.public_key());
         claims.nats.tags = vec![t::tenant_tag(name)];
@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(scope.role, "user");
         assert_eq!(
             scope.template.publish.allow,
-            ["tenant.acme.{{name()}}.>", "svc.>"]
+            ["tenant.acme.{{name()}}.>", "svc.>", "svcq.>"]
         );
         assert_eq!(
             scope.template.subscribe.allow,

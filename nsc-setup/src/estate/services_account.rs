@@ -7,12 +7,18 @@
 //!   per service ([`permissions::agent`], [`permissions::admin`]), each tagged with its
 //!   role, service and site. No generic `agent` user: its creds would undo the isolation.
 //!
-//! Every export is answered in `Stream` mode (a scattered `list` gets every site's answer).
+//! Every export of live requests is answered in `Stream` mode (a scattered `list` gets
+//! every site's answer). Both layouts also export the queued requests, `svcq.*.>` with the
+//! importer's account in the second token ([`queued_export`]): a tenant imports
+//! `svcq.<its account>.>` as `svcq.>`, and the agents' streams keep its requests under
+//! its key.
 
 use claims::{AccountClaims, Export, ExportType, Import, UserClaims};
 use nkeys::KeyPairType;
 
-use super::claim_parts::{service_export, shared_import, unlimited_jetstream, user_with};
+use super::claim_parts::{
+    import_of, queued_export, service_export, unlimited_jetstream, user_with,
+};
 use super::entries::Estate;
 use crate::error::EstateError;
 use crate::keys::KeySource;
@@ -40,6 +46,7 @@ impl Estate {
                 .map(|e| stream_export(&e.subject, &e.name))
                 .collect()
         };
+        claims.nats.exports.push(queued_export());
         if jetstream {
             claims.nats.limits.jetstream = unlimited_jetstream();
         }
@@ -71,13 +78,15 @@ impl Estate {
         Ok(())
     }
 
-    /// A tenant's imports of SERVICES: one shared import of each service export, under
-    /// the same subject, so a tenant reaches exactly what SERVICES offers (whichever
-    /// layout, and for an estate read back from disk).
+    /// The imports of SERVICES of the tenant with account key `tenant`: one shared
+    /// import of each service export, under the same subject, or, for the queued
+    /// requests' export, of the tenant's own token ([`import_of`]); so a tenant reaches
+    /// exactly what SERVICES offers (whichever layout, and for an estate read back from
+    /// disk).
     ///
     /// # Errors
     /// [`EstateError::NoAccount`] when SERVICES is missing.
-    pub(super) fn services_imports(&self) -> Result<Vec<Import>, EstateError> {
+    pub(super) fn services_imports(&self, tenant: &str) -> Result<Vec<Import>, EstateError> {
         let services = self
             .account(SERVICES_ACCOUNT)
             .ok_or_else(|| EstateError::NoAccount {
@@ -89,7 +98,7 @@ impl Estate {
             .exports
             .iter()
             .filter(|e| e.export_type == Some(ExportType::Service))
-            .map(|e| shared_import(&e.subject, &e.name, services.public_key()))
+            .map(|e| import_of(e, services.public_key(), tenant))
             .collect())
     }
 }
@@ -141,10 +150,54 @@ mod tests {
             .nats
             .imports
             .iter()
-            .filter(|i| i.account == services)
+            .filter(|i| i.account == services && i.name != t::QUEUED_EXPORT_NAME)
             .inspect(|i| assert!(i.share && i.local_subject == i.subject))
             .map(|i| i.subject.clone())
             .collect()
+    }
+
+    /// The tenant's import of the queued requests: its own token only, as `svcq.>`.
+    fn assert_queued_import(estate: &Estate, tenant: &str) {
+        let services = estate.account(SERVICES_ACCOUNT).unwrap();
+        let account = estate.account(tenant).unwrap();
+        let queued: Vec<&Import> = account
+            .claims
+            .nats
+            .imports
+            .iter()
+            .filter(|i| i.name == t::QUEUED_EXPORT_NAME)
+            .collect();
+        assert_eq!(queued.len(), 1, "{tenant}");
+        let import = queued[0];
+        assert_eq!(
+            import.subject,
+            format!("svcq.{}.>", account.public_key()),
+            "{tenant}"
+        );
+        assert_eq!(import.local_subject, "svcq.>");
+        assert_eq!(import.account, services.public_key());
+        assert_eq!(import.import_type, Some(ExportType::Service));
+        assert!(import.share);
+        assert!(import.token.is_empty());
+    }
+
+    /// SERVICES's export of the queued requests, in either layout.
+    fn assert_queued_export(estate: &Estate) {
+        let services = estate.account(SERVICES_ACCOUNT).unwrap();
+        let queued: Vec<&Export> = services
+            .claims
+            .nats
+            .exports
+            .iter()
+            .filter(|e| e.name == "queued provisioning requests")
+            .collect();
+        assert_eq!(queued.len(), 1);
+        let export = queued[0];
+        assert_eq!(export.subject, "svcq.*.>");
+        assert_eq!(export.account_token_position, 2);
+        assert_eq!(export.response_type, "Singleton");
+        assert_eq!(export.export_type, Some(ExportType::Service));
+        assert!(!export.token_req);
     }
 
     #[test]
@@ -156,9 +209,16 @@ mod tests {
         let agent = &services.users[0].claims.nats.permissions;
         assert_eq!(agent.subscribe.allow, t::AGENT_SUB);
         assert_eq!(agent.publish.allow, t::AGENT_PUB);
-        assert_eq!(services.claims.nats.exports.len(), 1);
+        assert_eq!(services.claims.nats.exports.len(), 2);
         assert_eq!(services.claims.nats.exports[0].response_type, "Stream");
         assert_eq!(import_subjects(&estate, "acme"), ["svc.>"]);
+        assert_queued_export(&estate);
+        assert_queued_import(&estate, "acme");
+        assert!(agent.publish.allow.contains(&String::from("$JS.ACK.>")));
+        let report = services.claims.validate(NOW);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let report = estate.account("acme").unwrap().claims.validate(NOW);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
     }
 
     #[test]
@@ -202,10 +262,13 @@ mod tests {
             .nats
             .exports
             .iter()
+            .filter(|e| e.name != t::QUEUED_EXPORT_NAME)
             .inspect(|e| assert_eq!(e.response_type, "Stream"))
             .map(|e| e.subject.as_str())
             .collect();
         assert_eq!(import_subjects(&estate, "acme"), exported);
+        assert_queued_export(&estate);
+        assert_queued_import(&estate, "acme");
         assert!(!exported
             .iter()
             .any(|s| s.contains('>') && !s.ends_with(".>")));
@@ -243,6 +306,8 @@ mod tests {
             import_subjects(&estate, "initech"),
             ["svc.storage.*", "svc.storage.sto1.>"]
         );
+        assert_queued_import(&estate, "initech");
+        assert_queued_import(&estate, "acme");
     }
 
     #[test]

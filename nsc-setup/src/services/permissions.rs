@@ -3,8 +3,9 @@
 //! - An agent of service `S` at site `X` (`agent-S-X`) subscribes only to its own
 //!   subjects (`svc.S.X.>` in queue group `S.X`, `svc.S.allocate` in queue group `S`,
 //!   `svc.S.list`, `svc.S.ping`, the admin subtree `svc.S.admin.>`) and its private inbox;
-//!   it publishes only replies (one per request received) and the JetStream API of its own
-//!   KV bucket, `agent_S_X`. No agent may publish to any `svc.` subject: a request made
+//!   it publishes only replies (one per request received), the JetStream API of its own
+//!   KV bucket, `agent_S_X`, and that of its site's pull consumer `site-X` on the
+//!   service's queued requests' stream `svcq_S` ([`queue_api`]). No agent may publish to any `svc.` subject: a request made
 //!   inside SERVICES carries no server-set `Nats-Request-Info` (see `agent/README.md`).
 //! - The service admin of `S` (`admin-S`) publishes only to `svc.S.admin.>` and reads
 //!   replies on its private inbox.
@@ -18,6 +19,8 @@
 
 use agent::subjects::{self as s, SERVICES_PREFIX};
 use claims::INBOX_PREFIX;
+
+use crate::topology::QUEUED_PREFIX;
 
 use super::{admin_user, agent_user, ServiceSpec, ADMIN_TOKEN};
 
@@ -84,11 +87,64 @@ pub fn bucket_api(bucket: &str) -> Vec<String> {
     ]
 }
 
-/// What the agent of `service` at `site` may do (it also gets one reply per request).
+/// `svcq_<service>`: the work-queue stream keeping the service's queued requests.
+pub fn queue_stream(service: &str) -> String {
+    format!("{QUEUED_PREFIX}_{service}")
+}
+
+/// `site-<site>`: the durable pull consumer through which a site takes its queued
+/// requests.
+pub fn queue_consumer(site: &str) -> String {
+    format!("site-{site}")
+}
+
+/// `svcq.*.<service>.<site>.*`: the queued requests of one site, any tenant, any
+/// operation (the site's consumer's filter).
+pub fn queue_filter(service: &str, site: &str) -> String {
+    format!("{QUEUED_PREFIX}.*.{service}.{site}.*")
+}
+
+/// The JetStream API a pull consumer of `site` on stream `svcq_<service>` needs, as
+/// async-nats 0.51 sends it (checked against nats-server 2.15.1), and nothing of another
+/// service's stream or another site's consumer:
+///
+/// - `get_or_create_stream`: `STREAM.INFO`, then `STREAM.CREATE`; `STREAM.UPDATE` for
+///   `create_or_update_stream`;
+/// - `get_raw_message`: `STREAM.MSG.GET`; `direct_get…`: `DIRECT.GET` (`.>` by subject);
+/// - `get_or_create_consumer` / `create_consumer` with the durable name `site-<site>`
+///   and the one filter [`queue_filter`]: `CONSUMER.INFO.<stream>.site-<site>`, then
+///   `CONSUMER.CREATE.<stream>.site-<site>.<filter>` (the filter is in the subject, so
+///   the server refuses any other filter; with `filter_subjects` the subject has none and
+///   is refused);
+/// - `messages()` / `fetch()`: `CONSUMER.MSG.NEXT.<stream>.site-<site>` (and
+///   `CONSUMER.INFO` after a reconnect); `ack()` and the other acknowledgements: the
+///   message's reply subject `$JS.ACK.<stream>.site-<site>.…`.
+pub fn queue_api(service: &str, site: &str) -> Vec<String> {
+    let stream = queue_stream(service);
+    let consumer = queue_consumer(site);
+    let filter = queue_filter(service, site);
+    vec![
+        format!("$JS.API.STREAM.INFO.{stream}"),
+        format!("$JS.API.STREAM.CREATE.{stream}"),
+        format!("$JS.API.STREAM.UPDATE.{stream}"),
+        format!("$JS.API.STREAM.MSG.GET.{stream}"),
+        format!("$JS.API.DIRECT.GET.{stream}"),
+        format!("$JS.API.DIRECT.GET.{stream}.>"),
+        format!("$JS.API.CONSUMER.CREATE.{stream}.{consumer}.{filter}"),
+        format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}"),
+        format!("$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}"),
+        format!("$JS.ACK.{stream}.{consumer}.>"),
+    ]
+}
+
+/// What the agent of `service` at `site` may do (it also gets one reply per request):
+/// its KV bucket and its site's queued requests.
 pub fn agent(service: &str, site: &str) -> Allow {
     let queued = |subject: String, queue: String| format!("{subject} {queue}");
+    let mut publish = bucket_api(&s::bucket(service, site));
+    publish.extend(queue_api(service, site));
     Allow {
-        publish: bucket_api(&s::bucket(service, site)),
+        publish,
         subscribe: vec![
             queued(site_subtree(service, site), s::site_queue(service, site)),
             queued(s::allocate_any(service), s::any_site_queue(service)),
@@ -225,6 +281,60 @@ mod tests {
             assert!(!allowed(&allow.publish, other), "{other}");
         }
         assert!(allow.publish.iter().all(|p| !p.starts_with("svc.")));
+    }
+
+    #[test]
+    fn an_agent_consumes_only_its_own_sites_queue() {
+        assert_eq!(queue_stream("storage"), "svcq_storage");
+        assert_eq!(queue_consumer("sto1"), "site-sto1");
+        assert_eq!(queue_filter("storage", "sto1"), "svcq.*.storage.sto1.*");
+        assert_eq!(
+            queue_api("storage", "sto1"),
+            [
+                "$JS.API.STREAM.INFO.svcq_storage",
+                "$JS.API.STREAM.CREATE.svcq_storage",
+                "$JS.API.STREAM.UPDATE.svcq_storage",
+                "$JS.API.STREAM.MSG.GET.svcq_storage",
+                "$JS.API.DIRECT.GET.svcq_storage",
+                "$JS.API.DIRECT.GET.svcq_storage.>",
+                "$JS.API.CONSUMER.CREATE.svcq_storage.site-sto1.svcq.*.storage.sto1.*",
+                "$JS.API.CONSUMER.INFO.svcq_storage.site-sto1",
+                "$JS.API.CONSUMER.MSG.NEXT.svcq_storage.site-sto1",
+                "$JS.ACK.svcq_storage.site-sto1.>",
+            ]
+        );
+        let allow = agent("storage", "sto1");
+        for own in queue_api("storage", "sto1") {
+            assert!(allow.publish.contains(&own), "{own}");
+        }
+        for own in [
+            "$JS.ACK.svcq_storage.site-sto1.1.3.1.1700000000000000000.0",
+            "$JS.API.DIRECT.GET.svcq_storage.svcq.ACME.storage.sto1.allocate",
+        ] {
+            assert!(allowed(&allow.publish, own), "{own}");
+        }
+        for other in [
+            "$JS.API.STREAM.INFO.svcq_compute",
+            "$JS.API.STREAM.CREATE.svcq_compute",
+            "$JS.API.STREAM.DELETE.svcq_storage",
+            "$JS.API.STREAM.PURGE.svcq_storage",
+            "$JS.API.CONSUMER.CREATE.svcq_compute.site-sto1.svcq.*.compute.sto1.*",
+            "$JS.API.CONSUMER.CREATE.svcq_storage",
+            "$JS.API.CONSUMER.CREATE.svcq_storage.site-sto1",
+            "$JS.API.CONSUMER.CREATE.svcq_storage.site-sto1.svcq.*.storage.>",
+            "$JS.API.CONSUMER.CREATE.svcq_storage.site-osl1.svcq.*.storage.osl1.*",
+            "$JS.API.CONSUMER.CREATE.svcq_storage.x.svcq.*.storage.osl1.*",
+            "$JS.API.CONSUMER.DURABLE.CREATE.svcq_storage.site-sto1",
+            "$JS.API.CONSUMER.DELETE.svcq_storage.site-sto1",
+            "$JS.API.CONSUMER.INFO.svcq_storage.site-osl1",
+            "$JS.API.CONSUMER.MSG.NEXT.svcq_storage.site-osl1",
+            "$JS.API.CONSUMER.MSG.NEXT.svcq_compute.site-sto1",
+            "$JS.ACK.svcq_storage.site-osl1.1.3.1.1.0",
+            "$JS.ACK.svcq_compute.site-sto1.1.3.1.1.0",
+            "svcq.storage.sto1.allocate",
+        ] {
+            assert!(!allowed(&allow.publish, other), "{other}");
+        }
     }
 
     #[test]

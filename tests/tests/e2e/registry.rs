@@ -58,8 +58,8 @@ pub fn policy(estate: &ProductEstate, extra: &[(&str, &str)], renewal_for: &[&st
         if renewal_for.contains(&name.as_str()) {
             *block = block
                 .replacen(
-                    "extra_prefixes = [\"svc\"]",
-                    "extra_prefixes = [\"svc\", \"creds.request\"]",
+                    "extra_prefixes = [",
+                    "extra_prefixes = [\"creds.request\", ",
                     1,
                 )
                 .replacen(

@@ -6,9 +6,11 @@
 //! connection's async errors, or no responders), not the product's code.
 //!
 //! - [`subjects`]: subscriptions, answers and the admin subtree;
-//! - [`buckets`]: the agents' KV buckets.
+//! - [`buckets`]: the agents' KV buckets;
+//! - [`queued`]: queued requests, the site's pull consumer on its service's stream.
 
 mod buckets;
+mod queued;
 mod subjects;
 
 use std::time::Duration;
@@ -24,8 +26,8 @@ use tempfile::TempDir;
 /// Upper bound for waiting on one message.
 const WAIT: Duration = Duration::from_secs(10);
 
-/// An isolated estate (tenant acme; services storage and compute at site sto1) and a
-/// server running its `server.conf`, with JetStream.
+/// An isolated estate (tenants acme and globex; services storage and compute at site
+/// sto1) and a server running its `server.conf`, with JetStream.
 struct Isolated {
     _dir: TempDir,
     written: Written,
@@ -38,7 +40,7 @@ impl Isolated {
         let options = InitOptions {
             dir: dir.path().join("estate"),
             operator: String::from("OP"),
-            tenants: vec![String::from("acme")],
+            tenants: vec![String::from("acme"), String::from("globex")],
             scoped_keys: false,
             server: ServerSettings {
                 resolver: ResolverKind::Full,
@@ -76,20 +78,43 @@ impl Isolated {
             .unwrap()
     }
 
-    /// A user of tenant acme minted with its signing key, as the provisioner would: it
-    /// may publish to every `svc.` subject (its account's imports decide what arrives).
+    /// A user of tenant acme minted with its signing key, as the provisioner would:
+    /// [`Isolated::tenant_user_of`].
     async fn tenant_user(&self, name: &str) -> WatchedClient {
-        let acme = self.written.estate.account("acme").unwrap();
-        let key = acme.minted_user_key().unwrap();
-        let user = mint_user(key, acme.public_key(), name, |u| {
+        self.tenant_user_of("acme", name).await
+    }
+
+    /// A user of `tenant` minted with its signing key, with the permissions the
+    /// estate's `policy.toml` gives the tenant's minted users (every `svc.` and `svcq.`
+    /// subject: its account's imports decide what arrives).
+    async fn tenant_user_of(&self, tenant: &str, name: &str) -> WatchedClient {
+        let account = self.written.estate.account(tenant).unwrap();
+        let key = account.minted_user_key().unwrap();
+        let publish = self.policy_allow(tenant, "pub", name);
+        let subscribe = self.policy_allow(tenant, "sub", name);
+        let user = mint_user(key, account.public_key(), name, |u| {
             let p = &mut u.nats.permissions;
-            p.publish.allow = vec![String::from("svc.>")];
-            p.subscribe.allow = vec![format!("_INBOX.{name}.>")];
+            p.publish.allow = publish;
+            p.subscribe.allow = subscribe;
         })
         .unwrap();
         connect_with_creds(&self.server.client_url(), &user.creds)
             .await
             .unwrap()
+    }
+
+    /// `permissions.<kind>.allow` of `tenant`'s block in `policy.toml`, for user `name`.
+    fn policy_allow(&self, tenant: &str, kind: &str, name: &str) -> Vec<String> {
+        let text = std::fs::read_to_string(self.written.dir.join("policy.toml")).unwrap();
+        let block = text
+            .split("\n[[tenants]]\n")
+            .find(|b| b.starts_with(&format!("name = \"{tenant}\"\n")))
+            .unwrap();
+        let key = format!("permissions.{kind}.allow = ");
+        let list = block.lines().find_map(|l| l.strip_prefix(&key)).unwrap();
+        // A TOML array of basic strings without escapes is a JSON array.
+        let list: Vec<String> = serde_json::from_str(list).unwrap();
+        list.iter().map(|s| s.replace("{name}", name)).collect()
     }
 }
 
