@@ -20,7 +20,7 @@ use thiserror::Error;
 use crate::subjects::{check_id, MAX_NAME_LEN};
 
 pub use error::{ErrorType, ErrorV1};
-pub use state::{ResourceAcceptedV1, ResourceStateV1, ResourceStatusV1};
+pub use state::{ApprovalV1, ApprovalsV1, ResourceAcceptedV1, ResourceStateV1, ResourceStatusV1};
 
 pub mod error;
 pub mod state;
@@ -192,7 +192,9 @@ message!(
     ErrorV1,
     ResourceAcceptedV1,
     ResourceStatusV1,
-    ResourceStateV1
+    ResourceStateV1,
+    ApprovalV1,
+    ApprovalsV1
 );
 
 /// Why a request body is refused; the text is safe to show the caller.

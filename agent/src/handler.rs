@@ -6,9 +6,6 @@
 //! and NATS errors are logged here and answered as `internal`. Not here: subscriptions and
 //! concurrency (see [`crate::service`]).
 
-use std::collections::BTreeMap;
-
-use async_nats::jetstream;
 use bytes::Bytes;
 
 use crate::caller::{trusted_caller, Caller, CallerError};
@@ -16,75 +13,21 @@ use crate::contract::{
     decode_request, ContractError, ErrorType, ErrorV1, Message, PingV1, PongV1, ResourceAllocateV1,
     ResourceDeallocateV1, ResourceListV1, ResourceUpdateV1, ResourcesV1, MESSAGE_TYPE_HEADER,
 };
-use crate::contract::{ResourceStateV1, ResourceStatusV1};
-use crate::exec::Handlers;
+use crate::contract::{ApprovalV1, ResourceStateV1, ResourceStatusV1};
 use crate::lifecycle::{Event, Lifecycle, Status};
-use crate::queued::book::Book;
-use crate::queued::settings::Queue;
+use crate::queued::approvals;
 use crate::request_info::REQUEST_INFO_HEADER;
-use crate::store::{known_sites, ResourceStore, StoreError};
+use crate::store::{known_sites, StoreError};
 use crate::subjects::check_id;
-use crate::tenants::TenantMap;
-use resources::{Outcome, Resources};
+use resources::Outcome;
 
 pub mod resources;
 
 pub use crate::operation::Operation;
+pub use crate::site::{Agent, Quotas};
 
 /// The agent's version, reported by ping.
 pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// Per-tenant quotas: a default and overrides.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quotas {
-    /// Resources per tenant at this site unless overridden.
-    pub default: u64,
-    /// Overrides by tenant name.
-    pub per_tenant: BTreeMap<String, u64>,
-}
-
-impl Quotas {
-    /// The quota of `tenant`.
-    pub fn of(&self, tenant: &str) -> u64 {
-        self.per_tenant.get(tenant).copied().unwrap_or(self.default)
-    }
-}
-
-/// Everything a request needs.
-#[derive(Debug)]
-pub struct Agent {
-    /// The service name.
-    pub service: String,
-    /// This agent's site.
-    pub site: String,
-    /// The account the agent runs in (see [`crate::caller`]).
-    pub own_account: String,
-    /// Which accounts are which tenants.
-    pub tenants: TenantMap,
-    /// Quotas.
-    pub quotas: Quotas,
-    /// The site's resources.
-    pub store: ResourceStore,
-    /// For listing the known sites.
-    pub js: jetstream::Context,
-    /// The handlers by resource type; `None`: no program runs, only records are kept.
-    pub handlers: Option<Handlers>,
-    /// The resources' lifecycle records (queued requests).
-    pub book: Book,
-    /// How queued requests are taken.
-    pub queue: Queue,
-}
-
-impl Agent {
-    /// The tenant resource operations of this site.
-    pub fn resources(&self) -> Resources<'_> {
-        Resources {
-            site: &self.site,
-            store: &self.store,
-            handlers: self.handlers.as_ref(),
-        }
-    }
-}
 
 /// A reply ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,6 +102,24 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
             Err(err) => bad(err),
         };
     }
+    if operation == Operation::Approvals {
+        if !approvals::from_inside(info.as_deref(), reply) {
+            tracing::info!("an approval request through an import refused");
+            return fail(
+                ErrorType::UntrustedCaller,
+                String::from(
+                    "approvals come from the service's own account, not through an import",
+                ),
+            );
+        }
+        return match decode_request::<ApprovalV1>(message_type.as_deref(), &message.payload) {
+            Ok(request) => match approvals::answer(agent, request).await {
+                Ok(answered) => Reply::ok(&answered),
+                Err(refusal) => Reply::error(&refusal),
+            },
+            Err(err) => bad(err),
+        };
+    }
     let caller = match trusted_caller(info.as_deref(), reply, &agent.own_account, &agent.tenants) {
         Ok(caller) => caller,
         Err(err) => {
@@ -226,8 +187,10 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                 Err(err) => return bad(err),
             }
         }
-        // INVARIANT: ping is answered above, before the caller check.
-        Operation::Ping => return fail(ErrorType::Internal, INTERNAL.to_owned()),
+        // INVARIANT: ping and approvals are answered above, before the caller check.
+        Operation::Ping | Operation::Approvals => {
+            return fail(ErrorType::Internal, INTERNAL.to_owned())
+        }
     };
     match result {
         Ok(reply) => reply,
@@ -279,6 +242,8 @@ async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, Store
                     history: Vec::new(),
                 },
                 details: made.details,
+                target_entity: made.target_entity,
+                specification: made.specification,
             },
             None => {
                 return Ok(Reply::error(&ErrorType::NotFound.reply(
@@ -320,16 +285,6 @@ fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotas_default_and_override() {
-        let quotas = Quotas {
-            default: 3,
-            per_tenant: BTreeMap::from([("acme".to_owned(), 1)]),
-        };
-        assert_eq!(quotas.of("acme"), 1);
-        assert_eq!(quotas.of("globex"), 3);
-    }
 
     #[test]
     fn error_replies_carry_their_type() {

@@ -21,6 +21,7 @@
 //!   running them with a timeout, output cap and concurrency limit;
 //! - [`config`]: the agent's flags and TOML file;
 //! - [`store`]: one site's resources and per-tenant quota in JetStream KV;
+//! - [`site`]: [`Agent`], one site's state that every request reads;
 //! - [`handler`]: one request, start to end;
 //! - [`service`]: the subscriptions, concurrency and drain;
 //! - [`client`]: allocate, update, deallocate and scatter-gather list for clients.
@@ -28,6 +29,7 @@
 //! The `agent` binary (`src/main.rs`) is the reference agent built from these.
 //! The wire format is described for other languages in the crate's `README.md`.
 
+pub mod approvals_cli;
 pub mod caller;
 pub mod client;
 pub mod config;
@@ -39,6 +41,7 @@ pub mod operation;
 pub mod queued;
 pub mod request_info;
 pub mod service;
+pub mod site;
 pub mod store;
 pub mod subjects;
 pub mod tenants;

@@ -22,11 +22,24 @@ const EXIT_BAD_CONFIG: u8 = 64;
 struct Cli {
     #[command(flatten)]
     args: AgentArgs,
+    /// Without a subcommand the agent serves its site.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What else the binary does.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// A service admin's approvals at a site: list, show ID, approve ID, deny ID --reason.
+    Approvals(agent::approvals_cli::ApprovalsArgs),
 }
 
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    if let Some(Command::Approvals(args)) = &cli.command {
+        return agent::approvals_cli::run(args);
+    }
     let config = match AgentConfig::resolve(&cli.args) {
         Ok(config) => config,
         Err(err) => {
@@ -70,12 +83,22 @@ async fn run(config: AgentConfig) -> anyhow::Result<()> {
         handlers = ?config.handlers.as_ref().map(agent::Handlers::types),
         "configuration loaded"
     );
-    let options = match &config.creds {
+    let mut options = match &config.creds {
         Some(path) => async_nats::ConnectOptions::with_credentials_file(path)
             .await
             .with_context(|| format!("reading creds `{}`", path.display()))?,
         None => async_nats::ConnectOptions::new(),
     };
+    // Replies (the KV's among them) come back on the user's private inbox, the only
+    // one an isolated agent identity (`nsc-setup --service`) may subscribe to.
+    if let Some(prefix) = config
+        .creds
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| claims::creds_inbox_prefix(&text))
+    {
+        options = options.custom_inbox_prefix(prefix);
+    }
     let client = options
         .name(format!("agent {} {}", config.service, config.site))
         .event_callback(|event| async move {

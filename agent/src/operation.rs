@@ -16,6 +16,8 @@ pub enum Operation {
     Ping,
     /// `svc.<service>.<site>.status`: where a resource is.
     Status,
+    /// `svc.<service>.admin.<site>.approvals`: a service admin's approvals.
+    Approvals,
 }
 
 impl Operation {
@@ -28,6 +30,7 @@ impl Operation {
             Operation::List => "list",
             Operation::Ping => "ping",
             Operation::Status => "status",
+            Operation::Approvals => "approvals",
         }
     }
 }

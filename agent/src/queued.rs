@@ -6,11 +6,13 @@
 //! - `settings`: the deadline and the acknowledgement wait;
 //! - `book`: the lifecycle records in the site's KV bucket, moved by compare-and-set;
 //! - `worker`: the site's consumer, one request at a time, acknowledged once recorded;
-//! - `client`: queueing a request and asking where a resource is.
+//! - `client`: queueing a request and asking where a resource is;
+//! - `approvals`: a service admin's list, show, approve and deny.
 //!
 //! Why the tenant of a kept request cannot be forged: see `subject` and the e2e
 //! `queued_identity`.
 
+pub mod approvals;
 pub mod book;
 pub mod client;
 pub mod settings;

@@ -68,6 +68,11 @@ pub fn subscriptions(service: &str, site: &str) -> Vec<(String, Option<String>, 
             Some(subjects::site_queue(service, site)),
             Operation::Status,
         ),
+        (
+            subjects::approvals_at(service, site),
+            Some(subjects::site_queue(service, site)),
+            Operation::Approvals,
+        ),
         (subjects::list(service), None, Operation::List),
         (subjects::ping(service), None, Operation::Ping),
     ]

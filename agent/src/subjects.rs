@@ -138,6 +138,12 @@ pub fn update_at(service: &str, site: &str) -> String {
 }
 
 /// `svc.<service>.<site>.deallocate` (queue group [`site_queue`]).
+/// Where a service admin handles approvals at one site (the admin subtree, which no
+/// tenant import reaches in an `nsc-setup --service` estate).
+pub fn approvals_at(service: &str, site: &str) -> String {
+    format!("{SERVICES_PREFIX}.{service}.admin.{site}.approvals")
+}
+
 /// Where a site answers where one of its resources is.
 pub fn status_at(service: &str, site: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.{site}.{STATUS}")

@@ -52,4 +52,34 @@ pub struct ResourceStateV1 {
     /// What the handler reported last.
     #[serde(default, skip_serializing_if = "Details::is_empty")]
     pub details: Details,
+    /// Who or what an allocation is for (kept so that an approval can run it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target_entity: String,
+    /// The allocation's specification (kept so that an approval can run it).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub specification: serde_json::Value,
+}
+
+/// A service admin's request about approvals at one site: `list` (no id), `show`,
+/// `approve` or `deny` (with the reason shown to the user).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalV1 {
+    /// `list`, `show`, `approve` or `deny`.
+    pub action: String,
+    /// The resource id (all but `list`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Why it is denied (`deny`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The resources of a site waiting for approval, or the one asked about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalsV1 {
+    /// The site.
+    pub site: String,
+    /// The records.
+    pub resources: Vec<ResourceStateV1>,
 }

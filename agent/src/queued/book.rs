@@ -83,6 +83,37 @@ impl Book {
         }
     }
 
+    /// Every record in the bucket (every tenant's), for a service admin's listing.
+    ///
+    /// # Errors
+    /// [`BookError::Kv`].
+    pub async fn all(&self) -> Result<Vec<Record>, BookError> {
+        use futures::TryStreamExt as _;
+        let fail = |e: &dyn std::fmt::Display| BookError::Kv(format!("listing records: {e}"));
+        let keys: Vec<String> = self
+            .kv
+            .keys()
+            .await
+            .map_err(|e| fail(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| fail(&e))?;
+        let mut out = Vec::new();
+        for key in keys {
+            let Some((tenant, id)) = key
+                .strip_prefix("=life.")
+                .and_then(|rest| rest.split_once('.'))
+            else {
+                continue;
+            };
+            if let Some((record, _)) = self.get(tenant, id).await? {
+                out.push(record);
+            }
+        }
+        out.sort_by_key(|r| r.accepted_at);
+        Ok(out)
+    }
+
     /// The record of `fresh`'s resource: `fresh` written when there is none yet, else
     /// the one there (a request delivered again finds what its first delivery wrote).
     ///
@@ -156,6 +187,8 @@ mod tests {
             accepted_at: 5,
             lifecycle: Lifecycle::accepted(5, 60),
             details: Details::new(),
+            target_entity: String::new(),
+            specification: serde_json::Value::Null,
         };
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["status"], "pending");

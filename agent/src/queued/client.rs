@@ -94,3 +94,23 @@ pub async fn status(
     )
     .await
 }
+
+/// A service admin's approval request at `site` (with the admin's creds: the admin
+/// subtree is not reachable through a tenant's import).
+///
+/// # Errors
+/// [`ClientError`] when no answer is readable.
+pub async fn approvals(
+    client: &Client,
+    (service, site): (&str, &str),
+    request: &crate::contract::ApprovalV1,
+    timeout: Duration,
+) -> Result<Answer<crate::contract::ApprovalsV1>, ClientError> {
+    call(
+        client,
+        subjects::approvals_at(service, site),
+        request,
+        timeout,
+    )
+    .await
+}

@@ -162,17 +162,17 @@ async fn handle(
                 }
             }
         }
-        Operation::List | Operation::Ping | Operation::Status => Ok(()),
+        Operation::List | Operation::Ping | Operation::Status | Operation::Approvals => Ok(()),
     }
 }
 
-/// One request being taken.
-struct Job<'a> {
-    agent: &'a Agent,
-    book: &'a Book,
-    queue: Queue,
-    caller: &'a Caller,
-    now: i64,
+/// One request being taken (or approved).
+pub(crate) struct Job<'a> {
+    pub(crate) agent: &'a Agent,
+    pub(crate) book: &'a Book,
+    pub(crate) queue: Queue,
+    pub(crate) caller: &'a Caller,
+    pub(crate) now: i64,
 }
 
 impl Job<'_> {
@@ -211,18 +211,17 @@ impl Job<'_> {
         kept_at: i64,
         request: Result<ResourceAllocateV1, String>,
     ) -> anyhow::Result<()> {
-        let resource_type = request
-            .as_ref()
-            .map(|r| r.resource_type.clone())
-            .unwrap_or_default();
+        let asked = request.as_ref().ok();
         let fresh = Record {
             id: id.clone(),
             tenant: self.tenant().to_owned(),
             site: self.agent.site.clone(),
-            resource_type,
+            resource_type: asked.map(|r| r.resource_type.clone()).unwrap_or_default(),
             accepted_at: kept_at,
             lifecycle: Lifecycle::accepted(kept_at, self.queue.deadline_secs),
             details: Default::default(),
+            target_entity: asked.map(|r| r.target_entity.clone()).unwrap_or_default(),
+            specification: asked.map(|r| r.specification.clone()).unwrap_or_default(),
         };
         let record = self
             .book
@@ -248,6 +247,12 @@ impl Job<'_> {
         if needs_approval {
             return self.move_to(&id, Event::NeedsApproval, None).await;
         }
+        self.make(&id, request).await
+    }
+
+    /// Makes pending resource `id` as `request` asks and records how it went.
+    pub(crate) async fn make(&self, id: &str, request: ResourceAllocateV1) -> anyhow::Result<()> {
+        let id = id.to_owned();
         // A delivery before this one may have made it and died before recording so.
         if let Some(made) = self.agent.store.get(self.tenant(), &id).await? {
             return self
@@ -343,6 +348,8 @@ impl Job<'_> {
                 accepted_at: made.created,
                 lifecycle: created,
                 details: made.details.clone(),
+                target_entity: made.target_entity.clone(),
+                specification: made.specification.clone(),
             };
             self.book
                 .begin(fresh)
@@ -380,7 +387,7 @@ impl Job<'_> {
     }
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

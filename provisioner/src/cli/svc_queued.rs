@@ -89,7 +89,14 @@ pub async fn queued(args: &QueueArgs) -> anyhow::Result<Outcome> {
                 target_entity: args.target_entity.clone().context("give --target-entity")?,
                 specification: spec(args.spec.as_deref().unwrap_or("{}"))?,
             };
-            queue(&client, at, (Operation::Allocate, None), &request, args.timeout).await?
+            queue(
+                &client,
+                at,
+                (Operation::Allocate, None),
+                &request,
+                args.timeout,
+            )
+            .await?
         }
         QueueOp::Update => {
             let request = ResourceUpdateV1 {

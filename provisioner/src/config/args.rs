@@ -148,7 +148,11 @@ pub struct ServeArgs {
     /// refuses JWTs over 1 MiB, so a push that would cross this is refused (after
     /// pruning what expired) with the figures; about 94 bytes a revocation
     /// [default: 838860, 80% of 1 MiB; 4096 to 1048576].
-    #[arg(long, env = "PROVISIONER_ACCOUNT_JWT_BUDGET_BYTES", value_name = "BYTES")]
+    #[arg(
+        long,
+        env = "PROVISIONER_ACCOUNT_JWT_BUDGET_BYTES",
+        value_name = "BYTES"
+    )]
     pub account_jwt_budget_bytes: Option<usize>,
     /// Subject prefix of the tenant admin endpoints [default: creds.admin].
     #[arg(long, env = "PROVISIONER_ADMIN_SUBJECT_PREFIX", value_name = "SUBJECT")]
