@@ -1,7 +1,8 @@
 //! Queued requests end to end: a tenant's allocate, update and deallocate are kept by the
 //! service's stream while no agent of the site runs, and taken exactly once when one
 //! comes; an agent killed mid-handler (SIGKILL) leaves no resource stuck or made twice;
-//! another tenant's queued request cannot touch a resource it does not own. Each resource
+//! another tenant's queued request cannot touch a resource it does not own, forged
+//! identity header or not; 50 queued allocations against a quota of 10 make exactly 10. Each resource
 //! moves through its lifecycle record (`pending` → `created` → `updating` → `created` →
 //! `deleting` → `deleted`), which `provisioner svc status` and `watch` read.
 //!
@@ -144,8 +145,24 @@ async fn requests_queued_while_no_agent_runs_are_taken_once_when_one_comes() {
     assert_eq!(moves, ["created"], "{state}");
     assert_eq!(runs(&dir), 1);
 
-    // Another tenant's queued deallocation of it is dropped; the owner's goes through.
+    // Another tenant's queued deallocation of it is dropped, even with a forged identity
+    // header naming acme (the stream keeps the subject's account, not the header); the
+    // owner's goes through.
     queue(&world, &bob, &["deallocate", &id]);
+    let forger = world.connect(&bob).await;
+    let acme = world.estate.account_key("acme").unwrap();
+    let mut headers = support::forged(&acme);
+    headers.insert("Message-Type", "ResourceDeallocateV1");
+    let kept = forger
+        .client
+        .request_with_headers(
+            "svcq.storage.sto1.deallocate",
+            headers,
+            serde_json::json!({ "id": id }).to_string().into(),
+        )
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&kept.payload).contains("\"seq\""));
     let timed = Instant::now();
     let id_again = queue(&world, &alice, &["update", &id, "--spec", r#"{"gb":2}"#]);
     assert_eq!(id_again, id);
@@ -161,6 +178,8 @@ async fn requests_queued_while_no_agent_runs_are_taken_once_when_one_comes() {
         timed.elapsed().as_secs_f64()
     );
     let (code, bobs) = world.svc(&bob, &["status", "--site", "sto1", &id]);
+    // Each queued request is taken in order: the forged one was dropped before the
+    // owner's update ran, so the folder survived it (checked above).
     assert_eq!(
         (code, bobs["type"].as_str()),
         (2, Some("not_found")),
@@ -201,4 +220,71 @@ async fn an_agent_killed_mid_handler_leaves_nothing_stuck_or_made_twice() {
     let made = listed["answers"]["sto1"]["resources"].as_array().unwrap();
     assert_eq!(made.len(), 1, "made once: {listed}");
     assert!(root.join("acme").join(&id).is_dir());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_queued_allocations_against_a_quota_of_ten_make_exactly_ten() {
+    let world = World::start(&["acme", "globex"]);
+    let dir = world.estate.dir.path().to_owned();
+    let root = dir.join("folders");
+    let config = config(&dir, &root, "0");
+    let mut flags = flags(&world, &config);
+    flags.extend(["--quota".to_owned(), "10".to_owned()]);
+    let mut agent = world.agent("sto1", &flags);
+    agent
+        .wait_for_output("taking queued requests", support::START)
+        .unwrap();
+    let alice = world.connect(&world.mint("acme", "alice")).await;
+    let at = (support::SERVICE, "sto1");
+    let asks = (0..50).map(|i| {
+        let client = alice.client.clone();
+        async move {
+            let request = agent::ResourceAllocateV1 {
+                resource_type: "folder".into(),
+                target_entity: format!("vo-{i}"),
+                specification: serde_json::json!({}),
+            };
+            agent::queued::client::queue(
+                &client,
+                (support::SERVICE, "sto1"),
+                (agent::Operation::Allocate, None),
+                &request,
+                std::time::Duration::from_secs(10),
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    });
+    let ids = futures::future::join_all(asks).await;
+    let mut created = 0;
+    let mut refused = 0;
+    let timeout = std::time::Duration::from_secs(10);
+    for id in &ids {
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let state = loop {
+            let answer = agent::queued::client::status(&alice.client, at, id, timeout).await;
+            if let Ok(Ok(state)) = answer {
+                let settled = !matches!(state.lifecycle.status, agent::lifecycle::Status::Pending);
+                if settled {
+                    break serde_json::to_value(&state).unwrap();
+                }
+            }
+            assert!(Instant::now() < deadline, "{id} never settled");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        match state["status"].as_str() {
+            Some("created") => created += 1,
+            Some("error") => {
+                assert!(
+                    state["error"].as_str().unwrap().contains("quota"),
+                    "{state}"
+                );
+                refused += 1;
+            }
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+    assert_eq!((created, refused), (10, 40));
+    assert_eq!(std::fs::read_dir(root.join("acme")).unwrap().count(), 10);
 }
