@@ -165,6 +165,13 @@ pub struct PongV1 {
     pub service: String,
     /// The agent's version.
     pub version: String,
+    /// The resource types the site has handlers for (empty: an agent that only keeps
+    /// records, which takes any type).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
+    /// The types that wait for a service admin's approval.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approval_types: Vec<String>,
 }
 
 fn empty_object() -> serde_json::Value {

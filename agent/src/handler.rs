@@ -98,6 +98,8 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                 site: agent.site.clone(),
                 service: agent.service.clone(),
                 version: AGENT_VERSION.to_owned(),
+                types: agent.types(false),
+                approval_types: agent.types(true),
             }),
             Err(err) => bad(err),
         };
@@ -297,6 +299,8 @@ mod tests {
             site: "s".into(),
             service: "v".into(),
             version: "1".into(),
+            types: Vec::new(),
+            approval_types: Vec::new(),
         });
         assert_eq!((ok.message_type, ok.error), ("PongV1", None));
     }

@@ -55,6 +55,27 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// The resource types this site has handlers for (`approval`: only those that wait
+    /// for a service admin), sorted.
+    pub fn types(&self, approval: bool) -> Vec<String> {
+        let Some(handlers) = &self.handlers else {
+            return Vec::new();
+        };
+        let mut types: Vec<String> = handlers
+            .types()
+            .into_iter()
+            .filter(|t| {
+                !approval
+                    || handlers
+                        .get(t)
+                        .is_some_and(|h| h.config().requires_approval)
+            })
+            .map(str::to_owned)
+            .collect();
+        types.sort();
+        types
+    }
+
     /// The tenant resource operations of this site.
     pub fn resources(&self) -> Resources<'_> {
         Resources {
