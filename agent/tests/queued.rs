@@ -2,7 +2,8 @@
 //! service's stream while no agent of the site runs, and taken exactly once when one
 //! comes; an agent killed mid-handler (SIGKILL) leaves no resource stuck or made twice;
 //! another tenant's queued request cannot touch a resource it does not own, forged
-//! identity header or not; 50 queued allocations against a quota of 10 make exactly 10. Each resource
+//! identity header or not; 50 queued allocations against a quota of 10 make exactly 10;
+//! a failing handler's words end up in the record's `error`. Each resource
 //! moves through its lifecycle record (`pending` → `created` → `updating` → `created` →
 //! `deleting` → `deleted`), which `provisioner svc status` and `watch` read.
 //!
@@ -42,11 +43,14 @@ fn config(dir: &Path, root: &Path, pause: &str) -> PathBuf {
     .unwrap();
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
     let file = dir.join("agent.toml");
+    let fail = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/handlers/fail.sh");
     std::fs::write(
         &file,
         format!(
-            "[handlers.folder]\nargv = [{:?}]\ntimeout_secs = 3\n",
-            wrapper.display().to_string()
+            "[handlers.folder]\nargv = [{:?}]\ntimeout_secs = 3\n\
+             [handlers.broken]\nargv = [{:?}]\nenv = {{ FAIL_MESSAGE = \"the disk is full\" }}\n",
+            wrapper.display().to_string(),
+            fail.display().to_string()
         ),
     )
     .unwrap();
@@ -287,4 +291,31 @@ async fn fifty_queued_allocations_against_a_quota_of_ten_make_exactly_ten() {
     }
     assert_eq!((created, refused), (10, 40));
     assert_eq!(std::fs::read_dir(root.join("acme")).unwrap().count(), 10);
+
+    // A handler that fails (another tenant: acme's quota is full): the record is `error`
+    // with the handler's words.
+    let bob = world.connect(&world.mint("globex", "bob")).await;
+    let request = agent::ResourceAllocateV1 {
+        resource_type: "broken".into(),
+        target_entity: "vo-x".into(),
+        specification: serde_json::json!({}),
+    };
+    let op = (agent::Operation::Allocate, None);
+    let broken = agent::queued::client::queue(&bob.client, at, op, &request, timeout)
+        .await
+        .unwrap()
+        .id;
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let answer = agent::queued::client::status(&bob.client, at, &broken, timeout).await;
+        if let Ok(Ok(state)) = answer {
+            if state.lifecycle.status == agent::lifecycle::Status::Error {
+                let error = state.lifecycle.error.unwrap();
+                assert!(error.contains("the disk is full"), "{error}");
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "{broken} never failed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
