@@ -141,6 +141,15 @@ PY
 if [[ -n "${agent_started:-}" ]]; then
   "$bin/provisioner" svc allocate --creds "$local_dir/alice.creds" -s "nats://127.0.0.1:$port" \
     --service demo --site sto1 --type vm --target-entity alice || true
+  # A queued request: kept by the service's stream, taken by the site's agent, followed
+  # through its lifecycle.
+  queued="$("$bin/provisioner" svc queue allocate --creds "$local_dir/alice.creds" \
+    -s "nats://127.0.0.1:$port" --service demo --site sto1 --type vm --target-entity alice \
+    --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')" || true
+  if [[ -n "$queued" ]]; then
+    "$bin/provisioner" svc watch --creds "$local_dir/alice.creds" -s "nats://127.0.0.1:$port" \
+      --service demo --site sto1 "$queued" --timeout 10s || true
+  fi
 fi
 
 say "demo over HTTP: dana of acme logs in with an ID token and gets creds for her laptop"

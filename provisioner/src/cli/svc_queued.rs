@@ -142,8 +142,10 @@ pub async fn status_once(args: &StatusArgs) -> anyhow::Result<Outcome> {
             .map(|e| format!(": {e}"))
             .unwrap_or_default();
         format!(
-            "{} at site {} is {:?}{error}",
-            state.id, state.site, state.lifecycle.status
+            "{} at site {} is {}{error}",
+            state.id,
+            state.site,
+            name(state.lifecycle.status)
         )
     }))
 }
@@ -180,7 +182,7 @@ pub async fn watch(args: &StatusArgs) -> anyhow::Result<Outcome> {
                         .as_deref()
                         .map(|e| format!(": {e}"))
                         .unwrap_or_default();
-                    println!("{secs:6.2} s  {:?}{error}", now);
+                    println!("{secs:6.2} s  {}{error}", name(now));
                 }
                 last = Some(now);
             }
@@ -194,12 +196,21 @@ pub async fn watch(args: &StatusArgs) -> anyhow::Result<Outcome> {
         }
         anyhow::ensure!(
             started.elapsed() < args.timeout,
-            "`{}` did not settle within {:?} (last seen: {last:?})",
+            "`{}` did not settle within {:?} (last seen: {})",
             args.id,
-            args.timeout
+            args.timeout,
+            last.map_or_else(|| String::from("nothing"), name)
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A status as the JSON names it (`pending_approval`, …).
+fn name(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn settled(status: Status) -> bool {
