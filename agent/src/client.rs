@@ -91,7 +91,7 @@ pub fn read_answer<T: Message>(message: &async_nats::Message) -> Result<Answer<T
         .map_err(|e| bad(e.to_string()))
 }
 
-pub(crate) fn headers_for<T: Message>() -> HeaderMap {
+fn headers_for<T: Message>() -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(MESSAGE_TYPE_HEADER, T::TYPE);
     headers
@@ -103,6 +103,17 @@ pub(crate) async fn call<Q: Message, A: Message>(
     request: &Q,
     timeout: Duration,
 ) -> Result<Answer<A>, ClientError> {
+    let message = send(client, subject, request, timeout).await?;
+    read_answer(&message)
+}
+
+/// Sends `request` on `subject` with its type header and returns the answer as it came.
+pub(crate) async fn send<Q: Message>(
+    client: &Client,
+    subject: String,
+    request: &Q,
+    timeout: Duration,
+) -> Result<async_nats::Message, ClientError> {
     let body = serde_json::to_vec(request).map_err(|e| ClientError::Nats {
         op: "encoding the request",
         reason: e.to_string(),
@@ -116,20 +127,14 @@ pub(crate) async fn call<Q: Message, A: Message>(
                 .timeout(Some(timeout)),
         )
         .await;
-    let message = sent.map_err(|e| match e.kind() {
-        async_nats::RequestErrorKind::NoResponders => ClientError::NoResponders {
-            subject: subject.clone(),
-        },
-        async_nats::RequestErrorKind::TimedOut => ClientError::TimedOut {
-            subject: subject.clone(),
-            timeout,
-        },
+    sent.map_err(|e| match e.kind() {
+        async_nats::RequestErrorKind::NoResponders => ClientError::NoResponders { subject },
+        async_nats::RequestErrorKind::TimedOut => ClientError::TimedOut { subject, timeout },
         _ => ClientError::Nats {
             op: "sending the request",
             reason: e.to_string(),
         },
-    })?;
-    read_answer(&message)
+    })
 }
 
 /// Allocates at `site`, or at whichever site the queue group picks when `None`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_nats::Client;
 use serde::Deserialize;
 
-use crate::client::{call, headers_for, Answer, ClientError};
+use crate::client::{call, send, Answer, ClientError};
 use crate::contract::{Message, ResourceAcceptedV1, ResourceStateV1, ResourceStatusV1};
 use crate::operation::Operation;
 use crate::queued::subject::{queued_id, request_subject};
@@ -39,26 +39,7 @@ pub async fn queue<Q: Message>(
     timeout: Duration,
 ) -> Result<ResourceAcceptedV1, ClientError> {
     let subject = request_subject(service, site, operation);
-    let body = serde_json::to_vec(request).map_err(|e| ClientError::Nats {
-        op: "encoding the request",
-        reason: e.to_string(),
-    })?;
-    let sent = client
-        .send_request(
-            subject.clone(),
-            async_nats::Request::new()
-                .headers(headers_for::<Q>())
-                .payload(body.into())
-                .timeout(Some(timeout)),
-        )
-        .await
-        .map_err(|e| match e.kind() {
-            async_nats::RequestErrorKind::NoResponders => ClientError::NoResponders { subject },
-            _ => ClientError::Nats {
-                op: "queueing the request",
-                reason: e.to_string(),
-            },
-        })?;
+    let sent = send(client, subject, request, timeout).await?;
     let ack: PubAck = serde_json::from_slice(&sent.payload).map_err(|e| ClientError::BadReply {
         reason: format!("not the queue's acknowledgement: {e}"),
     })?;

@@ -187,7 +187,7 @@ impl Estate {
 
 #[cfg(test)]
 mod tests {
-    use claims::{SignerAuthority, Validate};
+    use claims::SignerAuthority;
 
     use super::*;
     use crate::keys::SequentialKeys;
@@ -263,26 +263,7 @@ mod tests {
     fn every_generated_jwt_passes_go_validation() {
         for scoped in [false, true] {
             let estate = Estate::build(&spec(scoped), &mut SequentialKeys::new(2), NOW).unwrap();
-            let report = estate.operator.claims.validate(NOW);
-            assert!(report.errors.is_empty(), "operator: {:?}", report.errors);
-            for account in &estate.accounts {
-                let report = account.claims.validate(NOW);
-                assert!(
-                    report.errors.is_empty(),
-                    "{}: {:?}",
-                    account.name,
-                    report.errors
-                );
-                for user in &account.users {
-                    let report = user.claims.validate(NOW);
-                    assert!(
-                        report.errors.is_empty(),
-                        "{}: {:?}",
-                        user.name,
-                        report.errors
-                    );
-                }
-            }
+            super::super::entries::assert_every_jwt_valid(&estate, NOW);
         }
     }
 

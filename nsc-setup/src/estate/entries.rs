@@ -216,3 +216,30 @@ impl Estate {
         })
     }
 }
+
+/// Test support: every JWT of an estate (the operator, each account and user) passes
+/// the Go library's validation at `now`.
+#[cfg(test)]
+pub(crate) fn assert_every_jwt_valid(estate: &Estate, now: i64) {
+    use claims::Validate as _;
+    let report = estate.operator.claims.validate(now);
+    assert!(report.errors.is_empty(), "operator: {:?}", report.errors);
+    for account in &estate.accounts {
+        let report = account.claims.validate(now);
+        assert!(
+            report.errors.is_empty(),
+            "{}: {:?}",
+            account.name,
+            report.errors
+        );
+        for user in &account.users {
+            let report = user.claims.validate(now);
+            assert!(
+                report.errors.is_empty(),
+                "{}: {:?}",
+                user.name,
+                report.errors
+            );
+        }
+    }
+}

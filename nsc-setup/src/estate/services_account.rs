@@ -272,24 +272,7 @@ mod tests {
         assert!(!exported
             .iter()
             .any(|s| s.contains('>') && !s.ends_with(".>")));
-        for account in &estate.accounts {
-            let report = account.claims.validate(NOW);
-            assert!(
-                report.errors.is_empty(),
-                "{}: {:?}",
-                account.name,
-                report.errors
-            );
-            for user in &account.users {
-                let report = user.claims.validate(NOW);
-                assert!(
-                    report.errors.is_empty(),
-                    "{}: {:?}",
-                    user.name,
-                    report.errors
-                );
-            }
-        }
+        super::super::entries::assert_every_jwt_valid(&estate, NOW);
     }
 
     #[test]
