@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a resource is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -141,6 +142,7 @@ pub fn next(from: Status, event: &Event) -> Result<Status, NotNow> {
 }
 
 /// One move, as the record's history keeps it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Move {
     /// The state before.
@@ -157,6 +159,7 @@ pub struct Move {
 }
 
 /// A resource's state and how it got there.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {
     /// Where it is.

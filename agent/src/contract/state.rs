@@ -12,6 +12,7 @@ use crate::lifecycle::Lifecycle;
 type Details = serde_json::Map<String, serde_json::Value>;
 
 /// A queued request the service's stream kept: the resource it is about, and where.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceAcceptedV1 {
     /// The resource id (for an allocation, `q<sequence>`).
@@ -34,6 +35,7 @@ pub struct ResourceStatusV1 {
 }
 
 /// A resource's lifecycle record: where it is, how it got there, what the handler said.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceStateV1 {
     /// The resource id.
@@ -51,12 +53,14 @@ pub struct ResourceStateV1 {
     pub lifecycle: Lifecycle,
     /// What the handler reported last.
     #[serde(default, skip_serializing_if = "Details::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: Details,
     /// Who or what an allocation is for (kept so that an approval can run it).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub target_entity: String,
     /// The allocation's specification (kept so that an approval can run it).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub specification: serde_json::Value,
 }
 
