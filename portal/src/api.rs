@@ -12,6 +12,10 @@ pub mod invites;
 pub mod issuances;
 pub mod me;
 pub mod quota;
+pub mod resource_events;
+pub mod resources;
+pub mod resources_wire;
+pub mod services;
 pub mod tag;
 pub mod users;
 
@@ -34,4 +38,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invites::revoke))
         .routes(routes!(quota::quota))
         .routes(routes!(issuances::list))
+        .routes(routes!(resources::create))
+        .routes(routes!(
+            resources::show,
+            resources::update,
+            resources::delete
+        ))
+        .routes(routes!(resource_events::events))
+        .routes(routes!(services::list))
 }

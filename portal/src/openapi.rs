@@ -25,7 +25,8 @@ use crate::problem::Problem;
     tags(
         (name = "identity", description = "Who is calling"),
         (name = "credentials", description = "Issuing NATS credentials"),
-        (name = "tenant", description = "The tenant's users, invites, quota and issuance history (admins)")
+        (name = "tenant", description = "The tenant's users, invites, quota and issuance history (admins)"),
+        (name = "resources", description = "Services, and resources queued at their sites")
     )
 )]
 pub struct ApiDoc;
@@ -68,6 +69,10 @@ mod tests {
                 "/api/v1/issuances",
                 "/api/v1/me",
                 "/api/v1/quota",
+                "/api/v1/resources",
+                "/api/v1/resources/{rid}",
+                "/api/v1/resources/{rid}/events",
+                "/api/v1/services",
                 "/api/v1/users",
                 "/api/v1/users/{name}",
             ]

@@ -17,6 +17,7 @@ mod api;
 mod fuzz;
 mod history;
 mod limits;
+mod resources;
 mod stack;
 mod tenancy;
 mod tokens;

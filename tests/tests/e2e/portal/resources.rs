@@ -1,0 +1,228 @@
+//! Resources through the portal: an agent of service `storage` at site `sto1` runs the
+//! example `mkdir.sh` handler for type `folder` on the portal stack's estate; a tenant
+//! user finds the site with `GET /services`, queues an allocation (`202` with
+//! `Location`), reads its record until `created` (the directory exists), sees it on the
+//! server-sent events, updates and deletes it (the directory is gone); another tenant
+//! reads nothing of it, and an unknown service is `404 service_not_found`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use integration_tests::{workspace_bin, ProductProcess};
+use serde_json::{json, Value};
+
+use super::stack::Stack;
+
+/// How long a queued request may take to settle.
+const SETTLE: Duration = Duration::from_secs(30);
+/// How long an agent may take to start taking queued requests.
+const START: Duration = Duration::from_secs(30);
+
+fn mkdir_handler() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../agent/examples/handlers/mkdir.sh"
+    )
+    .to_owned()
+}
+
+/// An agent of `storage` at `sto1` serving both tenants, folders under `root`.
+fn start_agent(stack: &Stack, root: &Path) -> ProductProcess {
+    let dir = stack.estate.dir.path();
+    let config = dir.join("agent.toml");
+    let text = format!(
+        "[handlers.folder]\nargv = [{:?}, \"--root\", {:?}]\ntimeout_secs = 10\n",
+        mkdir_handler(),
+        root.display().to_string()
+    );
+    std::fs::write(&config, text).unwrap();
+    let url = stack.estate.url();
+    let creds = stack.estate.creds_path("SERVICES", "agent");
+    let tenant = |t: &str| format!("{t}={}", stack.estate.account_key(t).unwrap());
+    let (acme, globex) = (tenant("acme"), tenant("globex"));
+    let args = [
+        "-s",
+        url.as_str(),
+        "--creds",
+        &creds.display().to_string(),
+        "--site",
+        "sto1",
+        "--service",
+        "storage",
+        "--tenant",
+        &acme,
+        "--tenant",
+        &globex,
+        "--config",
+        &config.display().to_string(),
+    ]
+    .map(str::to_owned);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let bin = workspace_bin("agent").unwrap();
+    let log = dir.join("resources-agent.log");
+    let mut agent = ProductProcess::start(&bin, &args, log, &[("AGENT_LOG", "info")]).unwrap();
+    agent
+        .wait_for_output("taking queued requests", START)
+        .unwrap();
+    agent
+}
+
+/// Reads `location` until its status is `want` (polling, at most [`SETTLE`]). A queued
+/// allocation no agent has taken yet has no record: `404 resource_not_found` until then.
+async fn wait_for(stack: &Stack, location: &str, token: &str, want: &str) -> Value {
+    let until = Instant::now() + SETTLE;
+    loop {
+        let reply = stack.get(location, token).await;
+        let record = reply.json();
+        if reply.status == 404 {
+            reply.assert_problem(404, "resource_not_found");
+        } else {
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        }
+        if record["status"] == want {
+            return record;
+        }
+        assert!(
+            Instant::now() < until,
+            "{location} is not {want} in time: {record}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The first `state` event of `location`'s events whose status is `want`.
+async fn event_with(stack: &Stack, location: &str, token: &str, want: &str) -> Value {
+    let http = oidc::remote::http_client(None).unwrap();
+    let mut response = http
+        .get(format!("{}{location}/events", stack.base))
+        .header("authorization", format!("Bearer {token}"))
+        .timeout(SETTLE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let mut text = String::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        let found = text.split("\n\n").find_map(|event| {
+            let lines: Vec<&str> = event.lines().collect();
+            if !lines.contains(&"event: state") {
+                return None;
+            }
+            let data = lines.iter().find_map(|l| l.strip_prefix("data: "))?;
+            let record: Value = serde_json::from_str(data).ok()?;
+            (record["status"] == want).then_some(record)
+        });
+        if let Some(record) = found {
+            return record;
+        }
+    }
+    panic!("the events ended without {want}: {text}");
+}
+
+fn folder(root: &Path, agent_id: &str) -> PathBuf {
+    root.join("acme").join(agent_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
+    let stack = Stack::start("resources");
+    let root = stack.estate.dir.path().join("folders");
+    let _agent = start_agent(&stack, &root);
+    let alice = stack.token("alice", "acme", &[]);
+    let bob = stack.token("bob", "globex", &[]);
+
+    let services = stack.get("/api/v1/services?service=storage", &alice).await;
+    assert_eq!(services.status, 200, "{}", services.body);
+    let services = services.json();
+    assert_eq!(services["services"][0]["service"], "storage", "{services}");
+    let site = &services["services"][0]["sites"][0];
+    assert_eq!(site["site"], "sto1", "{services}");
+    assert!(
+        site["types"].as_array().unwrap().contains(&json!("folder")),
+        "{services}"
+    );
+    let services = stack
+        .get("/api/v1/services?service=storage&service=nosuch", &alice)
+        .await
+        .json();
+    assert_eq!(services["unreachable"], json!(["nosuch"]), "{services}");
+
+    let new = json!({"service": "storage", "site": "sto1", "type": "folder",
+                     "target_entity": "vo-x", "spec": {"gb": 1}});
+    let created = stack
+        .send("POST", "/api/v1/resources", Some(&alice), Some(new))
+        .await;
+    assert_eq!(created.status, 202, "{}", created.body);
+    let body = created.json();
+    let rid = body["id"].as_str().unwrap().to_owned();
+    let location = created.header("location");
+    assert_eq!(location, format!("/api/v1/resources/{rid}"));
+    assert_eq!(
+        (&body["service"], &body["site"], &body["status"]),
+        (&json!("storage"), &json!("sto1"), &json!("pending"))
+    );
+    let agent_id = rid.strip_prefix("storage.sto1.").unwrap().to_owned();
+    assert!(agent_id.starts_with('q'), "{rid}");
+
+    let record = wait_for(&stack, &location, &alice, "created").await;
+    assert_eq!(record["id"], rid);
+    assert_eq!(record["type"], "folder");
+    assert_eq!(record["target_entity"], "vo-x");
+    assert!(
+        !record["history"].as_array().unwrap().is_empty(),
+        "{record}"
+    );
+    assert!(folder(&root, &agent_id).is_dir(), "{record}");
+    let event = event_with(&stack, &location, &alice, "created").await;
+    assert_eq!(event["id"], rid);
+
+    let change = json!({"spec": {"gb": 2}});
+    let updated = stack
+        .send("PATCH", &location, Some(&alice), Some(change))
+        .await;
+    assert_eq!(updated.status, 202, "{}", updated.body);
+    assert_eq!(updated.header("location"), location);
+    let until = Instant::now() + SETTLE;
+    let record = loop {
+        let record = wait_for(&stack, &location, &alice, "created").await;
+        let moves = record["history"].as_array().unwrap();
+        if moves.iter().any(|m| m["to"] == "updating") {
+            break record;
+        }
+        assert!(Instant::now() < until, "no update in time: {record}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        folder(&root, &agent_id).join("spec.json").is_file(),
+        "{record}"
+    );
+
+    // Another tenant reads, changes and deletes nothing of it.
+    let theirs = stack.get(&location, &bob).await;
+    theirs.assert_problem(404, "resource_not_found");
+    let theirs = stack.send("DELETE", &location, Some(&bob), None).await;
+    theirs.assert_problem(404, "resource_not_found");
+
+    let deleted = stack.send("DELETE", &location, Some(&alice), None).await;
+    assert_eq!(deleted.status, 202, "{}", deleted.body);
+    let record = wait_for(&stack, &location, &alice, "deleted").await;
+    assert!(!folder(&root, &agent_id).exists(), "{record}");
+
+    let unknown = json!({"service": "nosuch", "site": "sto1", "type": "folder",
+                         "target_entity": "vo-x"});
+    let refused = stack
+        .send("POST", "/api/v1/resources", Some(&alice), Some(unknown))
+        .await;
+    refused.assert_problem(404, "service_not_found");
+    let nowhere = stack
+        .get("/api/v1/resources/storage.nosite.q1", &alice)
+        .await;
+    nowhere.assert_problem(404, "resource_not_found");
+    let bad = stack.get("/api/v1/resources/storage.sto1", &alice).await;
+    bad.assert_problem(400, "bad_request");
+}
