@@ -16,6 +16,7 @@ use crate::contract::{
 use crate::contract::{ApprovalV1, ResourceStateV1, ResourceStatusV1};
 use crate::lifecycle::{Event, Lifecycle, Status};
 use crate::queued::approvals;
+use crate::queued::waiting::kept_allocation;
 use crate::request_info::REQUEST_INFO_HEADER;
 use crate::store::{known_sites, StoreError};
 use crate::subjects::check_id;
@@ -211,8 +212,9 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
 }
 
 /// Where `caller`'s tenant's resource `id` is: its lifecycle record (a deadline passed
-/// is recorded first, so the answer says `error`), or, for a resource made by a live
-/// request before records were kept, `created`.
+/// is recorded first, so the answer says `error`); for a resource made by a live request
+/// before records were kept, `created`; for a queued allocation no agent has taken yet,
+/// `pending`.
 async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, StoreError> {
     let tenant = caller.tenant.as_str();
     let book_error = |e: crate::queued::BookError| StoreError::Kv {
@@ -224,7 +226,11 @@ async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, Store
     let state = match found {
         Some((record, _)) if record.lifecycle.overdue(now) => {
             let at = (now, agent.queue.deadline_secs);
-            match agent.book.apply((tenant, id), &Event::DeadlinePassed, at, None).await {
+            match agent
+                .book
+                .apply((tenant, id), &Event::DeadlinePassed, at, None)
+                .await
+            {
                 Ok(record) => record,
                 Err(_) => record,
             }
@@ -248,13 +254,26 @@ async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, Store
                 specification: made.specification,
             },
             None => {
-                return Ok(Reply::error(&ErrorType::NotFound.reply(
-                    format!(
-                        "no resource `{id}` at site `{}` (a queued request no agent has taken yet has no record)",
-                        agent.site
-                    ),
-                    &agent.site,
-                )))
+                let at = (agent.service.as_str(), agent.site.as_str());
+                let Some(kept_at) = kept_allocation(&agent.js, at, &caller.account, id).await
+                else {
+                    return Ok(Reply::error(&ErrorType::NotFound.reply(
+                        format!("no resource `{id}` at site `{}`", agent.site),
+                        &agent.site,
+                    )));
+                };
+                // Kept by the stream, not taken by an agent yet.
+                ResourceStateV1 {
+                    id: id.to_owned(),
+                    tenant: tenant.to_owned(),
+                    site: agent.site.clone(),
+                    resource_type: String::new(),
+                    accepted_at: kept_at,
+                    lifecycle: Lifecycle::accepted(kept_at, agent.queue.deadline_secs),
+                    details: Default::default(),
+                    target_entity: String::new(),
+                    specification: serde_json::Value::Null,
+                }
             }
         },
     };

@@ -48,6 +48,15 @@ impl Status {
         matches!(self, Status::Denied | Status::Deleted)
     }
 
+    /// Whether it rests where it is until someone asks for more (created, error, denied
+    /// or deleted): where a client following it stops.
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            Status::Created | Status::Error | Status::Denied | Status::Deleted
+        )
+    }
+
     /// Whether an agent is (or should be) working on it: what a deadline applies to.
     pub fn is_in_flight(self) -> bool {
         matches!(self, Status::Pending | Status::Updating | Status::Deleting)

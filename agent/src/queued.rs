@@ -7,6 +7,7 @@
 //! - `book`: the lifecycle records in the site's KV bucket, moved by compare-and-set;
 //! - `worker`: the site's consumer, one request at a time, acknowledged once recorded;
 //! - `client`: queueing a request and asking where a resource is;
+//! - `waiting`: a queued allocation no agent has taken yet, found in the stream;
 //! - `approvals`: a service admin's list, show, approve and deny.
 //!
 //! Why the tenant of a kept request cannot be forged: see `subject` and the e2e
@@ -17,6 +18,7 @@ pub mod book;
 pub mod client;
 pub mod settings;
 pub mod subject;
+pub mod waiting;
 pub mod worker;
 
 pub use book::{Book, BookError, Record};

@@ -48,7 +48,7 @@ fn config(dir: &Path, root: &Path, pause: &str) -> PathBuf {
         &file,
         format!(
             "[handlers.folder]\nargv = [{:?}]\ntimeout_secs = 3\n\
-             [handlers.broken]\nargv = [{:?}]\nenv = {{ FAIL_MESSAGE = \"the disk is full\" }}\n",
+             [handlers.broken]\nargv = [{:?}]\ntimeout_secs = 3\nenv = {{ FAIL_MESSAGE = \"the disk is full\" }}\n",
             wrapper.display().to_string(),
             fail.display().to_string()
         ),
@@ -213,17 +213,41 @@ async fn an_agent_killed_mid_handler_leaves_nothing_stuck_or_made_twice() {
         assert!(Instant::now() < deadline, "the handler never ran");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    // Queued behind it, not taken yet: the site answers it as pending, from the stream.
+    let next = queue(
+        &world,
+        &alice,
+        &["allocate", "--type", "folder", "--target-entity", "vo-y"],
+    );
+    let (code, waiting) = world.svc(&alice, &["status", "--site", "sto1", &next]);
+    assert_eq!(
+        (code, waiting["status"].as_str()),
+        (0, Some("pending")),
+        "{waiting}"
+    );
+    assert_eq!(waiting["history"], serde_json::json!([]), "{waiting}");
     first.kill();
 
     let _second = world.agent("sto1", &flags(&world, &config));
-    let state = watch(&world, &alice, &id);
-    assert_eq!(state["status"], "created", "{state}");
-    assert_eq!(runs(&dir), 2, "run again after the kill");
+    let restarted = Instant::now();
+    for made in [&id, &next] {
+        let state = watch(&world, &alice, made);
+        println!(
+            "{made} created {:.2} s after the restart",
+            restarted.elapsed().as_secs_f64()
+        );
+        assert_eq!(state["status"], "created", "{state}");
+        assert!(root.join("acme").join(made).is_dir());
+    }
+    assert_eq!(
+        runs(&dir),
+        3,
+        "the first run again after the kill, the second once"
+    );
     let (code, listed) = world.svc(&alice, &["list", "--site", "sto1", "--expect", "1"]);
     assert_eq!(code, 0, "{listed}");
     let made = listed["answers"]["sto1"]["resources"].as_array().unwrap();
-    assert_eq!(made.len(), 1, "made once: {listed}");
-    assert!(root.join("acme").join(&id).is_dir());
+    assert_eq!(made.len(), 2, "each made once: {listed}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

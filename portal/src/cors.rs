@@ -79,7 +79,13 @@ pub fn layer(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(allowed))
-            .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::DELETE])
+            .allow_methods([
+                Method::GET,
+                Method::HEAD,
+                Method::POST,
+                Method::PATCH,
+                Method::DELETE,
+            ])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
             .expose_headers([
                 HeaderName::from_static(crate::problem::REQUEST_ID_HEADER),
@@ -158,7 +164,7 @@ mod tests {
             "https://app.example"
         );
         let methods = allowed.header("access-control-allow-methods");
-        for m in ["GET", "POST", "DELETE"] {
+        for m in ["GET", "POST", "PATCH", "DELETE"] {
             assert!(methods.contains(m), "{methods}");
         }
         let headers = allowed.header("access-control-allow-headers");

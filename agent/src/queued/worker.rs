@@ -30,6 +30,11 @@ use crate::queued::settings::Queue;
 use crate::queued::subject::{self as q, Kept};
 use crate::store::StoreError;
 
+/// How long one pull waits for a request before it is renewed.
+const PULL_EXPIRES: Duration = Duration::from_secs(2);
+/// How often the server shows a waiting pull is alive.
+const PULL_HEARTBEAT: Duration = Duration::from_millis(500);
+
 /// Makes sure the stream and this site's consumer exist, then takes requests until the
 /// message stream ends (the connection closes).
 ///
@@ -64,7 +69,14 @@ pub async fn run(agent: &Agent, book: &Book, queue: Queue) -> anyhow::Result<()>
         .await
         .map_err(|e| anyhow::anyhow!("the site's consumer `{name}`: {e}"))?;
     tracing::info!(consumer = %name, "taking queued requests");
+    // One request per pull, and pulls that lapse quickly: a pull left by an agent that
+    // died keeps receiving (into nothing) what the stream delivers again until it
+    // lapses, and a batch pulled ahead would be work no other replica could take.
     let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(1)
+        .expires(PULL_EXPIRES)
+        .heartbeat(PULL_HEARTBEAT)
         .messages()
         .await
         .map_err(|e| anyhow::anyhow!("reading queued requests: {e}"))?;

@@ -15,7 +15,9 @@ use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
 use super::resources::record;
-use super::resources_wire::{caller_client, ResourceRecord, ResourceStatus, Rid, RidPath};
+use agent::lifecycle::Status;
+
+use super::resources_wire::{caller_client, ResourceRecord, Rid, RidPath};
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
@@ -39,7 +41,7 @@ struct Watch {
     /// The record to send next, if any.
     next: Option<ResourceRecord>,
     /// The status last sent.
-    sent: Option<ResourceStatus>,
+    sent: Option<Status>,
     until: Instant,
     done: bool,
 }

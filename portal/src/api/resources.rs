@@ -175,7 +175,7 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The record", body = ResourceRecord),
-        (status = "4XX", description = "Refused (404 resource_not_found, also for another tenant's id, a site whose agents are down, or an allocation no agent has taken yet)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Refused (404 resource_not_found, also for another tenant's id or a site whose agents are down; an allocation no agent has taken yet is `pending`)", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Failed", body = Problem, content_type = "application/problem+json"),
     )
 )]

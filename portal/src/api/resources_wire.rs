@@ -8,7 +8,7 @@
 
 use agent::client::ClientError;
 use agent::contract::{ErrorV1, ResourceStateV1};
-use agent::lifecycle::Status;
+use agent::lifecycle::{Move, Status};
 use async_nats::Client;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -108,68 +108,6 @@ pub struct ResourceAccepted {
     pub status: String,
 }
 
-/// Where a resource is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceStatus {
-    /// Accepted; its handler has not finished.
-    Pending,
-    /// Waiting for a service admin to approve or deny it.
-    PendingApproval,
-    /// Made.
-    Created,
-    /// A service admin refused it (`error` says why).
-    Denied,
-    /// The handler failed, or no agent took it in time (`error` says why).
-    Error,
-    /// An update is running.
-    Updating,
-    /// A deletion is running.
-    Deleting,
-    /// Gone.
-    Deleted,
-}
-
-impl ResourceStatus {
-    /// Whether nothing moves it without a new request.
-    pub fn is_settled(self) -> bool {
-        matches!(
-            self,
-            Self::Created | Self::Error | Self::Denied | Self::Deleted
-        )
-    }
-}
-
-impl From<Status> for ResourceStatus {
-    fn from(status: Status) -> Self {
-        match status {
-            Status::Pending => Self::Pending,
-            Status::PendingApproval => Self::PendingApproval,
-            Status::Created => Self::Created,
-            Status::Denied => Self::Denied,
-            Status::Error => Self::Error,
-            Status::Updating => Self::Updating,
-            Status::Deleting => Self::Deleting,
-            Status::Deleted => Self::Deleted,
-        }
-    }
-}
-
-/// One move of a resource's lifecycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ResourceMove {
-    /// The state before.
-    pub from: ResourceStatus,
-    /// The state after.
-    pub to: ResourceStatus,
-    /// When, Unix seconds.
-    pub at: i64,
-    /// The event, in words.
-    pub event: String,
-    /// The denial's reason or the failure's message.
-    pub note: Option<String>,
-}
-
 /// A resource's record: where it is, how it got there, what its handler said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ResourceRecord {
@@ -188,13 +126,13 @@ pub struct ResourceRecord {
     #[schema(value_type = Option<Object>)]
     pub specification: Option<serde_json::Value>,
     /// Where it is.
-    pub status: ResourceStatus,
+    pub status: Status,
     /// When an agent must have finished what is in flight, Unix seconds.
     pub deadline: Option<i64>,
     /// The last denial's reason or failure's message.
     pub error: Option<String>,
     /// Every move, oldest first.
-    pub history: Vec<ResourceMove>,
+    pub history: Vec<Move>,
     /// What the handler reported last (a folder's path, …).
     #[schema(value_type = Object)]
     pub details: serde_json::Map<String, serde_json::Value>,
@@ -213,20 +151,10 @@ impl ResourceRecord {
             resource_type: state.resource_type,
             target_entity: state.target_entity,
             specification: Some(state.specification).filter(|s| !s.is_null()),
-            status: lifecycle.status.into(),
+            status: lifecycle.status,
             deadline: lifecycle.deadline,
             error: lifecycle.error,
-            history: lifecycle
-                .history
-                .into_iter()
-                .map(|m| ResourceMove {
-                    from: m.from.into(),
-                    to: m.to.into(),
-                    at: m.at,
-                    event: m.event,
-                    note: m.note,
-                })
-                .collect(),
+            history: lifecycle.history,
             details: state.details,
             accepted_at: state.accepted_at,
         }
@@ -345,7 +273,5 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(refused(&missing).code(), "resource_not_found");
-        assert!(ResourceStatus::Deleted.is_settled());
-        assert!(!ResourceStatus::Updating.is_settled());
     }
 }

@@ -186,7 +186,7 @@ pub async fn watch(args: &StatusArgs) -> anyhow::Result<Outcome> {
                 }
                 last = Some(now);
             }
-            if settled(now) {
+            if now.is_settled() {
                 return Ok(if now == Status::Created || now == Status::Deleted {
                     Outcome::Ok
                 } else {
@@ -211,11 +211,4 @@ fn name(status: Status) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
-}
-
-fn settled(status: Status) -> bool {
-    matches!(
-        status,
-        Status::Created | Status::Error | Status::Denied | Status::Deleted
-    )
 }

@@ -67,18 +67,14 @@ fn start_agent(stack: &Stack, root: &Path) -> ProductProcess {
     agent
 }
 
-/// Reads `location` until its status is `want` (polling, at most [`SETTLE`]). A queued
-/// allocation no agent has taken yet has no record: `404 resource_not_found` until then.
+/// Reads `location` until its status is `want` (polling, at most [`SETTLE`]). From the
+/// moment it is queued the resource answers: `pending` while no agent has taken it.
 async fn wait_for(stack: &Stack, location: &str, token: &str, want: &str) -> Value {
     let until = Instant::now() + SETTLE;
     loop {
         let reply = stack.get(location, token).await;
         let record = reply.json();
-        if reply.status == 404 {
-            reply.assert_problem(404, "resource_not_found");
-        } else {
-            assert_eq!(reply.status, 200, "{}", reply.body);
-        }
+        assert_eq!(reply.status, 200, "{}", reply.body);
         if record["status"] == want {
             return record;
         }
