@@ -3,7 +3,9 @@
 //! user finds the site with `GET /services`, queues an allocation (`202` with
 //! `Location`), reads its record until `created` (the directory exists), sees it on the
 //! server-sent events, updates and deletes it (the directory is gone); another tenant
-//! reads nothing of it, and an unknown service is `404 service_not_found`.
+//! reads nothing of it, and an unknown service is `404 service_not_found`. A user whose
+//! policy grant for the services is withdrawn neither sees the service nor queues to it:
+//! the entitlement is the caller's NATS permission.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -221,4 +223,68 @@ async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
     nowhere.assert_problem(404, "resource_not_found");
     let bad = stack.get("/api/v1/resources/storage.sto1", &alice).await;
     bad.assert_problem(400, "bad_request");
+}
+
+/// Removes the service grants from `tenant`'s block of the stack's `policy.toml` (what
+/// its users may publish) and has the provisioner reload it.
+fn withdraw_services(stack: &mut Stack, tenant: &str) {
+    let path = stack.estate.written.dir.join("policy.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let blocks: Vec<String> = text
+        .split("\n[[tenants]]\n")
+        .map(|block| {
+            if !block.contains(&format!("name = \"{tenant}\"\n")) {
+                return block.to_owned();
+            }
+            block
+                .replace("\"svcq.>\", ", "")
+                .replace(", \"svcq.>\"", "")
+                .replace("\"svc.>\", ", "")
+                .replace(", \"svc.>\"", "")
+        })
+        .collect();
+    let narrowed = blocks.join("\n[[tenants]]\n");
+    assert_ne!(narrowed, text, "no service grant found for {tenant}");
+    std::fs::write(&path, narrowed).unwrap();
+    stack.provisioner.signal("HUP").unwrap();
+    stack
+        .provisioner
+        .wait_for_output("SIGHUP: policy reloaded", START)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_without_the_grant_neither_sees_nor_requests_the_service() {
+    let mut stack = Stack::start("entitlement");
+    let root = stack.estate.dir.path().join("folders");
+    let _agent = start_agent(&stack, &root);
+    withdraw_services(&mut stack, "globex");
+    let alice = stack.token("alice", "acme", &[]);
+    let bob = stack.token("bob", "globex", &[]);
+
+    // The entitlement is the caller's NATS permission: acme's user sees the service,
+    // globex's (whose grant was withdrawn) finds it unreachable and cannot queue.
+    let seen = stack
+        .get("/api/v1/services?service=storage", &alice)
+        .await
+        .json();
+    assert_eq!(seen["services"][0]["sites"][0]["site"], "sto1", "{seen}");
+    let unseen = stack.get("/api/v1/services?service=storage", &bob).await;
+    assert_eq!(unseen.status, 200, "{}", unseen.body);
+    let unseen = unseen.json();
+    assert_eq!(unseen["services"], json!([]), "{unseen}");
+    assert_eq!(unseen["unreachable"], json!(["storage"]), "{unseen}");
+    let refused = stack
+        .send(
+            "POST",
+            "/api/v1/resources",
+            Some(&bob),
+            Some(
+                json!({"service": "storage", "site": "sto1", "type": "folder",
+                        "target_entity": "vo-x"}),
+            ),
+        )
+        .await;
+    refused.assert_problem(404, "service_not_found");
+    assert!(!root.join("globex").exists(), "nothing was made for globex");
 }
