@@ -154,6 +154,10 @@ pub struct ResourcesV1 {
     /// that a client can name the sites that did not answer.
     #[serde(default)]
     pub sites: Vec<String>,
+    /// The calling tenant's lifecycle records at that site: its queued resources in every
+    /// state (pending, pending approval, error, deleted, …), not only those made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<ResourceStateV1>,
 }
 
 /// One site's answer to [`PingV1`].

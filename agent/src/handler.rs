@@ -289,10 +289,21 @@ async fn list(agent: &Agent, caller: &Caller) -> Result<Reply, StoreError> {
             vec![agent.site.clone()]
         }
     };
+    let records = match agent.book.all().await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|r| r.tenant == caller.tenant)
+            .collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "listing the lifecycle records failed");
+            Vec::new()
+        }
+    };
     Ok(Reply::ok(&ResourcesV1 {
         site: agent.site.clone(),
         resources,
         sites,
+        records,
     }))
 }
 

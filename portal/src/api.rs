@@ -13,6 +13,7 @@ pub mod issuances;
 pub mod me;
 pub mod quota;
 pub mod resource_events;
+pub mod resource_list;
 pub mod resources;
 pub mod resources_wire;
 pub mod services;
@@ -38,7 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invites::revoke))
         .routes(routes!(quota::quota))
         .routes(routes!(issuances::list))
-        .routes(routes!(resources::create))
+        .routes(routes!(resource_list::list, resources::create))
         .routes(routes!(
             resources::show,
             resources::update,

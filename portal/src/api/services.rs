@@ -84,7 +84,7 @@ pub struct Services {
 }
 
 /// The named services, each checked as the agents check a service name.
-fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiError> {
+pub(crate) fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiError> {
     let mut names = BTreeSet::new();
     for (key, value) in pairs {
         if key != "service" {

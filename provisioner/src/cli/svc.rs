@@ -336,6 +336,7 @@ mod tests {
                 site: "sto1".into(),
                 resources: vec![],
                 sites: vec!["osl1".into(), "sto1".into()],
+                records: vec![],
             }),
         );
         let gathered = Gathered {

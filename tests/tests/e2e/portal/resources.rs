@@ -3,7 +3,8 @@
 //! user finds the site with `GET /services`, queues an allocation (`202` with
 //! `Location`), reads its record until `created` (the directory exists), sees it on the
 //! server-sent events, updates and deletes it (the directory is gone); another tenant
-//! reads nothing of it, and an unknown service is `404 service_not_found`. A user whose
+//! reads nothing of it (nor lists it), and an unknown service is `404
+//! service_not_found`; the tenant's list shows the resource in its last state. A user whose
 //! policy grant for the services is withdrawn neither sees the service nor queues to it:
 //! the entitlement is the caller's NATS permission.
 
@@ -210,6 +211,29 @@ async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
     assert_eq!(deleted.status, 202, "{}", deleted.body);
     let record = wait_for(&stack, &location, &alice, "deleted").await;
     assert!(!folder(&root, &agent_id).exists(), "{record}");
+
+    // The tenant's list shows it in its last state; another tenant's list does not.
+    let listed = stack.get("/api/v1/resources?service=storage", &alice).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let listed = listed.json();
+    let mine: Vec<&Value> = listed["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"] == json!(rid))
+        .collect();
+    assert_eq!(mine.len(), 1, "{listed}");
+    assert_eq!(mine[0]["status"], "deleted", "{listed}");
+    let theirs = stack
+        .get("/api/v1/resources?service=storage", &bob)
+        .await
+        .json();
+    assert_eq!(theirs["resources"], json!([]), "{theirs}");
+    let none = stack
+        .get("/api/v1/resources?service=nosuch", &alice)
+        .await
+        .json();
+    assert_eq!(none["unreachable"], json!(["nosuch"]), "{none}");
 
     let unknown = json!({"service": "nosuch", "site": "sto1", "type": "folder",
                          "target_entity": "vo-x"});
