@@ -178,6 +178,29 @@ pub struct PongV1 {
     pub approval_types: Vec<String>,
 }
 
+impl ResourceStateV1 {
+    /// The state of `made`, a resource a live request made at `site` for `tenant` before
+    /// lifecycle records were kept for it: `created`, with no history.
+    pub fn made_live(made: ResourceV1, tenant: &str, site: &str) -> Self {
+        ResourceStateV1 {
+            id: made.id,
+            tenant: tenant.to_owned(),
+            site: site.to_owned(),
+            resource_type: made.resource_type,
+            accepted_at: made.created,
+            lifecycle: crate::lifecycle::Lifecycle {
+                status: crate::lifecycle::Status::Created,
+                deadline: None,
+                error: None,
+                history: Vec::new(),
+            },
+            details: made.details,
+            target_entity: made.target_entity,
+            specification: made.specification,
+        }
+    }
+}
+
 fn empty_object() -> serde_json::Value {
     serde_json::Value::Object(serde_json::Map::new())
 }

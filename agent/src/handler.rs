@@ -14,7 +14,7 @@ use crate::contract::{
     ResourceDeallocateV1, ResourceListV1, ResourceUpdateV1, ResourcesV1, MESSAGE_TYPE_HEADER,
 };
 use crate::contract::{ApprovalV1, ResourceStateV1, ResourceStatusV1};
-use crate::lifecycle::{Event, Lifecycle, Status};
+use crate::lifecycle::{Event, Lifecycle};
 use crate::queued::approvals;
 use crate::queued::waiting::kept_allocation;
 use crate::request_info::REQUEST_INFO_HEADER;
@@ -237,22 +237,7 @@ async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, Store
         }
         Some((record, _)) => record,
         None => match agent.store.get(tenant, id).await? {
-            Some(made) => ResourceStateV1 {
-                id: made.id.clone(),
-                tenant: tenant.to_owned(),
-                site: agent.site.clone(),
-                resource_type: made.resource_type.clone(),
-                accepted_at: made.created,
-                lifecycle: Lifecycle {
-                    status: Status::Created,
-                    deadline: None,
-                    error: None,
-                    history: Vec::new(),
-                },
-                details: made.details,
-                target_entity: made.target_entity,
-                specification: made.specification,
-            },
+            Some(made) => ResourceStateV1::made_live(made, tenant, &agent.site),
             None => {
                 let at = (agent.service.as_str(), agent.site.as_str());
                 let Some(kept_at) = kept_allocation(&agent.js, at, &caller.account, id).await

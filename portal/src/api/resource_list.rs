@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use agent::contract::ResourceStateV1;
-use agent::lifecycle::{Lifecycle, Status};
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -80,22 +79,7 @@ pub async fn list(
                 if states.iter().any(|r| r.id == made.id) {
                     continue;
                 }
-                states.push(ResourceStateV1 {
-                    id: made.id,
-                    tenant: String::new(),
-                    site: answer.site.clone(),
-                    resource_type: made.resource_type,
-                    accepted_at: made.created,
-                    lifecycle: Lifecycle {
-                        status: Status::Created,
-                        deadline: None,
-                        error: None,
-                        history: Vec::new(),
-                    },
-                    details: made.details,
-                    target_entity: made.target_entity,
-                    specification: made.specification,
-                });
+                states.push(ResourceStateV1::made_live(made, "", &answer.site));
             }
             for state in states {
                 let rid = Rid {
