@@ -7,13 +7,13 @@
 use std::time::Duration;
 
 use agent::contract::ResourceStateV1;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::resources_wire::{bad, caller_client, ResourceRecord, Rid};
-use super::services::{named, ServicesQuery};
+use super::resources_wire::{ResourceRecord, Rid};
+use super::services::{ask_each, ServicesParams, ServicesQuery};
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::problem::Problem;
@@ -48,23 +48,17 @@ pub struct ResourceList {
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
-    query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    query: ServicesParams,
 ) -> Result<Json<ResourceList>, ApiError> {
-    let Query(pairs) = query.map_err(|e| bad("bad_request", &e.body_text()))?;
-    let names = named(pairs)?;
-    let client = caller_client(&state, &caller).await?;
-    let lists = names.iter().map(|service| {
-        let client = client.clone();
-        async move {
-            let gathered = agent::client::list(&client, service, &[], None, LIST_DEADLINE).await;
-            (service.clone(), gathered)
-        }
-    });
+    let listed = ask_each(&state, &caller, query, |client, service| async move {
+        agent::client::list(&client, &service, &[], None, LIST_DEADLINE).await
+    })
+    .await?;
     let mut found = ResourceList {
         resources: Vec::new(),
         unreachable: Vec::new(),
     };
-    for (service, gathered) in futures::future::join_all(lists).await {
+    for (service, gathered) in listed {
         let answers: Vec<_> = gathered
             .map(|g| g.answers.into_values().filter_map(Result::ok).collect())
             .unwrap_or_default();

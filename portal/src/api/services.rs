@@ -84,7 +84,7 @@ pub struct Services {
 }
 
 /// The named services, each checked as the agents check a service name.
-pub(crate) fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiError> {
+fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiError> {
     let mut names = BTreeSet::new();
     for (key, value) in pairs {
         if key != "service" {
@@ -100,6 +100,34 @@ pub(crate) fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiErro
         return Err(bad("bad_request", "at most 16 services at once"));
     }
     Ok(names.into_iter().collect())
+}
+
+/// The `service` query as axum reads it.
+pub(crate) type ServicesParams =
+    Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>;
+
+/// Asks each service the query names, all at once, through the caller's own connection;
+/// the answers come back by service, in the order of the names.
+///
+/// # Errors
+/// `400 bad_request` for a query that names no valid service; the connection's errors.
+pub(crate) async fn ask_each<T, Fut>(
+    state: &AppState,
+    caller: &ApiCaller,
+    query: ServicesParams,
+    ask: impl Fn(async_nats::Client, String) -> Fut,
+) -> Result<Vec<(String, T)>, ApiError>
+where
+    Fut: std::future::Future<Output = T>,
+{
+    let Query(pairs) = query.map_err(|e| bad("bad_request", &e.body_text()))?;
+    let names = named(pairs)?;
+    let client = caller_client(state, caller).await?;
+    let asks = names.into_iter().map(|service| {
+        let answer = ask(client.clone(), service.clone());
+        async move { (service, answer.await) }
+    });
+    Ok(futures::future::join_all(asks).await)
 }
 
 /// The sites of the named services that answer the caller.
@@ -119,23 +147,17 @@ pub(crate) fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiErro
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
-    query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    query: ServicesParams,
 ) -> Result<Json<Services>, ApiError> {
-    let Query(pairs) = query.map_err(|e| bad("bad_request", &e.body_text()))?;
-    let names = named(pairs)?;
-    let client = caller_client(&state, &caller).await?;
-    let pings = names.iter().map(|service| {
-        let client = client.clone();
-        async move {
-            let gathered = agent::client::ping(&client, service, &[], None, PING_DEADLINE).await;
-            (service.clone(), gathered)
-        }
-    });
+    let pinged = ask_each(&state, &caller, query, |client, service| async move {
+        agent::client::ping(&client, &service, &[], None, PING_DEADLINE).await
+    })
+    .await?;
     let mut found = Services {
         services: Vec::new(),
         unreachable: Vec::new(),
     };
-    for (service, gathered) in futures::future::join_all(pings).await {
+    for (service, gathered) in pinged {
         let sites: Vec<ServiceSite> = match gathered {
             Ok(gathered) => gathered
                 .answers
