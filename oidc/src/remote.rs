@@ -171,13 +171,30 @@ impl JwksRefresher {
 /// # Errors
 /// Why the bundle or the TLS setup is unusable.
 pub fn http_client(extra_ca_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
+    client_with(extra_ca_pem, reqwest::redirect::Policy::limited(3))
+}
+
+/// The HTTP client of a login's calls to its provider (discovery, code exchange): as
+/// [`http_client`], but it follows no redirect, so a provider's answer cannot send the
+/// portal's requests elsewhere.
+///
+/// # Errors
+/// As [`http_client`].
+pub fn login_http_client(extra_ca_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
+    client_with(extra_ca_pem, reqwest::redirect::Policy::none())
+}
+
+fn client_with(
+    extra_ca_pem: Option<&[u8]>,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, String> {
     // reqwest is built without a default crypto provider: use ring, as async-nats does.
     // An error only says one is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .timeout(FETCH_TIMEOUT)
         .connect_timeout(FETCH_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(3));
+        .redirect(redirects);
     if let Some(pem) = extra_ca_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| describe(&e))?;
         if certs.is_empty() {

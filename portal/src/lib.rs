@@ -24,8 +24,10 @@
 //! - `state`: what handlers share.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod bench;
+pub mod chrome;
 pub mod cli;
 pub mod config;
 pub mod cors;
@@ -38,6 +40,7 @@ pub mod logging;
 pub mod metrics;
 pub mod nats_call;
 pub mod openapi;
+pub mod page_error;
 pub mod problem;
 pub mod router;
 pub mod serve;
@@ -46,3 +49,4 @@ pub mod state;
 #[cfg(test)]
 mod test_http;
 pub mod tls;
+pub mod ui;

@@ -32,6 +32,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 /// # Errors
 /// When the OpenAPI document cannot be written (a bug).
 pub fn router(state: AppState, max_body_bytes: usize) -> Result<Router, serde_json::Error> {
+    let pages = state.web.is_some();
     let (routes, doc) = api_router().split_for_parts();
     let spec: Arc<str> = Arc::from(doc.to_json()?);
     let openapi = get(move || {
@@ -43,9 +44,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Result<Router, serde_js
             )
         }
     });
+    let routes = routes.route("/openapi.json", openapi);
+    // With a login the pages own `/`; without one, `/` is the API reference.
+    let routes = if pages {
+        routes
+            .merge(crate::ui::routes())
+            .merge(crate::docs::routes().route("/", get(crate::ui::overview::page)))
+    } else {
+        routes.merge(crate::docs::routes())
+    };
     Ok(routes
-        .route("/openapi.json", openapi)
-        .merge(crate::docs::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)

@@ -11,7 +11,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use oidc::remote::{http_client, JwksCache};
+use oidc::remote::{http_client, login_http_client, JwksCache};
+
+use crate::auth::login_flow::LoginFlow;
+use crate::auth::session::WebAuth;
 
 use crate::config::{ConfigError, PortalConfig, ServeArgs};
 use crate::limit::IdentityLimiter;
@@ -36,6 +39,7 @@ struct Loaded {
     refresher: oidc::remote::JwksRefresher,
     client: reqwest::Client,
     tls: Option<Arc<rustls::ServerConfig>>,
+    web: Option<WebAuth>,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -80,6 +84,11 @@ fn load(config: &PortalConfig) -> Result<Loaded, ConfigError> {
             "no tenant accepts ID tokens (`identity.oidc`): the portal has no callers",
         ));
     }
+    let web = config
+        .login
+        .clone()
+        .map(|login| web_auth(&policy, login, pem.as_deref()))
+        .transpose()?;
     Ok(Loaded {
         policy,
         verifiers,
@@ -87,7 +96,36 @@ fn load(config: &PortalConfig) -> Result<Loaded, ConfigError> {
         refresher,
         client,
         tls,
+        web,
     })
+}
+
+/// The pages' login for `login`, whose issuer must be one a tenant of `policy` trusts
+/// (else nobody logging in there could be accepted).
+fn web_auth(
+    policy: &policy::Policy,
+    login: crate::config::LoginConfig,
+    ca_pem: Option<&[u8]>,
+) -> Result<WebAuth, ConfigError> {
+    let trusted = policy.tenants().iter().any(|t| {
+        t.config()
+            .identity
+            .oidc
+            .as_ref()
+            .is_some_and(|o| o.issuer.trim_end_matches('/') == login.issuer)
+    });
+    if !trusted {
+        return Err(invalid(
+            "login.issuer",
+            format!(
+                "`{}` is no tenant's `identity.oidc.issuer`: nobody logging in there could be accepted",
+                login.issuer
+            ),
+        ));
+    }
+    let client = login_http_client(ca_pem).map_err(|why| invalid("jwks_ca", why))?;
+    WebAuth::new(LoginFlow::new(login, client))
+        .map_err(|why| invalid("login.session_key_file", why))
 }
 
 /// Runs `portal serve`.
@@ -142,6 +180,7 @@ async fn serve(
         nats_timeout: config.nats_timeout,
         nats_url: config.nats_url.clone(),
         limiter: IdentityLimiter::new(config.rate_per_identity),
+        web: loaded.web.map(Arc::new),
     });
     // The cache outlives no reload (there is none yet); keep it alive with the refresher.
     let _jwks = loaded.jwks;

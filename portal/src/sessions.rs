@@ -217,6 +217,17 @@ impl Sessions {
         self.publish_gauge();
     }
 
+    /// Closes the connection of `token`, if one is held (a logout: the person's NATS
+    /// login ends with their session).
+    pub async fn forget(&self, token: &crate::auth::bearer::BearerToken) {
+        let key = key_of(token.expose());
+        let gone = self.with_lru(|lru| lru.take(&key));
+        if let Some(entry) = gone {
+            let _ = entry.client.drain().await;
+        }
+        self.publish_gauge();
+    }
+
     /// Closes every connection (shutdown), waiting for each to drain.
     pub async fn close_all(&self) {
         let all: Vec<Client> = self.with_lru(|lru| {

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::session::WebAuth;
 use crate::limit::IdentityLimiter;
 use crate::sessions::Sessions;
 
@@ -45,6 +46,8 @@ pub struct Shared {
     pub nats_url: String,
     /// The request limit per identity; `None` when off.
     pub limiter: Option<IdentityLimiter>,
+    /// The web pages' login and sessions; `None`: no pages (no `[login]`).
+    pub web: Option<Arc<WebAuth>>,
 }
 
 /// The state handlers get.

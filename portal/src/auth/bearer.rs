@@ -37,6 +37,13 @@ impl BearerToken {
     }
 }
 
+impl From<String> for BearerToken {
+    /// A token from a session cookie (the pages), verified like a header's.
+    fn from(token: String) -> Self {
+        BearerToken(token)
+    }
+}
+
 impl fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("BearerToken(<redacted>)")
