@@ -6,6 +6,7 @@ pub mod connection;
 pub mod inspect;
 pub mod nats_args;
 pub mod policy;
+pub mod proof;
 pub mod request;
 pub mod serve;
 pub mod svc;
@@ -57,6 +58,10 @@ pub enum Command {
     ///
     /// Exit 0 on success, 2 when the policy denies, 1 on other errors.
     Request(request::RequestArgs),
+    /// Prove a key you keep, for a credential request sent by someone else on your
+    /// behalf (the web portal's "use my own key"): prints the request's proof fields as
+    /// JSON to paste there. The seed is read from a file and never printed.
+    Proof(proof::ProofArgs),
     /// Check a policy file or explain its decision for a request.
     Policy(policy::PolicyArgs),
     /// Load-generate credential requests and print creds/s and latency percentiles.
@@ -76,6 +81,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Request(args) => request::run(&args),
+        Command::Proof(args) => proof::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Svc(args) => svc::run(&args),

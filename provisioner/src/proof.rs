@@ -113,13 +113,23 @@ pub fn canonical_string(
     )
 }
 
+/// The lowercase hex SHA-256 of a secret the v2 proof binds (empty without one).
+pub fn secret_digest(secret: Option<&str>) -> String {
+    secret
+        .map(|s| HEXLOWER.encode(&Sha256::digest(s.as_bytes())))
+        .unwrap_or_default()
+}
+
 /// The v2 canonical string of `req` (its `proof` and `proof_version` aside).
 pub fn canonical_string_v2(req: &CredentialRequest) -> String {
-    let digest = |secret: Option<&str>| {
-        secret
-            .map(|s| HEXLOWER.encode(&Sha256::digest(s.as_bytes())))
-            .unwrap_or_default()
-    };
+    canonical_string_v2_with(req, &secret_digest(req.id_token.as_deref()))
+}
+
+/// [`canonical_string_v2`] with the ID token given by its digest: a client that never
+/// holds the token (the portal keeps it in the person's session and shows its digest)
+/// still binds its proof to it.
+pub fn canonical_string_v2_with(req: &CredentialRequest, id_token_sha256: &str) -> String {
+    let digest = |secret: Option<&str>| secret_digest(secret);
     let mut tags: Vec<&str> = req.tags.iter().flatten().map(String::as_str).collect();
     tags.sort_unstable();
     let tags: Vec<String> = tags.iter().map(|t| format!("{}:{t}", t.len())).collect();
@@ -133,7 +143,7 @@ pub fn canonical_string_v2(req: &CredentialRequest) -> String {
         req.nonce,
         req.ttl.map(|t| t.to_string()).unwrap_or_default(),
         digest(req.token.as_deref()),
-        digest(req.id_token.as_deref()),
+        id_token_sha256,
         tags.join(","),
     )
 }
@@ -149,6 +159,23 @@ pub fn prove(user: &KeyPair, req: &mut CredentialRequest) -> Result<(), nkeys::e
     req.public_key = user.public_key();
     req.proof_version = Some(2);
     let text = canonical_string_v2(req);
+    req.proof = BASE64URL_NOPAD.encode(&user.sign(text.as_bytes())?);
+    Ok(())
+}
+
+/// [`prove`] for an ID token known only by its digest (see
+/// [`canonical_string_v2_with`]); `req.id_token` stays unset.
+///
+/// # Errors
+/// When `user` holds no seed.
+pub fn prove_with_id_token_digest(
+    user: &KeyPair,
+    req: &mut CredentialRequest,
+    id_token_sha256: &str,
+) -> Result<(), nkeys::error::Error> {
+    req.public_key = user.public_key();
+    req.proof_version = Some(2);
+    let text = canonical_string_v2_with(req, id_token_sha256);
     req.proof = BASE64URL_NOPAD.encode(&user.sign(text.as_bytes())?);
     Ok(())
 }

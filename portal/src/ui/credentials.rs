@@ -76,9 +76,15 @@ pub struct RequestForm {
     proof: String,
 }
 
-/// The fields of `provisioner proof`'s output.
+/// The fields of `provisioner proof`'s output. The proof binds its name, lifetime and
+/// tags, so they are taken from it rather than from the form.
 #[derive(Debug, Deserialize)]
 struct ProofDocument {
+    name: String,
+    #[serde(default)]
+    ttl: Option<u64>,
+    #[serde(default)]
+    tags: Vec<String>,
     public_key: String,
     ts: i64,
     nonce: String,
@@ -109,6 +115,9 @@ fn request_of(form: RequestForm) -> Result<CredentialsRequest, ApiError> {
     if !form.proof.trim().is_empty() {
         let proof: ProofDocument = serde_json::from_str(form.proof.trim())
             .map_err(|e| bad(format!("the proof is not `provisioner proof` output: {e}")))?;
+        ask.name = proof.name;
+        ask.ttl = proof.ttl;
+        ask.tags = (!proof.tags.is_empty()).then_some(proof.tags);
         ask.public_key = Some(proof.public_key);
         ask.ts = Some(proof.ts);
         ask.nonce = Some(proof.nonce);
@@ -197,9 +206,10 @@ mod tests {
             request_of(form("soon", "")).unwrap_err().code(),
             "bad_request"
         );
-        let proof = r#"{"public_key":"UABC","ts":1,"nonce":"n","proof":"p","proof_version":2}"#;
-        let ask = request_of(form("", proof)).unwrap();
+        let proof = r#"{"name":"al","ttl":60,"public_key":"UABC","ts":1,"nonce":"n","proof":"p","proof_version":2}"#;
+        let ask = request_of(form("600", proof)).unwrap();
         assert_eq!(ask.public_key.as_deref(), Some("UABC"));
+        assert_eq!((ask.name.as_str(), ask.ttl), ("al", Some(60)));
         assert_eq!(ask.proof_version, Some(2));
         assert!(request_of(form("", "{}")).is_err());
     }
