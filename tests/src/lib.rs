@@ -17,10 +17,12 @@
 //!
 //! Not here: the product's own estate (the `nsc-setup` crate).
 
+pub mod browser;
 pub mod client;
 pub mod config;
 pub mod demo_issuer;
 pub mod estate;
+pub mod oidc_provider;
 pub mod process;
 pub mod product;
 pub mod server;

@@ -7,6 +7,8 @@
 #[cfg(test)]
 mod audit;
 #[cfg(test)]
+mod browser_login;
+#[cfg(test)]
 mod callout;
 #[cfg(test)]
 mod cli;
