@@ -33,6 +33,8 @@ use driver::{capabilities, delete_session, find_binary, Driver, Screen};
 
 /// How long a wait helper waits by default.
 pub const WAIT: Duration = Duration::from_secs(10);
+/// The tallest whole-page screenshot, in CSS pixels.
+pub const MAX_SHOT_HEIGHT: u64 = 8000;
 /// How often a wait looks again.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// A headless Chromium with its chromedriver, both ended when dropped.
@@ -41,6 +43,7 @@ pub struct Browser {
     driver: Driver,
     driver_port: u16,
     session: Option<String>,
+    screen: Screen,
     screenshots: PathBuf,
     shots: AtomicUsize,
 }
@@ -98,6 +101,7 @@ impl Browser {
             driver,
             driver_port,
             session,
+            screen,
             screenshots,
             shots: AtomicUsize::new(0),
         })
@@ -285,21 +289,51 @@ impl Browser {
         format!("no {what} within {within:?}; at {url}, the page says:\n{text}")
     }
 
-    /// Saves what the browser shows as `<nn>-<name>.png` in the test's screenshot folder,
-    /// and returns its path.
+    /// Saves the page as `<nn>-<name>.png` in the test's screenshot folder, and returns
+    /// its path: the whole page on a desktop browser (up to [`MAX_SHOT_HEIGHT`]), the
+    /// screen on a phone.
     ///
     /// # Errors
     /// When the browser gives no image or the file cannot be written.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .context("taking a screenshot")?;
+        let png = match self.screen {
+            Screen::Desktop => self.whole_page_png().await,
+            Screen::Phone => self.client.screenshot().await.map_err(Into::into),
+        }
+        .context("taking a screenshot")?;
         let n = self.shots.fetch_add(1, Ordering::Relaxed) + 1;
         let path = self.screenshots.join(format!("{n:02}-{name}.png"));
         std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
+    }
+
+    /// WebDriver shows the viewport only: the window grows to the page's height for the
+    /// shot, then goes back.
+    async fn whole_page_png(&self) -> anyhow::Result<Vec<u8>> {
+        let sizes = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollHeight, \
+                 window.outerHeight - window.innerHeight];",
+                vec![],
+            )
+            .await?;
+        let number = |i: usize| sizes.get(i).and_then(serde_json::Value::as_u64);
+        let (width, height) = self.client.get_window_size().await?;
+        let wanted = match (number(0), number(1)) {
+            (Some(page), Some(frame)) => (page + frame).min(MAX_SHOT_HEIGHT),
+            _ => height,
+        };
+        if wanted <= height {
+            return Ok(self.client.screenshot().await?);
+        }
+        let (w, h) = (u32::try_from(width)?, u32::try_from(height)?);
+        self.client
+            .set_window_size(w, u32::try_from(wanted)?)
+            .await?;
+        let png = self.client.screenshot().await;
+        self.client.set_window_size(w, h).await?;
+        Ok(png?)
     }
 
     /// The folder this test's screenshots go to.

@@ -233,8 +233,17 @@ async fn a_browser_logs_in_at_the_provider_with_pkce_and_logs_out() {
         .await
         .unwrap();
     browser.screenshot("login-again").await.unwrap();
+    // A desktop screenshot holds the whole page, not only the window.
+    browser
+        .goto("data:text/html,<title>Tall</title><div style='height:2500px'>tall page</div>")
+        .await
+        .unwrap();
+    browser.wait_for_text("tall page", WAIT).await.unwrap();
+    let tall = std::fs::read(browser.screenshot("tall-page").await.unwrap()).unwrap();
+    let png_height = u32::from_be_bytes(tall[20..24].try_into().unwrap());
+    assert!(png_height >= 2500, "a {png_height} pixel high shot");
     let shots = std::fs::read_dir(browser.screenshot_dir()).unwrap().count();
-    assert_eq!(shots, 5);
+    assert_eq!(shots, 6);
 
     // A phone-sized browser renders the same page at 390 CSS pixels.
     let phone = Browser::start_phone("browser_login_phone").await.unwrap();
