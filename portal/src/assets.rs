@@ -106,10 +106,12 @@ pub fn secure_headers(response: &mut Response, csp: &str) {
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // The login callback's URL carries the authorization code: never send it onwards.
+    // Page URLs (the login callback's carries the authorization code) go to no other
+    // site; `no-referrer` would also make browsers send `Origin: null` on our own forms,
+    // which the CSRF check refuses.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers
         .entry(header::CACHE_CONTROL)

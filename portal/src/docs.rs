@@ -28,10 +28,15 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
-/// The routes: `/`, `/docs`, `/docs/app.js`, `/docs/style.css` (they need no state).
+/// The routes: `/` (to the reference), `/docs`, `/docs/app.js`, `/docs/style.css` (they
+/// need no state).
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    reference_routes().route("/", get(|| async { Redirect::to("/docs") }))
+}
+
+/// [`routes`] without `/` (which the web pages take when the portal serves them).
+pub fn reference_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/docs") }))
         .route(
             "/docs",
             get(|| async { asset(PAGE, "text/html; charset=utf-8") }),

@@ -48,8 +48,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Result<Router, serde_js
     // With a login the pages own `/`; without one, `/` is the API reference.
     let routes = if pages {
         routes
-            .merge(crate::ui::routes())
-            .merge(crate::docs::routes().route("/", get(crate::ui::overview::page)))
+            .merge(crate::ui::routes(&state))
+            .merge(crate::docs::reference_routes())
     } else {
         routes.merge(crate::docs::routes())
     };

@@ -219,8 +219,8 @@ impl Sessions {
 
     /// Closes the connection of `token`, if one is held (a logout: the person's NATS
     /// login ends with their session).
-    pub async fn forget(&self, token: &crate::auth::bearer::BearerToken) {
-        let key = key_of(token.expose());
+    pub async fn forget(&self, token: &str) {
+        let key = key_of(token);
         let gone = self.with_lru(|lru| lru.take(&key));
         if let Some(entry) = gone {
             let _ = entry.client.drain().await;

@@ -17,13 +17,26 @@ pub mod render;
 pub mod resources;
 pub mod users;
 
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::assets::{content_security_policy, secure_headers};
 use crate::state::AppState;
 
-/// The pages' routes.
-pub fn routes() -> Router<AppState> {
+/// The pages' routes, every answer with the pages' security headers.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let provider = state
+        .web
+        .as_deref()
+        .and_then(|w| reqwest::Url::parse(&w.flow.config.issuer).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let csp: Arc<str> = Arc::from(content_security_policy(&provider));
     Router::new()
         .route("/", get(overview::page))
         .route("/login", get(login::page))
@@ -50,4 +63,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/resources/{rid}/events", get(resources::events))
         .route("/static/{file}", get(crate::assets::serve))
+        .layer(middleware::map_response_with_state(csp, with_headers))
+}
+
+async fn with_headers(State(csp): State<Arc<str>>, mut response: Response) -> Response {
+    secure_headers(&mut response, &csp);
+    response
 }

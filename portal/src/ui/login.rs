@@ -196,7 +196,7 @@ pub async fn logout(
         .as_deref()
         .ok_or_else(|| PageError::login_needed("/"))?;
     let jar = web.end_session(Some(&session), unix_now());
-    state.sessions.forget(&caller.token).await;
+    state.sessions.forget(caller.token.expose()).await;
     tracing::info!(tenant = %caller.tenant, name = %caller.name, "logged out");
     let target = web
         .flow

@@ -11,7 +11,8 @@
 //! - `history`: presence, `/users` filters, the issuance history and its surviving
 //!   restarts of every process;
 //! - `fuzz`: schemathesis calls every operation of the OpenAPI document with generated
-//!   inputs; no 5xx, every response as documented.
+//!   inputs; no 5xx, every response as documented;
+//! - `web`: the web pages in a real browser, logging in at a real OpenID provider.
 
 mod api;
 mod fuzz;
@@ -21,3 +22,4 @@ mod resources;
 mod stack;
 mod tenancy;
 mod tokens;
+mod web;

@@ -32,6 +32,11 @@ pub fn claims(name: &str, tenant: &str, groups: &[&str]) -> Value {
 /// `nsc-setup init --callout --jetstream --portal` (the test issuer's settings) in a temp
 /// directory, and a nats-server started from the `server.conf` it wrote.
 fn portal_estate() -> ProductEstate {
+    portal_estate_with(portal_settings())
+}
+
+/// [`portal_estate`] with other portal `settings` (another issuer).
+pub fn portal_estate_with(settings: nsc_setup::portal::PortalSettings) -> ProductEstate {
     let dir = tempfile::tempdir().unwrap();
     let options = InitOptions {
         dir: dir.path().join("estate"),
@@ -48,7 +53,7 @@ fn portal_estate() -> ProductEstate {
         callout: true,
     };
     let extras = InitExtras {
-        portal: Some(portal_settings()),
+        portal: Some(settings),
         history_max_age_secs: Some(HISTORY_SECS),
     };
     let written = nsc_setup::init_extras(&options, &extras).unwrap();
@@ -71,15 +76,10 @@ pub fn start_portal(
 ) -> (ProductProcess, String) {
     let config = estate.written.dir.join("portal.toml").display().to_string();
     let url = estate.url();
-    let mut args = vec![
-        "serve",
-        "--config",
-        &config,
-        "-s",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-    ];
+    let mut args = vec!["serve", "--config", &config, "-s", &url];
+    if !extra.contains(&"--listen") {
+        args.extend_from_slice(&["--listen", "127.0.0.1:0"]);
+    }
     args.extend_from_slice(extra);
     let log = estate.dir.path().join(format!("{label}-portal.log"));
     let bin = workspace_bin("portal").unwrap();

@@ -1,0 +1,103 @@
+//! Resources through the pages: a request shows `pending`, then `created` without a
+//! reload (server-sent events); a failing handler's text is shown; an approval-gated
+//! request shows `pending_approval` until the service side approves it.
+
+use std::time::{Duration, Instant};
+
+use integration_tests::browser::Browser;
+
+use super::stack::{WebStack, SHOW};
+
+/// Requests `kind` for `target` on the resources page; returns the resource's page URL.
+async fn request(stack: &WebStack, browser: &Browser, kind: &str, target: &str) -> String {
+    browser.goto(&stack.url("/resources")).await.unwrap();
+    browser
+        .wait_for_text("Request a resource", SHOW)
+        .await
+        .unwrap();
+    let option = format!("option[value='storage/sto1/{kind}']");
+    browser.click_css(&option).await.unwrap();
+    browser.fill("target_entity", target).await.unwrap();
+    browser.click("Request").await.unwrap();
+    browser
+        .wait_for_url(&stack.url("/resources/storage.sto1."), SHOW)
+        .await
+        .unwrap()
+}
+
+/// The state shown on the page now, read without reloading.
+async fn shown_state(browser: &Browser) -> String {
+    let status = browser
+        .wait_for_element("[data-status]", SHOW)
+        .await
+        .unwrap();
+    status.text().await.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_states_change_live_and_errors_and_approvals_show() {
+    let stack = WebStack::start("web-resources");
+    let browser = Browser::start("web_resources").await.unwrap();
+    stack.log_in(&browser, "bob").await;
+    browser.goto(&stack.url("/resources")).await.unwrap();
+    browser
+        .wait_for_text("folder · storage at sto1", SHOW)
+        .await
+        .unwrap();
+    browser.screenshot("resources").await.unwrap();
+
+    // Requested: the page opens on `pending` (or already further) and follows on its own.
+    let started = Instant::now();
+    let page = request(&stack, &browser, "folder", "vo-web").await;
+    let first = shown_state(&browser).await;
+    assert!(["pending", "created"].contains(&first.as_str()), "{first}");
+    browser.wait_for_text("created", SHOW).await.unwrap();
+    println!(
+        "web: request to `created` shown in {:.2} s (first shown: {first})",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(browser.current_url().await.unwrap(), page, "no navigation");
+    browser.screenshot("resource-created").await.unwrap();
+    let id = page.rsplit('.').next().unwrap();
+    assert!(stack.folders.join("acme").join(id).is_dir());
+
+    // A handler that fails: its words on the page.
+    request(&stack, &browser, "broken", "vo-broken").await;
+    browser.wait_for_text("error", SHOW).await.unwrap();
+    browser
+        .goto(&browser.current_url().await.unwrap())
+        .await
+        .unwrap();
+    browser.wait_for_text("Error", SHOW).await.unwrap();
+    let error = browser
+        .wait_for_element("[data-error]", SHOW)
+        .await
+        .unwrap();
+    let words = error.text().await.unwrap();
+    assert!(!words.trim().is_empty(), "no handler text shown");
+    browser.screenshot("resource-error").await.unwrap();
+
+    // Gated by approval: waits as pending_approval until the service side approves.
+    let gated = request(&stack, &browser, "gated", "vo-gated").await;
+    browser
+        .wait_for_text("pending_approval", SHOW)
+        .await
+        .unwrap();
+    browser
+        .screenshot("resource-pending-approval")
+        .await
+        .unwrap();
+    let gated_id = gated.rsplit('.').next().unwrap().to_owned();
+    let until = Instant::now() + SHOW;
+    while !stack.approvals(&["list"]).contains(&gated_id) {
+        assert!(
+            Instant::now() < until,
+            "{gated_id} never listed for approval"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(shown_state(&browser).await, "pending_approval");
+    stack.approvals(&["approve", &gated_id]);
+    browser.wait_for_text("created", SHOW).await.unwrap();
+    browser.screenshot("resource-approved").await.unwrap();
+}
