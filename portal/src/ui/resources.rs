@@ -85,7 +85,8 @@ pub struct Row {
 impl Row {
     fn of(r: &ResourceRecord) -> Self {
         Row {
-            rid: format!("{}.{}.{}", r.service, r.site, r.id),
+            // The record's id is the API's resource id, `<service>.<site>.<id>`.
+            rid: r.id.clone(),
             service: r.service.clone(),
             site: r.site.clone(),
             kind: r.resource_type.clone(),

@@ -37,6 +37,15 @@ fn portal_estate() -> ProductEstate {
 
 /// [`portal_estate`] with other portal `settings` (another issuer).
 pub fn portal_estate_with(settings: nsc_setup::portal::PortalSettings) -> ProductEstate {
+    portal_estate_for(settings, &[])
+}
+
+/// [`portal_estate_with`], SERVICES in the isolated layout for `services` (`nsc-setup
+/// --service storage:sto1`: an agent identity per site, an admin per service).
+pub fn portal_estate_for(
+    settings: nsc_setup::portal::PortalSettings,
+    services: &[nsc_setup::services::ServiceSpec],
+) -> ProductEstate {
     let dir = tempfile::tempdir().unwrap();
     let options = InitOptions {
         dir: dir.path().join("estate"),
@@ -56,7 +65,7 @@ pub fn portal_estate_with(settings: nsc_setup::portal::PortalSettings) -> Produc
         portal: Some(settings),
         history_max_age_secs: Some(HISTORY_SECS),
     };
-    let written = nsc_setup::init_extras(&options, &extras).unwrap();
+    let written = nsc_setup::init_services(&options, &extras, services).unwrap();
     let config = std::fs::read_to_string(written.dir.join("server.conf")).unwrap();
     let server = NatsServer::start(&config).unwrap();
     ProductEstate {

@@ -39,7 +39,15 @@ async fn an_admin_invites_a_newcomer_and_revokes_them_and_their_next_connection_
     let redeemed = std::process::Command::new(workspace_bin("provisioner").unwrap())
         .args(["request", "-s", &url, "--creds"])
         .arg(&bootstrap)
-        .args(["--name", "dave", "--token", &code, "--out"])
+        .args([
+            "--subject",
+            "creds.request",
+            "--name",
+            "dave",
+            "--token",
+            &code,
+            "--out",
+        ])
         .arg(&dave)
         .output()
         .unwrap();

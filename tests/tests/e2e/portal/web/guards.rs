@@ -17,11 +17,9 @@ async fn session_cookie(browser: &Browser) -> String {
     format!("portal_session={}", cookie.value())
 }
 
+/// A plain HTTP client that shows redirects rather than following them.
 fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    oidc::remote::login_http_client(None).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,9 @@ use integration_tests::oidc_provider::{Account, OidcProvider, ProviderOptions, C
 use integration_tests::{free_port, workspace_bin, ProductEstate, ProductProcess};
 use nsc_setup::portal::{Jwks, OidcIssuer, PortalSettings};
 
-use super::super::stack::{portal_estate_with, start_portal, ADMIN};
+use nsc_setup::services::ServiceSpec;
+
+use super::super::stack::{portal_estate_for, start_portal, ADMIN};
 
 /// How long an agent may take to start taking queued requests.
 const AGENT_START: Duration = Duration::from_secs(30);
@@ -72,8 +74,16 @@ impl WebStack {
                 tags_claim: Some(String::from("groups")),
             }),
         };
-        let estate = portal_estate_with(settings);
+        let storage = ServiceSpec::parse("storage:sto1").unwrap();
+        let estate = portal_estate_for(settings, &[storage]);
         let dir = estate.written.dir.clone();
+        // Both tenants take invites (made on the invites page).
+        let policy_toml = dir.join("policy.toml");
+        let policy = std::fs::read_to_string(&policy_toml).unwrap().replace(
+            "names.unique = true\n",
+            "names.unique = true\nidentity.invite.enabled = true\n",
+        );
+        std::fs::write(&policy_toml, policy).unwrap();
         let login = format!(
             "\n[login]\nissuer = {:?}\nclient_id = {CLIENT_ID:?}\npublic_url = {base:?}\n\
              services = [\"storage\"]\n",
@@ -86,7 +96,8 @@ impl WebStack {
             .start_provisioner(&format!("{label}-provisioner"), &[])
             .unwrap();
         let listen = format!("127.0.0.1:{port}");
-        let (portal, _) = start_portal(&estate, label, &["--listen", &listen], &[]);
+        let flags = ["--listen", &listen, "--admin-addr", "127.0.0.1:0"];
+        let (portal, _) = start_portal(&estate, label, &flags, &[]);
         let folders = estate.dir.path().join("folders");
         let agent = start_agent(&estate, &folders, label);
         WebStack {
@@ -124,9 +135,9 @@ impl WebStack {
         browser.wait_for_text("Overview", SHOW).await.unwrap();
     }
 
-    /// `agent approvals <args>` from inside SERVICES (the service side), its stdout.
+    /// `agent approvals <args>` as the service's admin (`admin-storage`), its stdout.
     pub fn approvals(&self, args: &[&str]) -> String {
-        let creds = self.estate.creds_path("SERVICES", "agent");
+        let creds = self.estate.creds_path("SERVICES", "admin-storage");
         let url = self.estate.url();
         let output = std::process::Command::new(workspace_bin("agent").unwrap())
             .args(["approvals", "-s", &url, "--creds"])
@@ -160,7 +171,10 @@ fn start_agent(estate: &ProductEstate, folders: &std::path::Path, label: &str) -
     );
     std::fs::write(&config, text).unwrap();
     let url = estate.url();
-    let creds = estate.creds_path("SERVICES", "agent").display().to_string();
+    let creds = estate
+        .creds_path("SERVICES", "agent-storage-sto1")
+        .display()
+        .to_string();
     let tenant = |t: &str| format!("{t}={}", estate.account_key(t).unwrap());
     let (acme, globex) = (tenant("acme"), tenant("globex"));
     let config = config.display().to_string();
