@@ -1,5 +1,8 @@
 //! `provisioner request`: make a user key locally, prove possession of it, ask the
-//! provisioner for credentials and write a creds file (mode 0600) with the local seed.
+//! provisioner for credentials and write a creds file (mode 0600) with the local seed;
+//! with `--keep-fresh`, keep renewing it (`keep_fresh`).
+
+mod keep_fresh;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -48,6 +51,12 @@ pub struct RequestArgs {
     /// current creds) instead of a new key; the new creds file holds that same seed.
     #[arg(long, conflicts_with = "legacy")]
     pub renew: bool,
+    /// Stay running and keep the creds file fresh: renew at half the lifetime (with
+    /// jitter, backing off on failures), rewrite the file atomically on each renewal and
+    /// print it, until Ctrl-C. Renewals go over the `--creds` connection (with `--renew`,
+    /// the user's own connection, which presents each renewed JWT).
+    #[arg(long, conflicts_with = "legacy")]
+    pub keep_fresh: bool,
 }
 
 /// Runs `request`.
@@ -131,12 +140,35 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
         }
         Answer::Granted(granted) => {
             let seed = user.seed()?;
-            write_secret(&out, &claims::format_creds(&granted.jwt, &seed))?;
+            let text = claims::format_creds(&granted.jwt, &seed);
+            write_secret(&out, &text)?;
             println!("wrote {} for `{}`", out.display(), granted.name);
             println!("user    {}", user.public_key());
             println!("account {}", granted.account);
             println!("expires {}", expiry(granted.expires));
-            Ok(Outcome::Ok)
+            if !args.keep_fresh {
+                return Ok(Outcome::Ok);
+            }
+            drop(connection);
+            keep_fresh::keep_fresh(keep_fresh::FirstCreds {
+                url: &target.nats_url,
+                subject: &target.subject,
+                ask: nats_creds_client::Ask {
+                    name: args.name.clone(),
+                    tenant: args.tenant.clone(),
+                    ttl: args.ttl,
+                    tags: args.tags.clone(),
+                    token: None,
+                    id_token: None,
+                },
+                creds: args.nats.creds.as_deref(),
+                inbox_prefix: args.nats.inbox_prefix.as_deref(),
+                own: args.renew,
+                timeout: args.nats.timeout,
+                out: &out,
+                text: &text,
+            })
+            .await
         }
     }
 }

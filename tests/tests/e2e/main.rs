@@ -29,6 +29,8 @@ mod queued_identity;
 #[cfg(test)]
 mod registry;
 #[cfg(test)]
+mod renewal;
+#[cfg(test)]
 mod security;
 #[cfg(test)]
 mod seed;
