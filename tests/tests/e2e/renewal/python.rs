@@ -75,6 +75,7 @@ pub async fn start(
         ])
         .args(["--fraction", &FRACTION.to_string()])
         .args(["--ticks-subject", &format!("tenant.acme.{name}.ticks")])
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -144,6 +145,7 @@ impl PythonClient {
 #[test]
 fn the_python_package_signs_the_services_canonical_string() {
     let out = std::process::Command::new(interpreter())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .args(["-m", "unittest", "discover", "-s"])
         .arg(package_dir().join("tests"))
         .args(["-p", "test_*.py"])
