@@ -43,6 +43,17 @@ const OIDC_KEY: &str = "identity.oidc = ";
 pub struct PortalSettings {
     /// The OpenID Connect issuer every tenant trusts; `None` leaves it to the operator.
     pub oidc: Option<OidcIssuer>,
+    /// The web pages, logging people in at that issuer; `None`: the API only.
+    pub pages: Option<Pages>,
+}
+
+/// The portal's web pages (`portal.toml`'s `[login]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pages {
+    /// The portal's origin as browsers reach it (`https://portal.example.com`).
+    pub public_url: String,
+    /// The provisioning services the resource pages offer.
+    pub services: Vec<String>,
 }
 
 /// An OpenID Connect issuer as the policy's `identity.oidc` names it.
@@ -133,9 +144,10 @@ pub fn oidc_line_of(policy: &str) -> String {
         .map_or_else(|| oidc_line(None), |line| format!("{line}\n"))
 }
 
-/// `portal.toml` for an estate whose server listens at `nats_url`; `issuer_set` says
-/// whether the policy names the callers' issuer.
-pub fn portal_toml(nats_url: &str, issuer_set: bool) -> String {
+/// `portal.toml` for an estate whose server listens at `nats_url`, wired as `settings`
+/// say (with the `[login]` of its pages when it has an issuer and pages).
+pub fn portal_toml(nats_url: &str, settings: &PortalSettings) -> String {
+    let issuer_set = settings.oidc.is_some();
     let mut out = String::from(
         "# The tenant self-service HTTP API: portal serve --config <this file>\n\
          # (written by nsc-setup init --portal; flags and PORTAL_* variables win over these\n\
@@ -162,7 +174,27 @@ pub fn portal_toml(nats_url: &str, issuer_set: bool) -> String {
     for (key, value) in entries {
         let _ = writeln!(out, "{key} = {}", toml_string(value));
     }
+    if let (Some(oidc), Some(pages)) = (&settings.oidc, &settings.pages) {
+        out.push_str(&login_table(oidc, pages));
+    }
     out
+}
+
+/// The `[login]` table: people log in at the callers' issuer, as its client whose id is
+/// the tokens' audience (a public client using PKCE).
+fn login_table(oidc: &OidcIssuer, pages: &Pages) -> String {
+    let services: Vec<String> = pages.services.iter().map(|s| toml_string(s)).collect();
+    format!(
+        "\n# The web pages: people log in at the issuer (authorization code flow with PKCE)\n\
+         # as its client `client_id`, which must list `<public_url>/login/callback` as a\n\
+         # redirect URI and `<public_url>/` as a post-logout one. Without\n\
+         # `session_key_file` (64 random bytes or more) sessions end with the process.\n\
+         [login]\nissuer = {}\nclient_id = {}\npublic_url = {}\nservices = [{}]\n",
+        toml_string(&oidc.issuer),
+        toml_string(&oidc.audience),
+        toml_string(pages.public_url.trim_end_matches('/')),
+        services.join(", ")
+    )
 }
 
 /// The admin subjects' prefix: [`ADMIN_SUBJECT`] without its `.>`.
@@ -256,7 +288,11 @@ mod tests {
 
     #[test]
     fn portal_toml_has_the_keys_portal_serve_reads() {
-        let text = portal_toml("nats://127.0.0.1:4222", true);
+        let settings = PortalSettings {
+            oidc: Some(issuer()),
+            pages: None,
+        };
+        let text = portal_toml("nats://127.0.0.1:4222", &settings);
         let table: toml::Table = text.parse().unwrap();
         let keys: Vec<&str> = table.keys().map(String::as_str).collect();
         assert_eq!(
@@ -272,7 +308,22 @@ mod tests {
         );
         assert_eq!(table["admin_subject_prefix"].as_str(), Some("creds.admin"));
         assert!(!text.contains("No OpenID Connect issuer"));
-        assert!(portal_toml("nats://x:1", false).contains("No OpenID Connect issuer"));
+        assert!(portal_toml("nats://x:1", &PortalSettings::default())
+            .contains("No OpenID Connect issuer"));
+        let with_pages = PortalSettings {
+            pages: Some(Pages {
+                public_url: String::from("https://portal.example/"),
+                services: vec![String::from("storage")],
+            }),
+            ..settings
+        };
+        let pages: toml::Table = portal_toml("nats://x:1", &with_pages).parse().unwrap();
+        assert_eq!(
+            pages["login"]["public_url"].as_str(),
+            Some("https://portal.example")
+        );
+        assert_eq!(pages["login"]["client_id"].as_str(), Some("portal"));
+        assert_eq!(pages["login"]["services"][0].as_str(), Some("storage"));
         let line = describe_line("/e/portal.toml", &text, "version = 1\n");
         assert!(
             line.contains("portal serve --config /e/portal.toml"),

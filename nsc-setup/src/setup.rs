@@ -114,7 +114,7 @@ pub fn estate_files(
         policy_file::render(estate, callout::is_enabled(estate), portal)?,
     );
     if let Some(portal) = portal {
-        let text = portal::portal_toml(&server.client_url(), portal.oidc.is_some());
+        let text = portal::portal_toml(&server.client_url(), portal);
         files.insert(rel.portal_toml(), text);
     }
     files.insert(rel.env_file(), product::env_file(root));

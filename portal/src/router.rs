@@ -82,8 +82,25 @@ pub fn admin_router(state: AppState, metrics: Option<PrometheusHandle>) -> Route
         .with_state(state)
 }
 
-async fn not_found() -> impl IntoResponse {
-    ApiError::NotFound
+/// An unknown route: a problem for API clients; the 404 page for a browser asking for a
+/// page of a portal that serves pages (outside `/api/`).
+async fn not_found(
+    State(state): State<AppState>,
+    id: crate::problem::RequestId,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let wants_page = state.web.is_some()
+        && !uri.path().starts_with("/api/")
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if wants_page {
+        crate::page_error::PageError::not_found(&id.0, None).into_response()
+    } else {
+        ApiError::NotFound.into_response()
+    }
 }
 
 async fn method_not_allowed() -> impl IntoResponse {

@@ -111,5 +111,6 @@ pub fn portal_settings() -> PortalSettings {
             tenant_claim: Some(String::from("tenant")),
             tags_claim: Some(String::from("groups")),
         }),
+        pages: None,
     }
 }

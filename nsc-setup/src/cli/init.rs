@@ -111,7 +111,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         callout: args.callout,
     };
     let extras = InitExtras {
-        portal: args.portal.settings(),
+        portal: args.portal.settings(&service_names(&args.services)),
         history_max_age_secs: Some(args.history_days * DAY_SECS),
     };
     let written = args
@@ -153,4 +153,14 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     }
     println!("  nsc:         source {}", layout.env_file().display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The service names of `--service NAME:SITE,...` values.
+fn service_names(specs: &[String]) -> Vec<String> {
+    specs
+        .iter()
+        .filter_map(|s| s.split(':').next())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
 }

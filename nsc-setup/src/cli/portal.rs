@@ -2,7 +2,7 @@
 //! HTTP API, and the callers' OpenID Connect issuer when the operator knows it already.
 
 use clap::{ArgGroup, Args};
-use nsc_setup::portal::{Jwks, OidcIssuer, PortalSettings};
+use nsc_setup::portal::{Jwks, OidcIssuer, Pages, PortalSettings};
 
 /// The portal's flags of `init`.
 #[derive(Debug, Clone, Default, Args)]
@@ -40,11 +40,16 @@ pub struct PortalArgs {
     /// (`role:admin`), which makes the caller a tenant admin in the portal.
     #[arg(long, env = "NSC_SETUP_OIDC_TAGS_CLAIM", requires = "oidc_issuer")]
     pub oidc_tags_claim: Option<String>,
+    /// Serve the web pages too, at this origin (`https://portal.example.com`): writes
+    /// `portal.toml`'s `[login]`, where people log in at the issuer as its client whose id
+    /// is `--oidc-audience`. The resource pages offer the `--service` services.
+    #[arg(long, env = "NSC_SETUP_PORTAL_URL", requires = "oidc_issuer")]
+    pub portal_url: Option<String>,
 }
 
 impl PortalArgs {
-    /// The portal's settings, when `--portal` was given.
-    pub fn settings(&self) -> Option<PortalSettings> {
+    /// The portal's settings, when `--portal` was given; the pages offer `services`.
+    pub fn settings(&self, services: &[String]) -> Option<PortalSettings> {
         if !self.portal {
             return None;
         }
@@ -63,6 +68,10 @@ impl PortalArgs {
             }),
             _ => None,
         };
-        Some(PortalSettings { oidc })
+        let pages = self.portal_url.as_ref().map(|url| Pages {
+            public_url: url.clone(),
+            services: services.to_vec(),
+        });
+        Some(PortalSettings { oidc, pages })
     }
 }

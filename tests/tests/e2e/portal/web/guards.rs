@@ -160,4 +160,15 @@ async fn the_pages_work_at_phone_width_and_by_keyboard() {
     browser.goto(&stack.url("/users")).await.unwrap();
     browser.wait_for_text("403", SHOW).await.unwrap();
     browser.screenshot("phone-forbidden").await.unwrap();
+    // A page that does not exist is a readable page too, with its code and request id.
+    browser.goto(&stack.url("/no-such-page")).await.unwrap();
+    browser
+        .wait_for_text("404 · Not Found", SHOW)
+        .await
+        .unwrap();
+    let text = browser.text().await.unwrap();
+    assert!(
+        text.contains("not_found") && text.contains("Request id"),
+        "{text}"
+    );
 }

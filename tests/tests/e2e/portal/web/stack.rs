@@ -11,7 +11,7 @@ use std::time::Duration;
 use integration_tests::browser::Browser;
 use integration_tests::oidc_provider::{Account, OidcProvider, ProviderOptions, CLIENT_ID};
 use integration_tests::{free_port, workspace_bin, ProductEstate, ProductProcess};
-use nsc_setup::portal::{Jwks, OidcIssuer, PortalSettings};
+use nsc_setup::portal::{Jwks, OidcIssuer, Pages, PortalSettings};
 
 use nsc_setup::services::ServiceSpec;
 
@@ -73,6 +73,10 @@ impl WebStack {
                 tenant_claim: Some(String::from("tenant")),
                 tags_claim: Some(String::from("groups")),
             }),
+            pages: Some(Pages {
+                public_url: base.clone(),
+                services: vec![String::from("storage")],
+            }),
         };
         let storage = ServiceSpec::parse("storage:sto1").unwrap();
         let estate = portal_estate_for(settings, &[storage]);
@@ -84,14 +88,6 @@ impl WebStack {
             "names.unique = true\nidentity.invite.enabled = true\n",
         );
         std::fs::write(&policy_toml, policy).unwrap();
-        let login = format!(
-            "\n[login]\nissuer = {:?}\nclient_id = {CLIENT_ID:?}\npublic_url = {base:?}\n\
-             services = [\"storage\"]\n",
-            provider.issuer()
-        );
-        let portal_toml = dir.join("portal.toml");
-        let text = std::fs::read_to_string(&portal_toml).unwrap() + &login;
-        std::fs::write(&portal_toml, text).unwrap();
         let provisioner = estate
             .start_provisioner(&format!("{label}-provisioner"), &[])
             .unwrap();
