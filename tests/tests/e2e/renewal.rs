@@ -9,9 +9,10 @@
 //! resolver); its policy caps lifetimes at 10 s, turns on `identity.renewal` and lets
 //! minted users publish the request subject and use the test's consumers.
 //!
-//! Also: `provisioner request --keep-fresh` (`keep_fresh`), and the Python package's
-//! unit tests (`python`).
+//! Also: backoff and `renew_now` (`failures`), `provisioner request --keep-fresh`
+//! (`keep_fresh`), and the Python package's unit tests (`python`).
 
+mod failures;
 mod keep_fresh;
 mod python;
 mod rust_client;
