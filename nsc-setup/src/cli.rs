@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the operator, accounts, users and config files in a new directory.
-    Init(init::InitArgs),
+    Init(Box<init::InitArgs>),
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
