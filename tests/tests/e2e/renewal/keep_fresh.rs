@@ -1,11 +1,14 @@
 //! `provisioner request --keep-fresh`: the creds file it writes is rewritten atomically
 //! on every renewal (same seed, a later JWT, mode 0600, no temporary file left), each
-//! renewal is printed, the renewed creds connect, and Ctrl-C ends it cleanly.
+//! renewal is printed, the renewed creds connect, and Ctrl-C ends it cleanly; renewals go
+//! over the bootstrap connection, or with `--renew` over the user's own.
 
 use std::time::Duration;
 
 use integration_tests::{connect_with_creds, workspace_bin, ProductEstate, ProductProcess};
 use nsc_setup::ResolverKind;
+
+use super::policy;
 
 /// How long the renewals below may take: 4 s creds renew about every 2 s.
 const WITHIN: Duration = Duration::from_secs(20);
@@ -75,4 +78,62 @@ async fn keep_fresh_rewrites_the_creds_file_on_every_renewal_until_ctrl_c() {
     let status = client.wait_exit(WITHIN).unwrap();
     assert!(status.success(), "{status}: {}", client.output());
     assert!(client.output().contains("stopped;"), "{}", client.output());
+}
+
+#[test]
+fn keep_fresh_with_renew_renews_over_the_users_own_connection() {
+    let estate = ProductEstate::start(&["acme"], ResolverKind::Memory, true).unwrap();
+    let policy = policy(&estate).display().to_string();
+    let _provisioner = estate
+        .start_provisioner("p", &["--registry", "--policy", &policy])
+        .unwrap();
+    let url = estate.url();
+    let own = estate.dir.path().join("own.creds").display().to_string();
+    let bootstrap = estate.creds_path("acme", "bootstrap").display().to_string();
+    let bin = workspace_bin("provisioner").unwrap();
+    let request = |creds: &str, more: &[&str]| {
+        let mut args = vec![
+            "request",
+            "-s",
+            &url,
+            "--subject",
+            "creds.request",
+            "--creds",
+            creds,
+            "--name",
+            "own",
+            "--ttl",
+            "4",
+            "--out",
+            &own,
+        ];
+        args.extend_from_slice(more);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let first = std::process::Command::new(&bin)
+        .args(request(&bootstrap, &[]))
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let own_path = std::path::Path::new(&own);
+    let (first_jwt, first_seed, _) = read_creds(own_path);
+
+    let args = request(&own, &["--renew", "--keep-fresh"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let log = estate.dir.path().join("keep-fresh-own.log");
+    let mut client = ProductProcess::start(&bin, &args, log, &[]).unwrap();
+    client.wait_for_count("renewed: wrote", 2, WITHIN).unwrap();
+    let (jwt, seed, _) = read_creds(own_path);
+    assert_eq!(seed, first_seed);
+    assert_ne!(jwt, first_jwt);
+    client.signal("INT").unwrap();
+    assert!(
+        client.wait_exit(WITHIN).unwrap().success(),
+        "{}",
+        client.output()
+    );
 }
