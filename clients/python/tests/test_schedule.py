@@ -26,3 +26,28 @@ class Schedule(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CredsFile(unittest.TestCase):
+    def test_a_creds_file_round_trips_and_repr_hides_secrets(self):
+        import base64
+        import json
+
+        from nats_creds_renew import Ask, FreshCreds, new_user_key
+
+        def part(value):
+            return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+        jwt = f"{part({'typ': 'JWT'})}.{part({'iat': 1000, 'exp': 1010})}.sig"
+        key = new_user_key()
+        seed = key.seed.decode()
+        text = (f"-----BEGIN NATS USER JWT-----\n{jwt}\n------END NATS USER JWT------\n\n"
+                f"-----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n")
+        fresh = FreshCreds.from_creds(text, Ask(name="alice", token="inv_SECRET"))
+        self.assertEqual(fresh.public_key, key.public_key.decode())
+        self.assertEqual(fresh.expires, 1010)
+        self.assertEqual(fresh.user_jwt_cb(), jwt.encode())
+        self.assertEqual(fresh.creds_file(), text)
+        self.assertNotIn(seed, repr(fresh))
+        self.assertNotIn("SECRET", repr(fresh))
+        self.assertEqual(fresh.connect_kwargs()["inbox_prefix"], b"_INBOX.alice")
