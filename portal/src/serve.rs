@@ -123,6 +123,12 @@ fn web_auth(
             ),
         ));
     }
+    if login.session_key.is_none() {
+        tracing::warn!(
+            "login.session_key_file is not set: sessions end when this process does and \
+             are not shared with other replicas"
+        );
+    }
     let client = login_http_client(ca_pem).map_err(|why| invalid("jwks_ca", why))?;
     WebAuth::new(LoginFlow::new(login, client))
         .map_err(|why| invalid("login.session_key_file", why))

@@ -58,8 +58,24 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
     );
     assert_eq!(browser.current_url().await.unwrap(), page, "no navigation");
     browser.screenshot("resource-created").await.unwrap();
-    let id = page.rsplit('.').next().unwrap();
-    assert!(stack.folders.join("acme").join(id).is_dir());
+    let id = page.rsplit('.').next().unwrap().to_owned();
+    let folder = stack.folders.join("acme").join(&id);
+    assert!(folder.is_dir());
+    // The handler's details and the state history are on the page (reloaded once settled).
+    browser.wait_for_text("History", SHOW).await.unwrap();
+    let detail = browser.text().await.unwrap();
+    assert!(detail.contains("Details") && detail.contains("created"), "{detail}");
+
+    // Delete, confirmed in the browser's dialog: `deleting`, then `deleted`, folder gone.
+    browser.click("Delete").await.unwrap();
+    browser.client().accept_alert().await.unwrap();
+    browser.wait_for_text("deleted", SHOW).await.unwrap();
+    let until = Instant::now() + SHOW;
+    while folder.exists() {
+        assert!(Instant::now() < until, "{} still exists", folder.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.screenshot("resource-deleted").await.unwrap();
 
     // A handler that fails: its words on the page.
     request(&stack, &browser, "broken", "vo-broken").await;
