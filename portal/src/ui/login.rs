@@ -14,7 +14,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::bearer::verify;
-use crate::auth::session::{random_token, same_secret, PendingLogin, Session, LOGIN_MAX_SECS};
+use crate::auth::session::{
+    random_token, same_secret, PendingLogin, Session, WebAuth, LOGIN_MAX_SECS,
+};
 use crate::auth::{PageForm, UiCaller};
 use crate::chrome::Chrome;
 use crate::nats_call::unix_now;
@@ -51,6 +53,14 @@ struct LoginPage {
     provider: String,
 }
 
+/// The pages' login of `state`; 404 where the portal serves no pages.
+fn web_auth<'a>(state: &'a AppState, id: &RequestId) -> Result<&'a WebAuth, PageError> {
+    state
+        .web
+        .as_deref()
+        .ok_or_else(|| PageError::not_found(&id.0, None))
+}
+
 fn page_failure(id: &RequestId, code: &'static str, reason: String) -> PageError {
     PageError::login(code, reason, &id.0)
 }
@@ -61,10 +71,7 @@ pub async fn page(
     id: RequestId,
     Query(next): Query<Next>,
 ) -> Result<Response, PageError> {
-    let web = state
-        .web
-        .as_deref()
-        .ok_or_else(|| PageError::not_found(&id.0, None))?;
+    let web = web_auth(&state, &id)?;
     let provider = reqwest::Url::parse(&web.flow.config.issuer)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
@@ -86,10 +93,7 @@ pub async fn start(
     id: RequestId,
     Query(next): Query<Next>,
 ) -> Result<Response, PageError> {
-    let web = state
-        .web
-        .as_deref()
-        .ok_or_else(|| PageError::not_found(&id.0, None))?;
+    let web = web_auth(&state, &id)?;
     let started = web
         .flow
         .start()
@@ -121,10 +125,7 @@ pub async fn callback(
     headers: HeaderMap,
     Query(answer): Query<Callback>,
 ) -> Result<Response, PageError> {
-    let web = state
-        .web
-        .as_deref()
-        .ok_or_else(|| PageError::not_found(&id.0, None))?;
+    let web = web_auth(&state, &id)?;
     let now = unix_now();
     let pending = web.pending_login(&headers, now).ok_or_else(|| {
         page_failure(

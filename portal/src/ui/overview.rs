@@ -12,7 +12,7 @@ use super::render::{html, span, when};
 use super::resources::{all_resources, status_name};
 use crate::api::issuances::HistoryQuery;
 use crate::api::users::Page as UsersPage;
-use crate::api::{issuances, me, users};
+use crate::api::{invites, issuances, me, users};
 use crate::auth::{Role, UiCaller};
 use crate::chrome::Chrome;
 use crate::extract::ApiQuery;
@@ -108,6 +108,13 @@ pub async fn page(
                     .collect();
             }
             Err(_) => recent_failed = true,
+        }
+        if let Ok(axum::Json(found)) =
+            invites::list(State(state.clone()), id.clone(), caller.clone()).await
+        {
+            let open = found.invites.iter().filter(|i| i.usable).count();
+            let open = u64::try_from(open).unwrap_or(u64::MAX);
+            bars.push(Bar::new("Open invites", open, q.max_outstanding_invites));
         }
         let page = UsersPage {
             limit: Some(200),
