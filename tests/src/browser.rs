@@ -85,7 +85,9 @@ impl Browser {
         std::fs::create_dir_all(&screenshots)
             .with_context(|| format!("creating {}", screenshots.display()))?;
         let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(capabilities(&chromium, screen));
+        // The browser's profile lives in the driver's temporary folder, removed with it.
+        let profile = driver.dir().join("profile");
+        builder.capabilities(capabilities(&chromium, &profile, screen));
         let client = builder
             .connect(&format!("http://127.0.0.1:{driver_port}"))
             .await

@@ -114,14 +114,20 @@ impl Drop for Driver {
 }
 
 /// The WebDriver capabilities of a headless Debian Chromium for `screen`.
-pub(super) fn capabilities(chromium: &Path, screen: Screen) -> serde_json::Map<String, Value> {
+/// Its profile goes to `profile`, so that nothing of it outlives the test.
+pub(super) fn capabilities(
+    chromium: &Path,
+    profile: &Path,
+    screen: Screen,
+) -> serde_json::Map<String, Value> {
     let size = match screen {
         Screen::Desktop => "--window-size=1280,900",
         Screen::Phone => "--window-size=390,844",
     };
+    let user_data = format!("--user-data-dir={}", profile.display());
     let mut options = json!({
         "binary": chromium.to_string_lossy(),
-        "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", size],
+        "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", size, user_data],
     });
     if let (Screen::Phone, Some(map)) = (screen, options.as_object_mut()) {
         map.insert(
