@@ -19,12 +19,14 @@
 //! - `fresh`: the key and current JWT, the auth callback every (re)connect runs, the
 //!   first request;
 //! - `renewal`: the task renewing at a fraction of the lifetime (`schedule`, `options`)
-//!   and reconnecting with the new JWT; `events`: what it reports.
+//!   and reconnecting with the new JWT; `events`: what it reports;
+//! - `notices`: the provisioner's renew-now notices, which renew at once.
 //!
 //! The protocol, for clients in other languages: `docs/renewal.md`.
 
 pub mod events;
 pub mod fresh;
+pub mod notices;
 pub mod options;
 pub mod renewal;
 pub mod request;
@@ -32,6 +34,7 @@ pub mod schedule;
 
 pub use events::{RenewalEvent, EXPIRES_METRIC, FAILURES_METRIC, RENEWALS_METRIC};
 pub use fresh::{CredsError, FreshCreds};
+pub use notices::{notice_subject, NoticeListener, NOTICES_METRIC};
 pub use options::{RenewalOptions, DEFAULT_SUBJECT};
 pub use renewal::Renewal;
 pub use request::{Ask, Granted, RequestError};

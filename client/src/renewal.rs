@@ -16,13 +16,17 @@ use tokio::task::JoinHandle;
 
 use crate::events::{count_failure, count_renewal, RenewalEvent};
 use crate::fresh::{CredsError, FreshCreds};
+use crate::notices::NoticeListener;
 use crate::request::request;
 use crate::schedule::{backoff, renew_in, unit_random};
 
-/// The running renewal task; dropping it stops renewing.
+/// The running renewal task (and the renew-now notices it listens to); dropping it stops
+/// renewing.
 #[derive(Debug)]
 pub struct Renewal {
     task: JoinHandle<()>,
+    // Held for its drop, which stops listening.
+    _notices: Option<NoticeListener>,
 }
 
 impl Drop for Renewal {
@@ -33,16 +37,37 @@ impl Drop for Renewal {
 
 impl FreshCreds {
     /// Starts renewing over `requester`; after each renewal the user's `connection` (when
-    /// given and the options say so) reconnects with the new JWT.
+    /// given and the options say so) reconnects with the new JWT. The `connection` also
+    /// listens for renew-now notices (subscribed in the background; see
+    /// [`FreshCreds::listen_for_notices`] to wait for it).
     pub fn spawn_renewal(&self, requester: Client, connection: Option<Client>) -> Renewal {
         let fresh = self.clone();
         Renewal {
-            task: tokio::spawn(async move { fresh.renew_forever(&requester, connection).await }),
+            task: tokio::spawn(async move {
+                let _notices = match &connection {
+                    Some(connection) => fresh.notices_or_none(connection).await,
+                    None => None,
+                };
+                fresh.renew_forever(&requester, connection).await;
+            }),
+            _notices: None,
         }
     }
 
-    /// Connects the user to `url` with [`FreshCreds::connect_options`] and renews over
-    /// that same connection (the user's permissions must allow the request subject).
+    /// [`FreshCreds::listen_for_notices`], a failure logged: without notices the
+    /// credentials still renew on schedule.
+    async fn notices_or_none(&self, connection: &Client) -> Option<NoticeListener> {
+        self.listen_for_notices(connection)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "not listening for renew-now notices");
+                None
+            })
+    }
+
+    /// Connects the user to `url` with [`FreshCreds::connect_options`] and
+    /// [`FreshCreds::start_renewal`] over that same connection (the user's permissions must
+    /// allow the request subject).
     ///
     /// # Errors
     /// When the first connect fails.
@@ -51,8 +76,24 @@ impl FreshCreds {
         url: impl ToServerAddrs,
     ) -> Result<(Client, Renewal), ConnectError> {
         let client = self.connect_options().connect(url).await?;
-        let renewal = self.spawn_renewal(client.clone(), Some(client.clone()));
+        let renewal = self
+            .start_renewal(client.clone(), Some(client.clone()))
+            .await;
         Ok((client, renewal))
+    }
+
+    /// [`FreshCreds::spawn_renewal`], returning once the user's `connection` listens for
+    /// renew-now notices (so that a notice sent next is heard).
+    pub async fn start_renewal(&self, requester: Client, connection: Option<Client>) -> Renewal {
+        let notices = match &connection {
+            Some(connection) => self.notices_or_none(connection).await,
+            None => None,
+        };
+        let fresh = self.clone();
+        Renewal {
+            task: tokio::spawn(async move { fresh.renew_forever(&requester, connection).await }),
+            _notices: notices,
+        }
     }
 
     async fn renew_forever(&self, requester: &Client, connection: Option<Client>) {

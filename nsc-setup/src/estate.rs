@@ -17,6 +17,7 @@ pub mod build;
 mod claim_parts;
 mod entries;
 mod name;
+mod notices;
 mod services_account;
 mod signing;
 

@@ -58,6 +58,16 @@ pub const QUEUED_EXPORT_NAME: &str = "queued provisioning requests";
 pub const QUEUED_RESPONSE_TYPE: &str = "Singleton";
 /// Audit events the provisioner publishes.
 pub const AUDIT_SUBJECT: &str = "creds.audit.events";
+/// Renew-now notices, exported by AUTH as a stream: `creds.renew.<account>.<name>`. The
+/// third token is the importing tenant's account key, so each tenant hears only its own.
+pub const NOTICE_SUBJECT: &str = "creds.renew.*.*";
+/// The position of the account key in [`NOTICE_SUBJECT`].
+pub const NOTICE_ACCOUNT_TOKEN: u64 = 3;
+/// Where a tenant receives a notice: in the user's private inbox (`_INBOX.<name>.>`,
+/// which only that user may subscribe to), as `_INBOX.<name>.renew-now`.
+pub const NOTICE_LOCAL_SUBJECT: &str = "_INBOX.$1.renew-now";
+/// The name of the notices' export.
+pub const NOTICE_EXPORT_NAME: &str = "renew-now notices";
 /// The provisioner's queue group.
 pub const QUEUE_GROUP: &str = "provisioner";
 
@@ -100,11 +110,12 @@ pub const PROVISIONER_SUB: [&str; 4] = [REQUEST_SUBJECT, ADMIN_SUBJECT, SRV, INB
 /// bucket prefix `creds_`).
 pub const COUNTERS_SUBJECTS: &str = "creds_counters.>";
 /// What the provisioner may publish to (besides replies through its response permission):
-/// micro service replies, audit events, its JetStream KV registry and rate counters.
-/// Never the request subject.
-pub const PROVISIONER_PUB: [&str; 6] = [
+/// micro service replies, audit events, renew-now notices, its JetStream KV registry and
+/// rate counters. Never the request subject.
+pub const PROVISIONER_PUB: [&str; 7] = [
     SRV,
     "creds.audit.>",
+    "creds.renew.>",
     "$JS.API.>",
     "$KV.>",
     COUNTERS_SUBJECTS,

@@ -45,6 +45,8 @@ pub struct Context {
     pub caller_jwts: CallerJwts,
     /// The issuance history, when kept (`history_max_age_secs`).
     pub history: Option<registry::history::History>,
+    /// Renew-now notices to users whose grant changed.
+    pub notices: crate::renew_notice::Notices,
 }
 
 impl Context {

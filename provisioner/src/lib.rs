@@ -51,6 +51,7 @@ pub mod presence;
 pub mod proof;
 pub mod redact;
 pub mod rejection;
+pub mod renew_notice;
 pub mod reply;
 pub mod service;
 pub mod tenant_admin;

@@ -151,7 +151,7 @@ async fn run(
     match op {
         AdminOp::UsersList => users::list(&call).await,
         AdminOp::UsersShow => users::show(&call).await,
-        AdminOp::UsersRevoke => users::revoke(&call, ctx.revoker.as_ref()).await,
+        AdminOp::UsersRevoke => users::revoke(&call, ctx.revoker.as_ref(), &ctx.notices).await,
         AdminOp::InvitesCreate => invites::create(&call).await,
         AdminOp::InvitesList => invites::list(&call).await,
         AdminOp::InvitesRevoke => invites::revoke(&call).await,

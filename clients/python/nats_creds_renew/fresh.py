@@ -24,6 +24,16 @@ from .proof import Ask, Granted, b64url, read_reply, request_body
 log = logging.getLogger("nats_creds_renew")
 
 DEFAULT_SUBJECT = "creds.request"
+# The last token of a renew-now notice's subject, inside the user's private inbox.
+NOTICE_TOKEN = "renew-now"
+
+
+def notice_subject(name: str) -> Optional[str]:
+    """Where ``name`` hears the provisioner's renew-now notices, ``_INBOX.<name>.renew-now``
+    (only that user may subscribe there); None for a name that is not one subject token."""
+    if not name or any(c in ".*>" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in name):
+        return None
+    return f"_INBOX.{name}.{NOTICE_TOKEN}"
 
 
 def new_user_key():
@@ -96,6 +106,7 @@ class FreshCreds:
         self.events: asyncio.Queue = asyncio.Queue(maxsize=64)
         self.renewals = 0
         self.failures = 0
+        self.notices = 0
 
     def __repr__(self):
         return f"FreshCreds(public_key={self.public_key!r}, ask={self.ask!r}, expires={self._exp})"
@@ -159,6 +170,24 @@ class FreshCreds:
     def renew_now(self):
         """Renews at once (a grant changed); a renewal backing off keeps its wait."""
         self._renew_now.set()
+
+    async def listen_for_notices(self, connection):
+        """Subscribes ``connection`` (the user's own) to the user's renew-now notices and
+        renews at once on each (the provisioner says the grant changed); the server holds
+        the subscription when this returns, and nats-py keeps it across reconnects.
+        Returns the subscription, or None for a name without a private inbox."""
+        subject = notice_subject(self.ask.name)
+        if subject is None:
+            return None
+
+        async def on_notice(_msg):
+            self.notices += 1
+            log.info("renew-now notice: renewing at once")
+            self.renew_now()
+
+        subscription = await connection.subscribe(subject, cb=on_notice)
+        await connection.flush()
+        return subscription
 
     def start(self, requester, connection=None, on_event: Optional[Callable] = None) -> asyncio.Task:
         """Starts renewing over ``requester`` (the user's own connection where it may

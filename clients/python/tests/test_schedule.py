@@ -6,7 +6,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from nats_creds_renew.fresh import backoff, renew_in  # noqa: E402
+from nats_creds_renew.fresh import backoff, notice_subject, renew_in  # noqa: E402
 
 
 class Schedule(unittest.TestCase):
@@ -22,6 +22,12 @@ class Schedule(unittest.TestCase):
         self.assertEqual(backoff(2, 0.5, 30.0, 1.0), 1.0)
         self.assertEqual(backoff(40, 0.5, 30.0, 1.0), 30.0)
         self.assertEqual(backoff(1, 0.5, 30.0, 0.0), 0.25)
+
+    def test_notices_arrive_in_the_private_inbox(self):
+        self.assertEqual(notice_subject("alice"), "_INBOX.alice.renew-now")
+        self.assertIsNone(notice_subject("a.b"))
+        self.assertIsNone(notice_subject("a b"))
+        self.assertIsNone(notice_subject(""))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ use super::claim_parts::{
 };
 use super::entries::{AccountEntry, Estate, OperatorEntry};
 use super::name::{check_name, check_tenant_name};
+use super::notices::{notice_export, notice_import};
 use super::signing::sign;
 use crate::error::EstateError;
 use crate::keys::KeySource;
@@ -107,6 +108,7 @@ impl Estate {
         auth.nats.exports = vec![
             service_export(REQUEST_SUBJECT, REQUEST_EXPORT_NAME),
             service_export(ADMIN_SUBJECT, ADMIN_EXPORT_NAME),
+            notice_export(),
         ];
         if spec.jetstream {
             auth.nats.limits.jetstream = unlimited_jetstream();
@@ -162,6 +164,7 @@ impl Estate {
         claims.nats.imports = vec![
             shared_import(REQUEST_SUBJECT, REQUEST_EXPORT_NAME, &auth),
             shared_import(ADMIN_SUBJECT, ADMIN_EXPORT_NAME, &auth),
+            notice_import(&auth, &key.public_key()),
         ];
         claims.nats.imports.extend(services);
         if tenant.scoped {
@@ -231,7 +234,9 @@ mod tests {
         assert!(auth.claims.nats.limits.is_jetstream_enabled());
         let acme = estate.account("acme").unwrap();
         assert_eq!(acme.tenant(), Some("acme"));
-        assert!(acme.claims.nats.imports.iter().all(|i| i.share));
+        let services = acme.claims.nats.imports.iter();
+        let mut services = services.filter(|i| i.import_type == Some(claims::ExportType::Service));
+        assert!(services.all(|i| i.share));
         let request = &acme
             .claims
             .nats

@@ -290,6 +290,7 @@ async fn serve(
         revoker,
         caller_jwts: CallerJwts::default(),
         history,
+        notices: crate::renew_notice::Notices::new(client.clone()),
     });
     if let Some(revoker) = &ctx.revoker {
         crate::presence::start(&revoker.sys, &config.queue_group, Arc::clone(&ctx)).await?;
@@ -358,7 +359,10 @@ fn reload(config: &ServeConfig, ctx: &Context, jwks: &JwksCache) {
         Ok(runtime) => {
             jwks.retain_used_by(&runtime.policy);
             let tenants = runtime.policy.tenants().len();
+            let before = ctx.runtime();
             ctx.replace_runtime(runtime);
+            ctx.notices
+                .after_reload(ctx.registry.clone(), &before, &ctx.runtime());
             tracing::info!(policy = %source.display(), tenants, "SIGHUP: policy reloaded");
             if let Some(registry) = ctx.registry.clone() {
                 // Names follow the new policy's case rule; leases a quota it set, changed

@@ -4,6 +4,9 @@
 use bytes::Bytes;
 use registry::revoke::{held_keys, PushError, Revoker};
 
+use std::collections::BTreeSet;
+
+use crate::renew_notice::{NoticeReason, Notices};
 use crate::tenant_admin::jwt_budget;
 
 use crate::rejection::{echo, Rejection, Status};
@@ -157,7 +160,11 @@ pub async fn show(call: &AdminCall<'_>) -> Result<Bytes, Rejection> {
 /// # Errors
 /// A 400 without a name, a 404 for an unknown one, a 409 `self_revocation` for the
 /// caller's own name, a 500 when the registry fails. A failed push is not an error: the reply says `pushed: false` and why.
-pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<Bytes, Rejection> {
+pub async fn revoke(
+    call: &AdminCall<'_>,
+    revoker: Option<&Revoker>,
+    notices: &Notices,
+) -> Result<Bytes, Rejection> {
     let name = &registry_name(call, required_name(&call.request)?);
     if *name == registry_name(call, &call.caller_name) {
         // The push would close the very connection waiting for this reply, and lock the
@@ -176,6 +183,22 @@ pub async fn revoke(call: &AdminCall<'_>, revoker: Option<&Revoker>) -> Result<B
         .map_err(|e| registry_failed(&e))?;
     if revoked.is_empty() {
         return Err(not_found(name));
+    }
+    // Before the push closes its connections: a live client hears it and its renewal
+    // is refused at once (`name_revoked`), whatever the push's outcome.
+    for user_name in revoked
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect::<BTreeSet<_>>()
+    {
+        notices
+            .send(
+                call.tenant.account(),
+                user_name,
+                NoticeReason::AdminAction,
+                call.now,
+            )
+            .await;
     }
     // Auth callout logins: the keys of their logins whose JWTs may still be valid.
     let mut capture_failed = None;

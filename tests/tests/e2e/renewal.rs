@@ -10,11 +10,13 @@
 //! minted users publish the request subject and use the test's consumers.
 //!
 //! Also: backoff and `renew_now` (`failures`), `provisioner request --keep-fresh`
-//! (`keep_fresh`), and the Python package's unit tests (`python`).
+//! (`keep_fresh`), the Python package's unit tests (`python`), and the provisioner's
+//! renew-now notices after a narrowing policy reload (`renew_now`).
 
 mod failures;
 mod keep_fresh;
 mod python;
+mod renew_now;
 mod rust_client;
 
 use std::time::Duration;
