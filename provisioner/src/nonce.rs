@@ -72,12 +72,14 @@ impl NonceGuard {
         js: &jetstream::Context,
         name: &str,
         replicas: usize,
+        placement_tags: &[String],
         window: i64,
     ) -> anyhow::Result<NonceGuard> {
         let need = bucket_max_age(window);
         let spec = registry::kv::BucketSpec {
             name: name.to_owned(),
             replicas,
+            placement_tags: placement_tags.to_vec(),
             history: 1,
             max_age: need,
         };

@@ -31,6 +31,8 @@ pub struct CounterSpec {
     pub name: String,
     /// Replicas (1 for a single server, 3 in a cluster).
     pub replicas: usize,
+    /// Placement tags (see [`crate::kv::placement`]).
+    pub placement_tags: Vec<String>,
     /// Age after which an untouched counter is dropped.
     pub max_age: Duration,
 }
@@ -57,6 +59,7 @@ impl Counters {
             max_messages_per_subject: 1,
             max_age: spec.max_age,
             num_replicas: spec.replicas,
+            placement: crate::kv::placement(&spec.placement_tags),
             storage: stream::StorageType::File,
             ..Default::default()
         };

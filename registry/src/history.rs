@@ -107,7 +107,8 @@ pub fn filter(tenant: &str, name: Option<&str>) -> String {
 }
 
 impl History {
-    /// Opens the stream `name`, creating it when missing (with `replicas`) and setting
+    /// Opens the stream `name`, creating it when missing (with `replicas`, placed by
+    /// `placement_tags`, see [`crate::kv::placement`]) and setting
     /// its max age to the one asked for; retries while JetStream is not ready.
     ///
     /// # Errors
@@ -116,6 +117,7 @@ impl History {
         js: &jetstream::Context,
         name: &str,
         replicas: usize,
+        placement_tags: &[String],
         max_age: Duration,
     ) -> Result<History, RegistryError> {
         let config = stream::Config {
@@ -124,6 +126,7 @@ impl History {
             subjects: vec![format!("{HISTORY_SUBJECT_PREFIX}.>")],
             max_age,
             num_replicas: replicas,
+            placement: crate::kv::placement(placement_tags),
             storage: stream::StorageType::File,
             ..Default::default()
         };

@@ -42,6 +42,8 @@ pub struct BucketSpec {
     pub name: String,
     /// Replicas (1 for a single server, 3 in a cluster).
     pub replicas: usize,
+    /// Placement tags (see [`placement`]).
+    pub placement_tags: Vec<String>,
     /// Values kept per key.
     pub history: i64,
     /// Age after which a value is dropped; zero keeps values.
@@ -114,6 +116,16 @@ pub fn ttl_header(ttl: Duration) -> String {
     ttl.as_secs().max(1).to_string()
 }
 
+/// The placement of a bucket or stream with `tags`: the servers carrying every tag (in a
+/// supercluster, `region:<home>` keeps the registry's replicas in the home region, which
+/// the other regions reach through the gateways); none without tags.
+pub fn placement(tags: &[String]) -> Option<jetstream::stream::Placement> {
+    (!tags.is_empty()).then(|| jetstream::stream::Placement {
+        cluster: None,
+        tags: tags.to_vec(),
+    })
+}
+
 /// How long opening a bucket keeps trying while JetStream is not ready (a cluster still
 /// electing its leaders answers "temporarily unavailable").
 pub const OPEN_DEADLINE: Duration = Duration::from_secs(30);
@@ -139,6 +151,7 @@ pub async fn open_store(
                     history: spec.history,
                     max_age: spec.max_age,
                     num_replicas: spec.replicas,
+                    placement: placement(&spec.placement_tags),
                     storage: jetstream::stream::StorageType::File,
                     ..Default::default()
                 };

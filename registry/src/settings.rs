@@ -42,6 +42,9 @@ pub struct RegistrySettings {
     pub bucket_prefix: String,
     /// Replicas of each bucket.
     pub replicas: usize,
+    /// Placement tags of every bucket and stream (`region:us` keeps them in the home
+    /// region of a supercluster); empty lets the server choose.
+    pub placement_tags: Vec<String>,
     /// How long a user entry outlives the last of its JWTs, in seconds.
     pub user_grace_secs: u64,
 }
@@ -51,6 +54,7 @@ impl Default for RegistrySettings {
         RegistrySettings {
             bucket_prefix: DEFAULT_BUCKET_PREFIX.to_owned(),
             replicas: DEFAULT_REPLICAS,
+            placement_tags: Vec::new(),
             user_grace_secs: DEFAULT_USER_GRACE_SECS,
         }
     }

@@ -72,6 +72,7 @@ impl Registry {
         let spec = |suffix: &str, max_age: Duration| BucketSpec {
             name: settings.bucket(suffix),
             replicas: settings.replicas,
+            placement_tags: settings.placement_tags.clone(),
             history: 1,
             max_age,
         };
@@ -104,6 +105,7 @@ impl Registry {
                 &CounterSpec {
                     name: settings.bucket(COUNTERS_STREAM),
                     replicas: settings.replicas,
+                    placement_tags: settings.placement_tags.clone(),
                     max_age: keep,
                 },
             )

@@ -217,8 +217,12 @@ async fn nonce_guard(
         (None, Some(registry)) => registry,
         (None, None) => return Ok(NonceGuard::memory()),
     };
+    // With the registry's replicas, in the registry's place (a 1-server region could not
+    // hold them).
+    let tags = config.registry.as_ref().map(|r| r.placement_tags.clone());
     let js = jetstream::new(client.clone());
-    NonceGuard::open_bucket(&js, &bucket, replicas, config.proof_window_secs).await
+    let window = config.proof_window_secs;
+    NonceGuard::open_bucket(&js, &bucket, replicas, &tags.unwrap_or_default(), window).await
 }
 
 /// Connects as the system account's user for revocation pushes.

@@ -116,6 +116,11 @@ pub struct ServeArgs {
     /// Replicas of each registry bucket (3 in a cluster) [default: 1].
     #[arg(long, env = "PROVISIONER_REGISTRY_REPLICAS", value_name = "N")]
     pub registry_replicas: Option<usize>,
+    /// Placement tags of the registry's buckets and streams, comma-separated (in a
+    /// supercluster `region:<home>`: every replica in the home region) [default: none,
+    /// the server chooses].
+    #[arg(long, env = "PROVISIONER_REGISTRY_PLACEMENT", value_name = "TAGS")]
+    pub registry_placement: Option<String>,
     /// Prefix of the registry's bucket names [default: creds_].
     #[arg(
         long,

@@ -40,6 +40,7 @@ pub(crate) struct FileConfig {
     pub(crate) callout_mode: Option<CalloutMode>,
     pub(crate) registry: Option<bool>,
     pub(crate) registry_replicas: Option<usize>,
+    pub(crate) registry_placement: Option<String>,
     pub(crate) registry_bucket_prefix: Option<String>,
     pub(crate) registry_user_grace_secs: Option<u64>,
     pub(crate) history_max_age_secs: Option<u64>,

@@ -88,10 +88,17 @@ pub struct RevocationFiles {
 fn registry_settings(
     on: Option<bool>,
     replicas: Option<usize>,
+    placement: Option<String>,
     prefix: Option<String>,
     user_grace_secs: Option<u64>,
 ) -> Option<RegistrySettings> {
     let implied = replicas.is_some() || prefix.is_some() || user_grace_secs.is_some();
+    let placement_tags = placement
+        .iter()
+        .flat_map(|tags| tags.split(','))
+        .map(|tag| tag.trim().to_owned())
+        .filter(|tag| !tag.is_empty())
+        .collect();
     if !on.unwrap_or(implied) {
         return None;
     }
@@ -99,6 +106,7 @@ fn registry_settings(
     Some(RegistrySettings {
         bucket_prefix: prefix.unwrap_or(defaults.bucket_prefix),
         replicas: replicas.unwrap_or(defaults.replicas),
+        placement_tags,
         user_grace_secs: user_grace_secs.unwrap_or(defaults.user_grace_secs),
     })
 }
@@ -212,6 +220,7 @@ impl ServeConfig {
             registry: registry_settings(
                 args.registry.or(file.registry),
                 args.registry_replicas.or(file.registry_replicas),
+                args.registry_placement.clone().or(file.registry_placement),
                 args.registry_bucket_prefix
                     .clone()
                     .or(file.registry_bucket_prefix),

@@ -46,9 +46,15 @@ pub(super) async fn open_history(
     };
     let js = jetstream::new(client.clone());
     let name = settings.bucket(HISTORY_STREAM);
-    let history = History::open(&js, &name, settings.replicas, max_age)
-        .await
-        .map_err(|e| anyhow::anyhow!("opening the issuance history: {e}"))?;
+    let history = History::open(
+        &js,
+        &name,
+        settings.replicas,
+        &settings.placement_tags,
+        max_age,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("opening the issuance history: {e}"))?;
     tracing::info!(stream = %name, max_age_secs = max_age.as_secs(), "issuance history open");
     Ok(Some(history))
 }
