@@ -7,6 +7,7 @@ mod describe;
 mod init;
 mod portal;
 mod push;
+mod regions;
 mod tenant;
 
 use std::process::ExitCode;

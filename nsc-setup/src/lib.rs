@@ -27,6 +27,9 @@
 //!   wired for the HTTP API), [`policy_file`]: the files' contents;
 //! - [`load`]: reading a store back (ours or one made by `nsc`);
 //! - [`setup`]: `init`, `tenant add` and account updates on a directory;
+//! - [`regions`], [`leaf`], [`regions_config`], [`regions_init`], [`regions_describe`]:
+//!   `init --region` (a supercluster of regions joined by gateways, leaf nodes bound to
+//!   tenant accounts) and its topology table;
 //! - [`push`]: `$SYS.REQ.CLAIMS.UPDATE` as the system user, collecting every answer.
 //!
 //! The `nsc-setup` binary (`src/main.rs`, `src/cli/`) wires these to the command line.
@@ -37,11 +40,16 @@ pub mod error;
 pub mod estate;
 pub mod keys;
 pub mod layout;
+pub mod leaf;
 pub mod load;
 pub mod policy_file;
 pub mod portal;
 pub mod product;
 pub mod push;
+pub mod regions;
+pub mod regions_config;
+pub mod regions_describe;
+pub mod regions_init;
 pub mod server_config;
 pub mod services;
 pub mod setup;
@@ -59,6 +67,8 @@ pub use keys::{KeySource, RandomKeys, SequentialKeys};
 pub use layout::{KeyStore, Layout, NscStore};
 pub use load::{load_dir, load_store, read_seed};
 pub use push::{push_accounts, push_dir, AccountPush, PushOptions, PushReport, ServerAnswer};
+pub use regions::{Regions, RegionsSpec};
+pub use regions_init::{init_regions, init_regions_with};
 pub use server_config::{ResolverKind, ServerSettings};
 pub use services::ServiceSpec;
 pub use setup::{

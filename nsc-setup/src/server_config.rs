@@ -198,7 +198,7 @@ fn push_preload<'a>(out: &mut String, accounts: impl Iterator<Item = &'a Account
 }
 
 /// A double-quoted config string.
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {

@@ -162,6 +162,25 @@ pub fn init_services_with(
     keys: &mut impl KeySource,
     now: i64,
 ) -> Result<Written, StoreError> {
+    let no_users = |_: &mut Estate, _: &mut _| Ok(());
+    init_hooked_with(options, extras, services, keys, now, no_users, |_, _, _| {})
+}
+
+/// [`init_services_with`] with two additions (the multi-region layout's, see
+/// [`crate::regions_init`]): `users` may add users before the files are made, and
+/// `more_files` may change or add files before they are written.
+///
+/// # Errors
+/// As [`init_services_with`], and whatever `users` returns.
+pub fn init_hooked_with<K: KeySource>(
+    options: &InitOptions,
+    extras: &InitExtras,
+    services: &[ServiceSpec],
+    keys: &mut K,
+    now: i64,
+    users: impl FnOnce(&mut Estate, &mut K) -> Result<(), StoreError>,
+    more_files: impl FnOnce(&Estate, &Path, &mut FileSet),
+) -> Result<Written, StoreError> {
     if extras.portal.is_some() {
         portal::check(options.callout, options.scoped_keys)?;
     }
@@ -182,11 +201,13 @@ pub fn init_services_with(
         true => Some(callout::enable(&mut estate, keys, now)?),
         false => None,
     };
+    users(&mut estate, keys)?;
     let dir = absolute(&options.dir)?;
     let mut files = estate_files(&estate, &options.server, &dir, now, extras)?;
     if let Some(xkey) = &xkey {
         files.extend(callout::files(&estate, xkey));
     }
+    more_files(&estate, &dir, &mut files);
     write_new_dir(&files, &dir, options.force)?;
     Ok(Written {
         dir,

@@ -24,6 +24,7 @@ pub fn run(args: &DescribeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("reading `{}`", args.dir.dir.display()))?;
     print!("{}", nsc_setup::describe(&estate));
     let layout = nsc_setup::Layout::new(&args.dir.dir);
+    print!("{}", nsc_setup::regions_describe::table(&args.dir.dir));
     let identities = identity_lines(&estate, &layout);
     if !identities.is_empty() {
         println!("Service identities");

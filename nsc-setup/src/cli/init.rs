@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use nsc_setup::{InitExtras, InitOptions, Layout, ResolverKind, ServerSettings, ServiceSpec};
 
 use super::portal::PortalArgs;
+use super::regions::RegionArgs;
 
 /// Seconds in a day, for `--history-days`.
 const DAY_SECS: u64 = 86_400;
@@ -92,6 +93,9 @@ pub struct InitArgs {
     /// The portal (the tenant self-service HTTP API).
     #[command(flatten)]
     pub portal: PortalArgs,
+    /// The multi-region layout.
+    #[command(flatten)]
+    pub regions: RegionArgs,
 }
 
 /// Builds and writes the estate, then prints where things are.
@@ -120,7 +124,9 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         .map(|text| ServiceSpec::parse(text))
         .collect::<Result<Vec<_>, _>>()
         .map_err(nsc_setup::StoreError::from)
-        .and_then(|services| nsc_setup::init_services(&options, &extras, &services))
+        .and_then(|services| {
+            nsc_setup::init_regions(&options, &extras, &services, &args.regions.spec())
+        })
         .with_context(|| format!("initializing `{}`", args.dir.display()))?;
     let layout = Layout::new(&written.dir);
     println!(
@@ -135,6 +141,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         layout.server_conf().display()
     );
     println!("  provisioner: {}", layout.provisioner_toml().display());
+    print!("{}", nsc_setup::regions_describe::table(&written.dir));
     if let Some(portal) = &extras.portal {
         println!(
             "  portal:      portal serve --config {}",
