@@ -1,14 +1,20 @@
-//! The keys of auth callout logins, for revocation. The server makes a new key for every
-//! connection, and the JWT the callout issues for it lives only in that connection; the
-//! name's entry does not list them (every login would rewrite one entry, and logins of
-//! one name at once would contend). Each login instead creates its own record, which
-//! never conflicts: `<tenant>.<slot>.<public key>` in the logins bucket, holding the
-//! JWT's expiry, removed by the server when that JWT expires (per-message TTL).
+//! The keys a name held besides its entry's current one, for revocation: the keys of auth
+//! callout logins, and the keys the name moved away from. The server makes a new key for
+//! every callout connection, and the JWT the callout issues for it lives only in that
+//! connection; the name's entry does not list them (every login would rewrite one entry,
+//! and logins of one name at once would contend). Each login instead creates its own
+//! record, which never conflicts: `<tenant>.<slot>.<public key>` in the logins bucket,
+//! holding the JWT's expiry, removed by the server when that JWT expires (per-message
+//! TTL). A slot that moves to another key (`reissue_to_other_key`, a client-held key
+//! after callout logins or the reverse) records the key it leaves the same way, with the
+//! latest expiry of that key's JWTs: the entry's own list of earlier keys is bounded, these
+//! records are not, so no key a name held is forgotten while its JWTs may be valid.
 //!
-//! Revoking the name lists the slot's records, adds the keys whose JWTs are still valid
-//! to the revoked entry's `earlier_keys`, and the push revokes them (and prunes them
-//! once those JWTs expired). A login decided just before the revocation and recorded
-//! just after the listing escapes it until its JWT expires (keep callout TTLs short).
+//! Revoking the name lists the records of every slot of the name, whatever door wrote
+//! its entry last, adds the keys whose JWTs are still valid to the revoked entry's
+//! `earlier_keys`, and the push revokes them (and prunes them once those JWTs expired).
+//! A login decided just before the revocation and recorded just after the listing
+//! escapes it until its JWT expires (keep callout TTLs short).
 
 use std::time::Duration;
 
@@ -38,6 +44,15 @@ pub fn login_filter(tenant: &str, slot: &str) -> String {
     format!("{}.{slot}.>", key_token(tenant))
 }
 
+/// How long a record of a key whose JWTs expire at `exp` is kept: until then (at least a
+/// second), or for good when one never expires.
+fn lifetime(exp: i64, now: i64) -> Option<Duration> {
+    (exp != 0).then(|| {
+        let secs = exp.saturating_sub(now).max(1);
+        Duration::from_secs(u64::try_from(secs).unwrap_or(u64::MAX))
+    })
+}
+
 impl Registry {
     /// Records a login of `slot` with `public_key`, whose JWT expires at `exp`.
     ///
@@ -51,16 +66,33 @@ impl Registry {
         (exp, now): (i64, i64),
     ) -> Result<(), RegistryError> {
         let key = login_key(tenant, slot, public_key);
-        let ttl = (exp != 0).then(|| {
-            let secs = exp.saturating_sub(now).max(1);
-            Duration::from_secs(u64::try_from(secs).unwrap_or(u64::MAX))
-        });
         match self
             .logins
-            .write_ttl(&key, &LoginRecord { exp }, 0, ttl)
+            .write_ttl(&key, &LoginRecord { exp }, 0, lifetime(exp, now))
             .await
         {
             // A retry of the same login finds its record.
+            Ok(_) | Err(WriteError::Conflict) => Ok(()),
+            Err(WriteError::Failed(err)) => Err(err),
+        }
+    }
+
+    /// Records that `slot` moves away from `public_key`, whose JWTs may be valid until
+    /// `max_exp` (0: one never expires). Overwrites: a key left, held again and left again
+    /// keeps its latest expiry.
+    ///
+    /// # Errors
+    /// [`RegistryError`] when the record cannot be written.
+    pub async fn record_left_key(
+        &self,
+        tenant: &str,
+        slot: &str,
+        public_key: &str,
+        (max_exp, now): (i64, i64),
+    ) -> Result<(), RegistryError> {
+        let key = login_key(tenant, slot, public_key);
+        let record = LoginRecord { exp: max_exp };
+        match self.logins.put(&key, &record, lifetime(max_exp, now)).await {
             Ok(_) | Err(WriteError::Conflict) => Ok(()),
             Err(WriteError::Failed(err)) => Err(err),
         }
@@ -129,9 +161,11 @@ impl Registry {
 }
 
 impl Revoker {
-    /// Records, in each revoked auth callout login entry of `revoked`, the keys of its
-    /// logins whose JWTs may still be valid, so that the push that follows revokes them;
-    /// `revoked` is updated to the entries as stored.
+    /// Records, in each revoked entry of `revoked`, the keys its slot recorded (callout
+    /// logins, keys it moved away from) whose JWTs may still be valid, so that the push
+    /// that follows revokes them; `revoked` is updated to the entries as stored. Every
+    /// entry is read, whichever door wrote it last: a slot that held callout logins and
+    /// then a client-held key still has its logins' records.
     ///
     /// # Errors
     /// [`PushError::Registry`] when the logins cannot be listed or an entry written.
@@ -142,7 +176,7 @@ impl Revoker {
         (unique, now): (bool, i64),
         revoked: &mut [UserEntry],
     ) -> Result<(), PushError> {
-        for entry in revoked.iter_mut().filter(|e| e.per_connection) {
+        for entry in revoked.iter_mut() {
             let live = registry
                 .live_logins(tenant, &slot_of(entry, unique), now)
                 .await?;

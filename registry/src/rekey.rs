@@ -6,7 +6,8 @@
 //! valid ([`UserEntry::earlier_keys`]), so that revoking the name revokes every key it
 //! ever held, not only the latest. The list is pruned of keys whose JWTs all expired at
 //! every issuance, and bounded: past [`MAX_EARLIER_KEYS`] the key whose JWTs expire
-//! soonest is forgotten (its holder keeps working until then, even after a revocation).
+//! soonest leaves the list. It is not forgotten: every key a slot moves away from is also
+//! recorded on its own ([`left_key`], `logins`), and a revocation reads those records.
 //! Auth callout logins are not listed here (`logins` records each one).
 //!
 //! Pure: the caller passes `now`.
@@ -79,7 +80,9 @@ fn rekeyed(old: &UserEntry, issued: &Issuance, now: i64) -> UserEntry {
         .filter(|k| unexpired(k.max_exp, now) && k.public_key != issued.public_key)
         .cloned()
         .collect();
-    if old.may_be_valid(now) {
+    // A callout login's key is not listed: its login recorded it with its JWT's own
+    // expiry, while the entry's runs on past it to cover the logins ahead.
+    if old.may_be_valid(now) && !old.per_connection {
         earlier.push(EarlierKey {
             public_key: old.public_key.clone(),
             max_exp: old.max_exp,
@@ -95,6 +98,19 @@ fn rekeyed(old: &UserEntry, issued: &Issuance, now: i64) -> UserEntry {
     next.lease = old.lease;
     next.earlier_keys = earlier;
     next
+}
+
+/// The client-held key the slot moves away from when `issued` replaces `old`, with the
+/// latest expiry of its JWTs, when those may still be valid; `None` for a renewal of the
+/// same key, for a first issuance and for a callout login's key (each login recorded its
+/// own key, with its JWT's expiry).
+pub fn left_key(old: Option<&UserEntry>, issued: &Issuance, now: i64) -> Option<EarlierKey> {
+    let old = old?;
+    let same_key = old.public_key == issued.public_key;
+    (!same_key && !old.per_connection && old.may_be_valid(now)).then(|| EarlierKey {
+        public_key: old.public_key.clone(),
+        max_exp: old.max_exp,
+    })
 }
 
 /// Orders expiries with "never" (0) last.
@@ -174,6 +190,37 @@ mod tests {
         let mut revoked = second.clone();
         revoked.revoked = true;
         assert!(!covered_login(Some(&revoked), &next, false));
+    }
+
+    #[test]
+    fn a_key_the_slot_leaves_is_recorded_while_its_jwts_may_be_valid() {
+        let first = next_entry(None, &issuance("U1", 1_000), 100);
+        assert_eq!(left_key(None, &issuance("U1", 1_000), 100), None);
+        assert_eq!(left_key(Some(&first), &issuance("U1", 2_000), 200), None);
+        let left = left_key(Some(&first), &issuance("U2", 2_000), 200);
+        assert_eq!(
+            left,
+            Some(EarlierKey {
+                public_key: "U1".into(),
+                max_exp: 1_000
+            })
+        );
+        assert_eq!(left_key(Some(&first), &issuance("U2", 2_000), 1_001), None);
+        let mut login = issuance("ULOGIN", 1_000);
+        login.per_connection = true;
+        let held = next_entry(None, &login, 100);
+        let mut next_login = issuance("ULOGIN2", 1_000);
+        next_login.per_connection = true;
+        assert_eq!(left_key(Some(&held), &next_login, 200), None);
+        // A client key after a callout login: the login recorded its key itself, with
+        // its JWT's expiry (the entry's runs on to cover the logins ahead).
+        assert_eq!(
+            left_key(Some(&held), &issuance("UCLIENT", 1_000), 200),
+            None
+        );
+        let client = next_entry(Some(&held), &issuance("UCLIENT", 1_000), 200);
+        assert!(client.earlier_keys.is_empty());
+        assert!(!client.per_connection);
     }
 
     #[test]

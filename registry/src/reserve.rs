@@ -21,7 +21,7 @@ use crate::error::RegistryError;
 use crate::invite::{InviteEntry, InviteState};
 use crate::kv::{Slot, Versioned, WriteError};
 use crate::quota::{HeldLease, LeaseError};
-use crate::rekey::{covered_login, login_coverage, next_entry};
+use crate::rekey::{covered_login, left_key, login_coverage, next_entry};
 use crate::revoked::Refused;
 use crate::store::Registry;
 
@@ -247,6 +247,17 @@ impl Registry {
                 &snapshot.slot,
                 &issued.public_key,
                 (issued.exp, now),
+            )
+            .await?;
+        }
+        if let Some(left) = left_key(snapshot.entry(), issued, now) {
+            // Before the entry forgets it (its list of earlier keys is bounded): revoking
+            // the name finds the key here however many keys the name holds after it.
+            self.record_left_key(
+                &snapshot.tenant,
+                &snapshot.slot,
+                &left.public_key,
+                (left.max_exp, now),
             )
             .await?;
         }

@@ -217,6 +217,15 @@ pub async fn revoke(
         }
     }
     let public_keys: Vec<String> = revoked.iter().flat_map(held_keys).collect();
+    // The keys just found (logins, keys the name moved away from) are refused under any
+    // name from now on, as the entries' own keys already are; marks already there stay.
+    if let Err(err) = call
+        .registry
+        .write_marks(tenant, name, &public_keys, call.now)
+        .await
+    {
+        tracing::warn!(tenant, error = %err, "marking the keys of a revoked name failed");
+    }
     let revoked_at = revoked
         .iter()
         .filter_map(|u| u.revoked_at)
