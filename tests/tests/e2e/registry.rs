@@ -1,8 +1,9 @@
 //! The registry in JetStream KV (issue 7): races between two provisioner replicas for a
 //! name, a single-use invite and the last quota slot; revocation pushed to the resolver
 //! with pruning and the account JWT's size budget; a person's every key (renewals, another
-//! device, an auth callout connection) revoked, closed and pruned in one call; the tenant admin endpoints and their tenant isolation; invites,
-//! renewal and revoked names; and a three-server cluster losing a server during issuance.
+//! device, an auth callout connection) revoked, closed and pruned in one call; the tenant
+//! admin endpoints and their tenant isolation; invites, renewal and revoked names; and a
+//! three-server cluster losing a server during issuance.
 //!
 //! Helpers here: an estate with JetStream, a policy with per-tenant additions, the
 //! provisioner started with the registry, and request/admin calls returning
