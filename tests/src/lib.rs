@@ -9,6 +9,8 @@
 //! - [`product`]: an `nsc-setup` estate with its server, and `provisioner serve` on it.
 //! - [`process`]: the product's binaries, built once, run as processes.
 //! - [`estate`]: a throwaway operator, accounts and users minted with `claims`.
+//! - [`supercluster`]: an `nsc-setup init --region` estate's servers (regions joined by
+//!   gateways, leaf nodes) on loopback, waited for until connected; kill a server or a region.
 //! - [`tamper`]: a proxy that flips a bit in messages on one subject, on the wire.
 //!
 //! The suites themselves live in `tests/tests/e2e/` (one test binary, one module per area).
@@ -26,6 +28,7 @@ pub mod oidc_provider;
 pub mod process;
 pub mod product;
 pub mod server;
+pub mod supercluster;
 pub mod tamper;
 
 pub use client::{

@@ -288,7 +288,7 @@ pub fn free_port() -> anyhow::Result<u16> {
 }
 
 /// Finds the `nats-server` binary: explicit path, `$NATS_SERVER_BIN`, `PATH`, `.tools/venv`.
-fn find_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn find_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     let from_env = std::env::var_os("NATS_SERVER_BIN").filter(|v| !v.is_empty());
     if let Some(path) = explicit
         .map(Path::to_path_buf)

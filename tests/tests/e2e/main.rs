@@ -13,6 +13,8 @@ mod callout;
 #[cfg(test)]
 mod cli;
 #[cfg(test)]
+mod global;
+#[cfg(test)]
 mod harness;
 #[cfg(test)]
 mod lifecycle;
