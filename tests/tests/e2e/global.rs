@@ -7,6 +7,7 @@
 //! retries across a failover.
 
 mod issuance;
+mod revocation;
 
 use std::time::Duration;
 
