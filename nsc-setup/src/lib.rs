@@ -25,11 +25,11 @@
 //! - [`store`], [`callout`] (`init --callout`, the estate wired for the provisioner's auth
 //!   callout), [`server_config`], [`product`], [`portal`] (`init --portal`, the estate
 //!   wired for the HTTP API), [`policy_file`]: the files' contents;
+//! - [`regions`], [`leaf`], [`regions_config`]: the multi-region layout (a supercluster
+//!   of regions joined by gateways, leaf nodes bound to tenant accounts) and its configs;
 //! - [`load`]: reading a store back (ours or one made by `nsc`);
 //! - [`setup`]: `init`, `tenant add` and account updates on a directory;
-//! - [`regions`], [`leaf`], [`regions_config`], [`regions_init`], [`regions_describe`]:
-//!   `init --region` (a supercluster of regions joined by gateways, leaf nodes bound to
-//!   tenant accounts) and its topology table;
+//! - [`regions_init`] (`init --region`), [`regions_describe`] (its topology table);
 //! - [`push`]: `$SYS.REQ.CLAIMS.UPDATE` as the system user, collecting every answer.
 //!
 //! The `nsc-setup` binary (`src/main.rs`, `src/cli/`) wires these to the command line.

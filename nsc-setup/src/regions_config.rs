@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::estate::Estate;
+use crate::estate::{AccountEntry, Estate};
 use crate::regions::{Leaf, Member, Regions};
 use crate::server_config::{quote, RESOLVER_INTERVAL};
 use crate::topology::SYS_ACCOUNT;
@@ -60,6 +60,26 @@ pub fn files(estate: &Estate, regions: &Regions, root: &Path, jetstream: bool) -
     }
     for server in servers {
         for account in &estate.accounts {
+            let path = state_dir(&server)
+                .join("jwt")
+                .join(format!("{}.jwt", account.public_key()));
+            files.insert(path, account.jwt.as_str());
+        }
+    }
+    files
+}
+
+/// The JWT file of `account` in the resolver directory of every server of the estate in
+/// `root` (`servers/<server>/jwt/<key>.jwt`, relative), for a tenant added later; none
+/// for a single-server estate.
+pub fn member_resolver_files(root: &Path, account: &AccountEntry) -> FileSet {
+    let mut files = FileSet::new();
+    let Ok(entries) = std::fs::read_dir(root.join(SERVERS_DIR)) else {
+        return files;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry.path().join("jwt").is_dir() {
+            let server = entry.file_name().to_string_lossy().into_owned();
             let path = state_dir(&server)
                 .join("jwt")
                 .join(format!("{}.jwt", account.public_key()));

@@ -339,6 +339,7 @@ pub fn add_tenant_with(
         );
         if settings.resolver == server_config::ResolverKind::Full {
             resolver_files.insert(rel.resolver_jwt(account.public_key()), account.jwt.as_str());
+            resolver_files.extend(crate::regions_config::member_resolver_files(&dir, &account));
         }
     }
     write_into(&files, &dir)?;

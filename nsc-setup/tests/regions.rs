@@ -2,8 +2,8 @@
 //! clap refuses) and writes nothing; a supercluster estate writes one config per member and
 //! leaf node, each server's resolver directory, the leaf users' creds (0600), a
 //! `provisioner.toml` pointed at the home region with the registry's placement, and
-//! `describe` shows the topology;
-//! without `--region` nothing of it is written.
+//! `describe` shows the topology; `tenant add` records the new account in every server's
+//! resolver directory; without `--region` nothing of it is written.
 
 #![allow(
     clippy::unwrap_used,
@@ -106,6 +106,18 @@ fn a_supercluster_estate_has_a_config_per_member_and_leaf_creds() {
         let creds = dir.join(format!("nkeys/creds/OP/{account}/leaf-edge.creds"));
         let mode = fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    let mut add = assert_cmd::Command::new(env!("CARGO_BIN_EXE_nsc-setup"));
+    add.env_clear()
+        .args(["tenant", "add", "globex", "--dir", dir.to_str().unwrap()])
+        .assert()
+        .success();
+    let globex = load_dir(&dir).unwrap();
+    let globex = globex.account("globex").unwrap().public_key().to_owned();
+    for name in ["us-1", "eu-1", "leaf-edge"] {
+        let jwt = servers.join(name).join("jwt").join(format!("{globex}.jwt"));
+        assert!(jwt.is_file(), "{name}");
     }
 
     let mut describe = assert_cmd::Command::new(env!("CARGO_BIN_EXE_nsc-setup"));
