@@ -92,6 +92,12 @@ async fn rust_user(url: &str, bootstrap: &async_nats::Client, name: &str) -> Rus
         .connect(url)
         .await
         .unwrap();
+    let mut events = events;
+    // The first connect's event, so that a later `Connected` is a reconnect's.
+    event_until(&mut events, Instant::now() + STEP, |e| {
+        matches!(e, Event::Connected)
+    })
+    .await;
     let renewals = fresh.subscribe();
     let renewal = fresh
         .start_renewal(client.clone(), Some(client.clone()))
@@ -268,7 +274,8 @@ async fn a_narrowing_reload_reaches_live_clients_at_once_and_the_old_grant_is_re
         "{narrowed:?}"
     );
 
-    // The renewal reconnects with the new JWT; the next publish outside it is refused.
+    // The renewal reconnects with the new JWT (the first `Connected` since the one of the
+    // first connect); the next publish outside it is refused.
     event_until(&mut nora.events, Instant::now() + STEP, |e| {
         matches!(e, Event::Connected)
     })
