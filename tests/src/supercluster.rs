@@ -6,11 +6,12 @@
 //! `nsc-setup` (`--member-ports`), starts each server from its `servers/<name>.conf`, and
 //! waits, polling the monitoring endpoints with a deadline, until every member sees its
 //! region's other members on routes (`/routez`) and has an outbound gateway to every
-//! other region (`/gatewayz`), each leaf node has its remotes up (`/leafz`), and JetStream has a meta
-//! leader (`/jsz`). [`Supercluster::kill`] kills one server (SIGKILL, as a crash would),
-//! [`Supercluster::stop_region`] every member of a region, [`Supercluster::restart`]
-//! starts one again on its config and store. Dropping it kills everything; a panicking
-//! test gets each server's log tail on stderr.
+//! other region (`/gatewayz`), each leaf node has its remotes up (`/leafz`), and
+//! JetStream has a meta leader (`/jsz`). [`Supercluster::kill`] kills one server
+//! (SIGKILL, as a crash would), [`Supercluster::stop_region`] every member of a region;
+//! [`Supercluster::restart`] and [`Supercluster::start_region`] start them again on their
+//! configs and stores. Dropping it kills everything; a panicking test gets each server's
+//! log tail on stderr.
 //!
 //! Not here: the provisioner and clients (the suites start them on [`Supercluster::urls`]).
 
@@ -215,6 +216,28 @@ impl Supercluster {
             bail!("no region {region}");
         }
         names.iter().try_for_each(|name| self.kill(name))
+    }
+
+    /// Starts every member of `region` again (after [`Self::stop_region`]) and waits until
+    /// the supercluster is connected again.
+    ///
+    /// # Errors
+    /// For an unknown region, or when it does not reconnect within [`CONNECT_DEADLINE`].
+    pub fn start_region(&mut self, region: &str) -> anyhow::Result<()> {
+        let names: Vec<String> = self
+            .members
+            .iter()
+            .filter(|m| m.region == region)
+            .map(|m| m.name.clone())
+            .collect();
+        if names.is_empty() {
+            bail!("no region {region}");
+        }
+        for name in &names {
+            self.kill(name)?;
+            self.spawn(name)?;
+        }
+        self.wait_connected(CONNECT_DEADLINE)
     }
 
     /// Starts server `name` again on its config and store (after [`Self::kill`]) and
