@@ -20,7 +20,9 @@ use thiserror::Error;
 use crate::subjects::{check_id, MAX_NAME_LEN};
 
 pub use error::{ErrorType, ErrorV1};
-pub use state::{ApprovalV1, ApprovalsV1, ResourceAcceptedV1, ResourceStateV1, ResourceStatusV1};
+pub use state::{
+    ApprovalV1, ApprovalsV1, ResourceAcceptedV1, ResourceRetryV1, ResourceStateV1, ResourceStatusV1,
+};
 
 pub mod error;
 pub mod state;
@@ -193,10 +195,12 @@ impl ResourceStateV1 {
                 deadline: None,
                 error: None,
                 history: Vec::new(),
+                retries: 0,
             },
             details: made.details,
             target_entity: made.target_entity,
             specification: made.specification,
+            taken_by: None,
         }
     }
 }
@@ -228,7 +232,8 @@ message!(
     ResourceStatusV1,
     ResourceStateV1,
     ApprovalV1,
-    ApprovalsV1
+    ApprovalsV1,
+    ResourceRetryV1
 );
 
 /// Why a request body is refused; the text is safe to show the caller.

@@ -2,80 +2,35 @@
 //! ([`crate::contract`]), what the store and the type's handler do ([`resources`]), and
 //! the reply.
 //!
-//! Every failure becomes an [`ErrorV1`] whose message is safe to show the caller; store
+//! Every failure becomes an [`crate::contract::ErrorV1`] whose message is safe to show the caller; store
 //! and NATS errors are logged here and answered as `internal`. Not here: subscriptions and
 //! concurrency (see [`crate::service`]).
 
-use bytes::Bytes;
-
 use crate::caller::{trusted_caller, Caller, CallerError};
 use crate::contract::{
-    decode_request, ContractError, ErrorType, ErrorV1, Message, PingV1, PongV1, ResourceAllocateV1,
+    decode_request, ContractError, ErrorType, PingV1, PongV1, ResourceAllocateV1,
     ResourceDeallocateV1, ResourceListV1, ResourceUpdateV1, ResourcesV1, MESSAGE_TYPE_HEADER,
 };
-use crate::contract::{ApprovalV1, ResourceStateV1, ResourceStatusV1};
+use crate::contract::{ApprovalV1, ResourceRetryV1, ResourceStateV1, ResourceStatusV1};
 use crate::lifecycle::{Event, Lifecycle};
-use crate::queued::approvals;
 use crate::queued::waiting::kept_allocation;
+use crate::queued::{approvals, retry};
 use crate::request_info::REQUEST_INFO_HEADER;
 use crate::store::{known_sites, StoreError};
 use crate::subjects::check_id;
-use resources::Outcome;
 
+pub mod live;
+pub mod reply;
 pub mod resources;
+
+pub use reply::Reply;
+use reply::INTERNAL;
 
 pub use crate::operation::Operation;
 pub use crate::site::{Agent, Quotas};
 
 /// The agent's version, reported by ping.
 pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// A reply ready to send.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    /// Its [`MESSAGE_TYPE_HEADER`].
-    pub message_type: &'static str,
-    /// Its JSON body.
-    pub body: Bytes,
-    /// The error it reports, if any.
-    pub error: Option<ErrorType>,
-}
-
-impl Reply {
-    fn ok<T: Message>(message: &T) -> Reply {
-        match serde_json::to_vec(message) {
-            Ok(body) => Reply {
-                message_type: T::TYPE,
-                body: body.into(),
-                error: None,
-            },
-            Err(err) => {
-                tracing::error!(error = %err, "encoding a reply failed");
-                Reply::error(&ErrorType::Internal.reply(INTERNAL, ""))
-            }
-        }
-    }
-
-    fn error(error: &ErrorV1) -> Reply {
-        let kind = ErrorType::from_code(&error.error_type).unwrap_or(ErrorType::Internal);
-        Reply {
-            message_type: ErrorV1::TYPE,
-            body: serde_json::to_vec(error).unwrap_or_default().into(),
-            error: Some(kind),
-        }
-    }
-}
-
-/// The reply for an operation's outcome.
-fn answer<T: Message>(outcome: Outcome<T>) -> Result<Reply, StoreError> {
-    outcome.map(|answer| match answer {
-        Ok(message) => Reply::ok(&message),
-        Err(refusal) => Reply::error(&refusal),
-    })
-}
-
-/// The message of every `internal` error.
-const INTERNAL: &str = "the agent could not complete the request; try again later";
 
 /// Handles one request.
 pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::Message) -> Reply {
@@ -135,25 +90,13 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
         }
     };
     tracing::Span::current().record("tenant", caller.tenant.as_str());
+    let now = unix_now();
     let result = match operation {
         Operation::Allocate => {
             match decode_request::<ResourceAllocateV1>(message_type.as_deref(), &message.payload)
                 .and_then(|a| a.validate().map(|()| a))
             {
-                Ok(request) => {
-                    let quota = agent.quotas.of(&caller.tenant);
-                    let resources = agent.resources();
-                    answer(
-                        resources
-                            .allocate(
-                                &caller,
-                                (quota, nuid::next().to_string()),
-                                request,
-                                unix_now(),
-                            )
-                            .await,
-                    )
-                }
+                Ok(request) => live::allocate(agent, &caller, request, now).await,
                 Err(err) => return bad(err),
             }
         }
@@ -161,7 +104,7 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
             match decode_request::<ResourceUpdateV1>(message_type.as_deref(), &message.payload)
                 .and_then(|u| u.validate().map(|()| u))
             {
-                Ok(request) => answer(agent.resources().update(&caller, request).await),
+                Ok(request) => live::update(agent, &caller, request, now).await,
                 Err(err) => return bad(err),
             }
         }
@@ -171,7 +114,24 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                 Ok(request) if check_id(&request.id).is_err() => {
                     return fail(ErrorType::BadRequest, String::from("invalid `id`"))
                 }
-                Ok(request) => answer(agent.resources().deallocate(&caller, &request.id).await),
+                Ok(request) => live::deallocate(agent, &caller, &request, now).await,
+                Err(err) => return bad(err),
+            }
+        }
+        Operation::Retry => {
+            match decode_request::<ResourceRetryV1>(message_type.as_deref(), &message.payload) {
+                Ok(request) if check_id(&request.id).is_err() => {
+                    return fail(ErrorType::BadRequest, String::from("invalid `id`"))
+                }
+                Ok(request) if request.attempt.is_some() => return live::attempt_refused(site),
+                Ok(request) => match retry::begin(agent, &caller, &request.id, now).await {
+                    Ok(Ok(state)) => Ok(Reply::ok(&state)),
+                    Ok(Err(refusal)) => Ok(Reply::error(&refusal)),
+                    Err(err) => Err(StoreError::Kv {
+                        op: "retrying",
+                        reason: err.to_string(),
+                    }),
+                },
                 Err(err) => return bad(err),
             }
         }
@@ -258,6 +218,7 @@ async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, Store
                     details: Default::default(),
                     target_entity: String::new(),
                     specification: serde_json::Value::Null,
+                    taken_by: None,
                 }
             }
         },
@@ -302,6 +263,7 @@ fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::ErrorV1;
 
     #[test]
     fn error_replies_carry_their_type() {

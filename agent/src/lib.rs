@@ -20,7 +20,9 @@
 //! - [`exec`]: handlers per resource type: their config, the document they read, and
 //!   running them with a timeout, output cap and concurrency limit;
 //! - [`config`]: the agent's flags and TOML file;
-//! - [`store`]: one site's resources and per-tenant quota in JetStream KV;
+//! - [`store`]: one site's resources and per-tenant quota slots in JetStream KV;
+//! - [`quota`]: recounting a tenant's quota slots, so that an agent that died holding
+//!   one does not keep it;
 //! - [`site`]: [`Agent`], one site's state that every request reads;
 //! - [`handler`]: one request, start to end;
 //! - [`service`]: the subscriptions, concurrency and drain;
@@ -39,6 +41,7 @@ pub mod handler;
 pub mod lifecycle;
 pub mod operation;
 pub mod queued;
+pub mod quota;
 pub mod request_info;
 pub mod service;
 pub mod site;

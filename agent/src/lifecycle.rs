@@ -8,13 +8,17 @@
 //!   pending ──approval needed──> pending_approval ──approved──> pending
 //!      │                                └──denied──> denied (final)
 //!      ├──succeeded──> created ──update──> updating ──succeeded──> created
-//!      ├──failed / deadline──> error ──retry──> pending      └──failed──> error
-//!      │                         └──delete──> deleting ──succeeded──> deleted (final)
-//!   created ──delete──> deleting ──failed──> error
+//!      ├──failed / deadline──> error              └──failed / deadline──> error
+//!      │                         ├──delete──> deleting ──succeeded──> deleted (final)
+//!      │                         └──retry──> pending | updating | deleting (what failed)
+//!   created ──delete──> deleting ──failed / deadline──> error
 //! ```
 //!
 //! A request no agent takes before its deadline ends as `error` with the reason, and can
-//! be retried; nothing stays `pending` for ever. Not here: running handlers (`exec`),
+//! be retried; nothing stays `pending` for ever. A retry goes back to the state the
+//! failure interrupted: `pending` for an allocation, `updating` for an update, `deleting`
+//! for a deletion (the history's last move says which), and counts the retries, so a
+//! retry request can name the one it is about. Not here: running handlers (`exec`),
 //! storing records (`store`), or who may cause an event (`caller`, the approval CLI).
 
 use serde::{Deserialize, Serialize};
@@ -43,6 +47,37 @@ pub enum Status {
 }
 
 impl Status {
+    /// Its name as the JSON writes it (`pending_approval`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::PendingApproval => "pending_approval",
+            Status::Created => "created",
+            Status::Denied => "denied",
+            Status::Error => "error",
+            Status::Updating => "updating",
+            Status::Deleting => "deleting",
+            Status::Deleted => "deleted",
+        }
+    }
+
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 8] = [
+        Status::Pending,
+        Status::PendingApproval,
+        Status::Created,
+        Status::Denied,
+        Status::Error,
+        Status::Updating,
+        Status::Deleting,
+        Status::Deleted,
+    ];
+
+    /// The status named `name` (as the JSON writes it), if any.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// Whether nothing can move the resource any more.
     pub fn is_final(self) -> bool {
         matches!(self, Status::Denied | Status::Deleted)
@@ -88,7 +123,7 @@ pub enum Event {
 
 /// An event that does not apply to the state the resource is in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a resource that is {from:?} cannot take {event}")]
+#[error("a resource that is {} cannot take {event}", from.name())]
 pub struct NotNow {
     /// The state it is in.
     pub from: Status,
@@ -122,7 +157,9 @@ impl Event {
     }
 }
 
-/// The state `event` moves a resource in state `from` to.
+/// The state `event` moves a resource in state `from` to. For [`Event::Retry`] that is
+/// `pending`, an allocation's retry; [`Lifecycle::after`] knows from the history when the
+/// failure interrupted an update or a deletion instead.
 ///
 /// # Errors
 /// [`NotNow`] when the event does not apply to `from` (a final state takes none).
@@ -181,6 +218,14 @@ pub struct Lifecycle {
     pub error: Option<String>,
     /// Every move, oldest first.
     pub history: Vec<Move>,
+    /// How often it was retried: a retry request names the retry it carries out, so a
+    /// stale or repeated one is told apart.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The most moves a record keeps; older ones are dropped, the first one (how it began)
@@ -195,6 +240,7 @@ impl Lifecycle {
             deadline: Some(now.saturating_add(deadline_secs)),
             error: None,
             history: Vec::new(),
+            retries: 0,
         }
     }
 
@@ -204,7 +250,10 @@ impl Lifecycle {
     /// # Errors
     /// [`NotNow`] when the event does not apply.
     pub fn after(&self, event: &Event, now: i64, deadline_secs: i64) -> Result<Self, NotNow> {
-        let to = next(self.status, event)?;
+        let to = match event {
+            Event::Retry => self.retried()?,
+            _ => next(self.status, event)?,
+        };
         let mut history = self.history.clone();
         history.push(Move {
             from: self.status,
@@ -227,7 +276,38 @@ impl Lifecycle {
                 _ => None,
             },
             history,
+            retries: match event {
+                Event::Retry => self.retries.saturating_add(1),
+                _ => self.retries,
+            },
         })
+    }
+
+    /// Where a retry takes a resource in `error`: back into the in-flight state its
+    /// failure (or missed deadline) interrupted.
+    ///
+    /// # Errors
+    /// [`NotNow`] when it is not in `error`.
+    pub fn retried(&self) -> Result<Status, NotNow> {
+        next(self.status, &Event::Retry)?;
+        // INVARIANT: a resource in error got there by a move, and the history always
+        // keeps its last move.
+        let interrupted = self
+            .history
+            .last()
+            .filter(|m| m.to == Status::Error)
+            .map(|m| m.from);
+        Ok(interrupted
+            .filter(|s| s.is_in_flight())
+            .unwrap_or(Status::Pending))
+    }
+
+    /// Whether a service admin approved it at some point (a retried allocation whose
+    /// type needs approval does not wait for a second one).
+    pub fn was_approved(&self) -> bool {
+        self.history
+            .iter()
+            .any(|m| m.event == Event::Approved.name())
     }
 
     /// Whether the in-flight work is overdue at `now`.

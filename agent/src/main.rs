@@ -140,6 +140,17 @@ async fn run(config: AgentConfig) -> anyhow::Result<()> {
         book,
         queue,
     });
+    // Slots held by allocations whose agent died are given back (or, when their record
+    // may still be at work, at the first allocation that needs them).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    for tenant in agent.tenants.tenants() {
+        match agent::quota::reconcile(&agent.store, &agent.book, tenant, now).await {
+            Ok(found) => tracing::debug!(tenant, taken = found.after, "quota slots checked"),
+            Err(err) => tracing::warn!(tenant, error = %err, "checking the quota slots failed"),
+        }
+    }
     let worker = Arc::clone(&agent);
     tokio::spawn(async move {
         if let Err(err) = agent::queued::run(&worker, &worker.book, worker.queue).await {

@@ -18,6 +18,8 @@ pub enum Operation {
     Status,
     /// `svc.<service>.admin.<site>.approvals`: a service admin's approvals.
     Approvals,
+    /// `svc.<service>.<site>.retry`: retry a resource in `error` (queued too).
+    Retry,
 }
 
 impl Operation {
@@ -31,6 +33,7 @@ impl Operation {
             Operation::Ping => "ping",
             Operation::Status => "status",
             Operation::Approvals => "approvals",
+            Operation::Retry => "retry",
         }
     }
 }

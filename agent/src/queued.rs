@@ -6,7 +6,8 @@
 //! - `settings`: the deadline and the acknowledgement wait;
 //! - `book`: the lifecycle records in the site's KV bucket, moved by compare-and-set;
 //! - `worker`: the site's consumer, one request at a time, acknowledged once recorded;
-//! - `changes`: queued updates and deallocations of a resource that exists;
+//! - `changes`: updates and deallocations (queued or live) of a resource that exists;
+//! - `retry`: retrying a resource in `error`, live then queued, carried out once;
 //! - `client`: queueing a request and asking where a resource is;
 //! - `waiting`: a queued allocation no agent has taken yet, found in the stream;
 //! - `approvals`: a service admin's list, show, approve and deny.
@@ -18,6 +19,7 @@ pub mod approvals;
 pub mod book;
 pub mod changes;
 pub mod client;
+pub mod retry;
 pub mod settings;
 pub mod subject;
 pub mod waiting;

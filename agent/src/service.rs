@@ -24,9 +24,7 @@ use crate::subjects;
 
 /// Bound on requests handled at once.
 pub const MAX_IN_FLIGHT: usize = 64;
-/// Budget of one request, on top of the longest handler timeout (see
-/// [`request_budget`]).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::site::REQUEST_TIMEOUT;
 /// Time to finish in-flight requests on shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -69,6 +67,11 @@ pub fn subscriptions(service: &str, site: &str) -> Vec<(String, Option<String>, 
             Operation::Status,
         ),
         (
+            subjects::retry_at(service, site),
+            Some(subjects::site_queue(service, site)),
+            Operation::Retry,
+        ),
+        (
             subjects::approvals_at(service, site),
             Some(subjects::site_queue(service, site)),
             Operation::Approvals,
@@ -78,12 +81,9 @@ pub fn subscriptions(service: &str, site: &str) -> Vec<(String, Option<String>, 
     ]
 }
 
-/// How long one request may take: [`REQUEST_TIMEOUT`] plus the longest handler timeout,
-/// so that a handler is stopped by its own timeout (and answered as such), not by the
-/// request's.
+/// How long one request may take (see [`Agent::request_budget`]).
 pub fn request_budget(agent: &Agent) -> Duration {
-    let handlers = agent.handlers.as_ref().map(|h| h.longest_timeout());
-    REQUEST_TIMEOUT.saturating_add(handlers.unwrap_or_default())
+    agent.request_budget()
 }
 
 /// Serves until `shutdown` completes, then drains.

@@ -3,6 +3,7 @@
 //! lifecycle records and how queued requests are taken. Built once by the binary.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use async_nats::jetstream;
 
@@ -12,6 +13,10 @@ use crate::queued::book::Book;
 use crate::queued::settings::Queue;
 use crate::store::ResourceStore;
 use crate::tenants::TenantMap;
+
+/// Budget of one request, on top of the longest handler timeout (see
+/// [`Agent::request_budget`]).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Per-tenant quotas: a default and overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,11 +81,20 @@ impl Agent {
         types
     }
 
+    /// How long one request may take: [`REQUEST_TIMEOUT`] plus the longest handler
+    /// timeout, so that a handler is stopped by its own timeout (and answered as such),
+    /// not by the request's. A live request's lifecycle record is due within it.
+    pub fn request_budget(&self) -> Duration {
+        let handlers = self.handlers.as_ref().map(|h| h.longest_timeout());
+        REQUEST_TIMEOUT.saturating_add(handlers.unwrap_or_default())
+    }
+
     /// The tenant resource operations of this site.
     pub fn resources(&self) -> Resources<'_> {
         Resources {
             site: &self.site,
             store: &self.store,
+            book: &self.book,
             handlers: self.handlers.as_ref(),
         }
     }

@@ -5,18 +5,19 @@
 //! - `<tenant>.<id>`: one resource, JSON `{"tenant": …, "resource": ResourceV1}`. The
 //!   tenant is part of the key, so a lookup on behalf of one tenant cannot find another
 //!   tenant's resource; the stored tenant is checked again on read.
-//! - `<tenant>`: the tenant's resource count at this site, a decimal number.
+//! - `=slots.<tenant>`: the tenant's quota slots at this site, JSON `{"ids": [...]}`: the
+//!   ids of the resources that hold one, made or being made (`=` cannot start a tenant).
 //!
-//! The quota is enforced with compare-and-set on the count: an allocation first raises the
-//! count (only if it is below the quota, and only if nobody changed it since it was read),
-//! then creates the resource; a deallocation purges the resource, then lowers the count.
-//! Replicas of a site therefore never exceed a quota together. The agent
-//! [`ResourceStore::reserve`]s a slot, runs the type's handler (if any), then
-//! [`ResourceStore::insert`]s the record, or [`ResourceStore::release`]s the slot when
-//! the handler failed. If an agent dies between the steps, the count stays one too high
-//! (never too low): the tenant loses one slot until an operator corrects the key. Updates
-//! are written with compare-and-set on the resource's revision. Ids are random nuids, created with `create` (fails
-//! if the key exists), so they are unique per site.
+//! The quota is enforced with compare-and-set on the slots: an allocation first takes a
+//! slot for its id (only if fewer than the quota are taken, and only if nobody changed
+//! them since they were read), then creates the resource; a deallocation purges the
+//! resource, then gives its id's slot back. Replicas of a site therefore never exceed a
+//! quota together. Taking and giving back are by id, so doing either again (a request
+//! delivered again after its agent died) changes nothing, and a slot whose allocation
+//! died between the steps is found by its id and given back by `crate::quota`'s
+//! reconciliation ([`slots`] takes and gives them back). Updates are written with
+//! compare-and-set on the resource's revision. Ids are random nuids (or `q<sequence>`),
+//! created with `create` (fails if the key exists), so they are unique per site.
 //!
 //! Not here: who may call (see [`crate::caller`]) or the wire format.
 
@@ -28,7 +29,9 @@ use thiserror::Error;
 use crate::contract::ResourceV1;
 use crate::subjects::site_of_bucket;
 
-/// How often a compare-and-set on a count is retried before giving up.
+pub mod slots;
+
+/// How often a compare-and-set on the quota slots is retried before giving up.
 pub const MAX_CAS_ATTEMPTS: usize = 32;
 
 /// A store operation that failed.
@@ -49,8 +52,8 @@ pub enum StoreError {
         /// The client's error.
         reason: String,
     },
-    /// The count kept changing under us.
-    #[error("{op}: too many concurrent changes of the count of tenant `{tenant}`")]
+    /// The quota slots kept changing under us.
+    #[error("{op}: too many concurrent changes of the quota slots of tenant `{tenant}`")]
     Contended {
         /// What was being done.
         op: &'static str,
@@ -65,7 +68,7 @@ pub enum StoreError {
     },
 }
 
-fn kv_error(op: &'static str) -> impl FnOnce(&dyn std::fmt::Display) -> StoreError {
+pub(crate) fn kv_error(op: &'static str) -> impl FnOnce(&dyn std::fmt::Display) -> StoreError {
     move |err| StoreError::Kv {
         op,
         reason: err.to_string(),
@@ -107,37 +110,22 @@ impl ResourceStore {
         Ok(Self { kv })
     }
 
-    /// Takes one of `tenant`'s `quota` slots here for a resource about to be made.
-    ///
-    /// # Errors
-    /// [`StoreError::QuotaExceeded`], [`StoreError::Contended`], [`StoreError::Kv`].
-    pub async fn reserve(&self, tenant: &str, quota: u64) -> Result<(), StoreError> {
-        self.change_count(tenant, |n| {
-            if n >= quota {
-                Err(StoreError::QuotaExceeded { quota })
-            } else {
-                Ok(n.saturating_add(1))
-            }
-        })
-        .await
-        .map(|_| ())
-    }
-
-    /// Stores `resource` in a slot [`ResourceStore::reserve`] took; gives the slot back
-    /// when it cannot.
+    /// Stores `resource` in the slot [`ResourceStore::reserve`] took for it; gives the
+    /// slot back when it cannot.
     ///
     /// # Errors
     /// [`StoreError::Kv`].
     pub async fn insert(&self, tenant: &str, resource: ResourceV1) -> Result<(), StoreError> {
         let key = resource_key(tenant, &resource.id);
+        let id = resource.id.clone();
         let value = serde_json::to_vec(&Stored {
             tenant: tenant.to_owned(),
             resource,
         })
         .map_err(|e| kv_error("encoding the resource")(&e))?;
         if let Err(err) = self.kv.create(&key, value.into()).await {
-            if let Err(undo) = self.release(tenant).await {
-                tracing::warn!(tenant, error = %undo, "the count stays one too high");
+            if let Err(undo) = self.release(tenant, &id).await {
+                tracing::warn!(tenant, error = %undo, "a slot stays taken until a recount");
             }
             return Err(kv_error("storing the resource")(&err));
         }
@@ -222,16 +210,8 @@ impl ResourceStore {
             }
             Err(err) => return Err(kv_error("removing the resource")(&err)),
         }
-        self.release(tenant).await?;
+        self.release(tenant, id).await?;
         Ok(true)
-    }
-
-    /// `tenant`'s resource count as stored.
-    ///
-    /// # Errors
-    /// [`StoreError::Kv`], [`StoreError::Corrupt`].
-    pub async fn count(&self, tenant: &str) -> Result<u64, StoreError> {
-        Ok(self.read_count(tenant).await?.0)
     }
 
     /// Writes `resource`, a new version of `tenant`'s resource of that id, unless it
@@ -272,75 +252,6 @@ impl ResourceStore {
             .entry(tenant, id)
             .await?
             .map(|(stored, revision)| (stored.resource, revision)))
-    }
-
-    /// Gives back a slot [`ResourceStore::reserve`] took.
-    ///
-    /// # Errors
-    /// [`StoreError::Contended`], [`StoreError::Kv`], [`StoreError::Corrupt`].
-    pub async fn release(&self, tenant: &str) -> Result<(), StoreError> {
-        self.change_count(tenant, |n| Ok(n.saturating_sub(1)))
-            .await
-            .map(|_| ())
-    }
-
-    /// The count and the revision to compare against (`None`: the key was never written).
-    async fn read_count(&self, tenant: &str) -> Result<(u64, Option<u64>), StoreError> {
-        let entry = self
-            .kv
-            .entry(tenant)
-            .await
-            .map_err(|e| kv_error("reading the count")(&e))?;
-        match entry {
-            None => Ok((0, None)),
-            Some(e) if e.operation != kv::Operation::Put => Ok((0, Some(e.revision))),
-            Some(e) => {
-                let n = std::str::from_utf8(&e.value)
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                    .ok_or_else(|| StoreError::Corrupt {
-                        key: tenant.to_owned(),
-                    })?;
-                Ok((n, Some(e.revision)))
-            }
-        }
-    }
-
-    /// Replaces the count `n` of `tenant` by `change(n)` with compare-and-set, retrying
-    /// when another replica changed it meanwhile.
-    async fn change_count(
-        &self,
-        tenant: &str,
-        change: impl Fn(u64) -> Result<u64, StoreError>,
-    ) -> Result<u64, StoreError> {
-        const OP: &str = "updating the count";
-        for _ in 0..MAX_CAS_ATTEMPTS {
-            let (n, revision) = self.read_count(tenant).await?;
-            let next = change(n)?;
-            let value = bytes::Bytes::from(next.to_string());
-            let written = match revision {
-                None => self.kv.create(tenant, value).await.map_err(|e| {
-                    (e.kind() == kv::CreateErrorKind::AlreadyExists)
-                        .then_some(())
-                        .ok_or_else(|| kv_error(OP)(&e))
-                }),
-                Some(rev) => self.kv.update(tenant, value, rev).await.map_err(|e| {
-                    (e.kind() == kv::UpdateErrorKind::WrongLastRevision)
-                        .then_some(())
-                        .ok_or_else(|| kv_error(OP)(&e))
-                }),
-            };
-            match written {
-                Ok(_) => return Ok(next),
-                // Lost the race: read again.
-                Err(Ok(())) => continue,
-                Err(Err(err)) => return Err(err),
-            }
-        }
-        Err(StoreError::Contended {
-            op: OP,
-            tenant: tenant.to_owned(),
-        })
     }
 }
 

@@ -9,6 +9,8 @@
 //! | `svc.S.allocate` | queue group `S` (every site joins it) | one replica of any site |
 //! | `svc.S.X.update` | queue group `S.X` | one replica of site `X` |
 //! | `svc.S.X.deallocate` | queue group `S.X` | one replica of site `X` |
+//! | `svc.S.X.status` | queue group `S.X` | one replica of site `X` |
+//! | `svc.S.X.retry` | queue group `S.X` | one replica of site `X` |
 //! | `svc.S.list` | plain | every replica of every site (scatter-gather) |
 //! | `svc.S.ping` | plain | every replica of every site |
 //!
@@ -29,6 +31,8 @@ pub const UPDATE: &str = "update";
 pub const DEALLOCATE: &str = "deallocate";
 /// The operation token of the status subject.
 pub const STATUS: &str = "status";
+/// The operation token of the retry subject.
+pub const RETRY: &str = "retry";
 /// The operation token of the list subject.
 pub const LIST: &str = "list";
 /// The operation token of the ping subject.
@@ -147,6 +151,12 @@ pub fn approvals_at(service: &str, site: &str) -> String {
 /// Where a site answers where one of its resources is.
 pub fn status_at(service: &str, site: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.{site}.{STATUS}")
+}
+
+/// `svc.<service>.<site>.retry`: retry a resource in `error` (queue group
+/// [`site_queue`]).
+pub fn retry_at(service: &str, site: &str) -> String {
+    format!("{SERVICES_PREFIX}.{service}.{site}.{RETRY}")
 }
 
 /// The deallocation subject of one site.

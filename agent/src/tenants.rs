@@ -235,6 +235,17 @@ impl TenantMap {
             .map(|(a, _)| a.as_str())
     }
 
+    /// The tenant names, sorted.
+    pub fn tenants(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .by_account
+            .values()
+            .map(|m| m.tenant.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     /// How many accounts are mapped.
     pub fn len(&self) -> usize {
         self.by_account.len()

@@ -14,6 +14,7 @@ pub mod me;
 pub mod quota;
 pub mod resource_events;
 pub mod resource_list;
+pub mod resource_retry;
 pub mod resources;
 pub mod resources_wire;
 pub mod services;
@@ -46,5 +47,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
             resources::delete
         ))
         .routes(routes!(resource_events::events))
+        .routes(routes!(resource_retry::retry))
         .routes(routes!(services::list))
 }

@@ -72,6 +72,7 @@ mod tests {
                 "/api/v1/resources",
                 "/api/v1/resources/{rid}",
                 "/api/v1/resources/{rid}/events",
+                "/api/v1/resources/{rid}/retry",
                 "/api/v1/services",
                 "/api/v1/users",
                 "/api/v1/users/{name}",

@@ -35,6 +35,9 @@ pub enum ErrorType {
     TypeNotSupported,
     /// The type's handler failed; the message is the handler's own.
     HandlerFailed,
+    /// The resource is in a state that does not take this request now (a retry of one
+    /// not in `error`, an update of one still being made, …).
+    Conflict,
     /// The agent failed; the details are in its log.
     Internal,
 }
@@ -51,6 +54,7 @@ impl ErrorType {
             ErrorType::QuotaExceeded => "quota_exceeded",
             ErrorType::TypeNotSupported => "type_not_supported",
             ErrorType::HandlerFailed => "handler_failed",
+            ErrorType::Conflict => "conflict",
             ErrorType::Internal => "internal",
         }
     }
@@ -63,6 +67,7 @@ impl ErrorType {
             }
             ErrorType::UntrustedCaller | ErrorType::UnknownTenant => 403,
             ErrorType::NotFound => 404,
+            ErrorType::Conflict => 409,
             ErrorType::QuotaExceeded => 429,
             ErrorType::Internal => 500,
             // The work was refused by what the agent runs, not by the agent.
@@ -71,7 +76,7 @@ impl ErrorType {
     }
 
     /// Every type, for reading a code back.
-    pub const ALL: [ErrorType; 9] = [
+    pub const ALL: [ErrorType; 10] = [
         ErrorType::BadRequest,
         ErrorType::UnsupportedMessage,
         ErrorType::UntrustedCaller,
@@ -80,6 +85,7 @@ impl ErrorType {
         ErrorType::QuotaExceeded,
         ErrorType::TypeNotSupported,
         ErrorType::HandlerFailed,
+        ErrorType::Conflict,
         ErrorType::Internal,
     ];
 
@@ -113,6 +119,7 @@ mod tests {
             (ErrorType::QuotaExceeded, "quota_exceeded", 429),
             (ErrorType::TypeNotSupported, "type_not_supported", 400),
             (ErrorType::HandlerFailed, "handler_failed", 502),
+            (ErrorType::Conflict, "conflict", 409),
             (ErrorType::Internal, "internal", 500),
         ];
         assert_eq!(all.len(), ErrorType::ALL.len());

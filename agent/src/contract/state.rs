@@ -2,7 +2,7 @@
 //! [`ResourceAcceptedV1`] (what a client makes of the stream's acknowledgement of a queued
 //! request), [`ResourceStatusV1`] (ask a site where a resource is) and
 //! [`ResourceStateV1`] (the answer: the resource's lifecycle record, see
-//! [`crate::lifecycle`]). Pure.
+//! [`crate::lifecycle`]) and [`ResourceRetryV1`] (retry a resource in `error`). Pure.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,10 +58,31 @@ pub struct ResourceStateV1 {
     /// Who or what an allocation is for (kept so that an approval can run it).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub target_entity: String,
-    /// The allocation's specification (kept so that an approval can run it).
+    /// The allocation's specification (kept so that an approval can run it), or the one
+    /// an update asks for (kept so that a retry can run it again).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub specification: serde_json::Value,
+    /// The stream sequence of the queued request carrying the work in flight: only that
+    /// request (delivered again after an agent died) may carry it on, so a second request
+    /// for the same work is dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_by: Option<u64>,
+}
+
+/// Retry resource `id`, which is in `error`. Sent live (`svc.<service>.<site>.retry`,
+/// without `attempt`), it moves the record back in flight by compare-and-set and is
+/// answered with the record ([`ResourceStateV1`], its `retries` counted up). Sent queued
+/// (`svcq.<service>.<site>.retry`) with that count as `attempt`, it carries the retried
+/// work out once an agent of the site takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceRetryV1 {
+    /// The resource id.
+    pub id: String,
+    /// Which retry this is (queued only): the live answer's `retries`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
 }
 
 /// A service admin's request about approvals at one site: `list` (no id), `show`,

@@ -1,8 +1,9 @@
 //! A tenant's resource operations at one site: allocate, update and deallocate, each
 //! running the type's handler (see [`crate::exec`]) and keeping the store's record in step.
 //!
-//! - allocate: take a quota slot, run `allocate`, store the record with its details
-//!   (the slot goes back when the handler fails);
+//! - allocate: take a quota slot for the id (all taken: recount them first, see
+//!   [`crate::quota`]), run `allocate`, store the record with its details (the slot goes
+//!   back when the handler fails);
 //! - update: find the caller's resource, run `update` with the new specification, write
 //!   the record with compare-and-set on the revision read;
 //! - deallocate: find it, run `deallocate`, remove the record (a failed handler keeps it,
@@ -18,6 +19,7 @@ use crate::contract::{
     ResourceUpdateV1, ResourceUpdatedV1, ResourceV1,
 };
 use crate::exec::{CallerInfo, Handler, HandlerError, HandlerInput, HandlerOperation, Handlers};
+use crate::queued::book::Book;
 use crate::store::{ResourceStore, StoreError};
 
 /// What the operations need of the agent.
@@ -27,6 +29,8 @@ pub struct Resources<'a> {
     pub site: &'a str,
     /// Its records.
     pub store: &'a ResourceStore,
+    /// The lifecycle records (which tell a quota slot still at work from a dead one).
+    pub book: &'a Book,
     /// Its handlers; `None`: records only.
     pub handlers: Option<&'a Handlers>,
 }
@@ -59,13 +63,13 @@ impl Resources<'_> {
             created: now,
             details: Details::new(),
         };
-        self.store.reserve(tenant, quota).await?;
+        self.reserve(tenant, &resource.id, quota, now).await?;
         if let Some(handler) = handler {
             match run(handler, HandlerOperation::Allocate, &resource, None, caller).await {
                 Ok(details) => resource.details = details,
                 Err(err) => {
-                    if let Err(undo) = self.store.release(tenant).await {
-                        tracing::warn!(tenant, error = %undo, "the count stays one too high");
+                    if let Err(undo) = self.store.release(tenant, &resource.id).await {
+                        tracing::warn!(tenant, error = %undo, "a slot stays taken until a recount");
                     }
                     return Ok(Err(self.failed(&resource.resource_type, &err)));
                 }
@@ -95,6 +99,27 @@ impl Resources<'_> {
             site: self.site.to_owned(),
             details,
         }))
+    }
+
+    /// Takes a quota slot for `id`; when all are taken, recounts them (an agent may have
+    /// died holding one) and tries once more.
+    async fn reserve(
+        &self,
+        tenant: &str,
+        id: &str,
+        quota: u64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        match self.store.reserve(tenant, id, quota).await {
+            Err(StoreError::QuotaExceeded { .. }) => {
+                let recount = crate::quota::reconcile(self.store, self.book, tenant, now).await?;
+                if recount.after < recount.before {
+                    return self.store.reserve(tenant, id, quota).await;
+                }
+                Err(StoreError::QuotaExceeded { quota })
+            }
+            other => other,
+        }
     }
 
     /// Gives `caller`'s tenant's resource `request.id` the new specification.
@@ -186,6 +211,14 @@ impl Resources<'_> {
             id: id.to_owned(),
             site: self.site.to_owned(),
         }))
+    }
+
+    /// Whether this site takes resources of `resource_type`.
+    ///
+    /// # Errors
+    /// The `type_not_supported` refusal, naming the types it has.
+    pub fn check_type(&self, resource_type: &str) -> Result<(), ErrorV1> {
+        self.handler(resource_type).map(drop)
     }
 
     /// The handler of `resource_type`: `Ok(None)` without a `[handlers]` table, the

@@ -126,10 +126,105 @@ fn final_states_take_no_event_and_history_is_bounded() {
 }
 
 #[test]
+fn statuses_are_named_as_the_json_names_them() {
+    for status in Status::ALL {
+        let json = serde_json::to_value(status).unwrap();
+        assert_eq!(json.as_str(), Some(status.name()));
+        assert_eq!(Status::from_name(status.name()), Some(status));
+    }
+    assert_eq!(Status::from_name("Created"), None);
+    let not_now = next(Status::PendingApproval, &Event::Update).unwrap_err();
+    assert_eq!(
+        not_now.to_string(),
+        "a resource that is pending_approval cannot take update"
+    );
+}
+
+#[test]
 fn records_read_back_as_written() {
     let life = run(&[Event::Failed("boom".into())]).unwrap();
     let json = serde_json::to_value(&life).unwrap();
     assert_eq!(json["status"], "error");
     assert_eq!(json["history"][0]["to"], "error");
     assert_eq!(serde_json::from_value::<Lifecycle>(json).unwrap(), life);
+}
+
+#[test]
+fn a_retry_returns_to_what_failed_and_counts() {
+    let allocation = run(&[Event::Failed("quota".into()), Event::Retry]).unwrap();
+    assert_eq!(
+        (allocation.status, allocation.retries),
+        (Status::Pending, 1)
+    );
+    assert_eq!(allocation.history.last().unwrap().event, "retry");
+    let update = run(&[
+        Event::Succeeded,
+        Event::Update,
+        Event::Failed("disk".into()),
+        Event::Retry,
+    ])
+    .unwrap();
+    assert_eq!(update.status, Status::Updating);
+    assert_eq!(
+        update.deadline,
+        Some(104 + DEADLINE),
+        "in flight again, due anew"
+    );
+    let deletion = run(&[
+        Event::Succeeded,
+        Event::Delete,
+        Event::DeadlinePassed,
+        Event::Retry,
+    ])
+    .unwrap();
+    assert_eq!(deletion.status, Status::Deleting);
+    // Failing again and retrying again counts on.
+    let twice = allocation
+        .after(&Event::DeadlinePassed, 300, DEADLINE)
+        .and_then(|l| l.after(&Event::Retry, 301, DEADLINE))
+        .unwrap();
+    assert_eq!((twice.status, twice.retries), (Status::Pending, 2));
+    assert!(twice.error.is_none());
+}
+
+#[test]
+fn only_a_resource_in_error_can_be_retried_and_once_at_a_time() {
+    for events in [
+        vec![],
+        vec![Event::Succeeded],
+        vec![Event::NeedsApproval],
+        vec![Event::NeedsApproval, Event::Denied("no".into())],
+        vec![Event::Succeeded, Event::Delete, Event::Succeeded],
+    ] {
+        let life = run(&events).unwrap();
+        assert_eq!(
+            life.after(&Event::Retry, 500, DEADLINE).unwrap_err(),
+            NotNow {
+                from: life.status,
+                event: "retry"
+            }
+        );
+    }
+    // Two retries racing on one record: the second finds it pending, not in error.
+    let retried = run(&[Event::Failed("x".into()), Event::Retry]).unwrap();
+    assert!(retried.after(&Event::Retry, 500, DEADLINE).is_err());
+    assert_eq!(next(Status::Error, &Event::Retry), Ok(Status::Pending));
+}
+
+#[test]
+fn an_approval_is_remembered_across_retries() {
+    let approved = run(&[
+        Event::NeedsApproval,
+        Event::Approved,
+        Event::Failed("x".into()),
+        Event::Retry,
+    ])
+    .unwrap();
+    assert!(approved.was_approved());
+    let never = run(&[Event::DeadlinePassed, Event::Retry]).unwrap();
+    assert!(!never.was_approved());
+    let json = serde_json::to_value(&approved).unwrap();
+    assert_eq!(json["retries"], 1);
+    let fresh = serde_json::to_value(Lifecycle::accepted(0, 1)).unwrap();
+    assert!(fresh.get("retries").is_none(), "{fresh}");
 }

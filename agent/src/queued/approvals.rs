@@ -110,6 +110,7 @@ async fn run_approved(agent: &Agent, record: &Record, now: i64) -> anyhow::Resul
         queue: agent.queue,
         caller: &caller,
         now,
+        taken_by: None,
     };
     let request = ResourceAllocateV1 {
         resource_type: record.resource_type.clone(),

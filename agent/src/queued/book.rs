@@ -27,6 +27,9 @@ pub enum BookError {
     /// There is no record.
     #[error("no lifecycle record")]
     Missing,
+    /// Another queued request carries the work, or none may.
+    #[error("the work is not this request's to carry out")]
+    Taken,
     /// The bucket failed, or the record kept changing.
     #[error("{0}")]
     Kv(String),
@@ -135,26 +138,93 @@ impl Book {
 
     /// Moves `tenant`'s record of `id` by `event` at `now` (work in flight after it due
     /// `deadline_secs` later), with `details` when given; returns the record as written.
+    /// A move out of flight, a retry or an approval leaves the work to no queued request
+    /// ([`Record::taken_by`] cleared).
     ///
     /// # Errors
     /// [`BookError::Missing`], [`BookError::NotNow`] when the event no longer applies,
     /// [`BookError::Kv`].
     pub async fn apply(
         &self,
-        (tenant, id): (&str, &str),
+        who: (&str, &str),
+        event: &Event,
+        at: (i64, i64),
+        details: Option<&Details>,
+    ) -> Result<Record, BookError> {
+        self.move_by(who, event, at, (details, None)).await
+    }
+
+    /// [`Book::apply`], the work in flight after it carried by the queued request kept
+    /// at `taken_by` (when given).
+    ///
+    /// # Errors
+    /// As [`Book::apply`].
+    pub async fn move_by(
+        &self,
+        who: (&str, &str),
         event: &Event,
         (now, deadline_secs): (i64, i64),
-        details: Option<&Details>,
+        (details, taken_by): (Option<&Details>, Option<u64>),
+    ) -> Result<Record, BookError> {
+        self.change(who, |record| {
+            record.lifecycle = record.lifecycle.after(event, now, deadline_secs)?;
+            if let Some(details) = details.filter(|d| !d.is_empty()) {
+                record.details = details.clone();
+            }
+            record.taken_by = taken_by.filter(|_| record.lifecycle.status.is_in_flight());
+            Ok(())
+        })
+        .await
+    }
+
+    /// Gives the retried work of `tenant`'s record of `id` to the queued request kept at
+    /// `sequence`, which carries retry `attempt`: `true` when it is that request's to
+    /// carry out (now, or since an earlier delivery of it), `false` when the record is
+    /// not in flight for that retry or another request carries it.
+    ///
+    /// # Errors
+    /// [`BookError::Kv`].
+    pub async fn claim(
+        &self,
+        (tenant, id): (&str, &str),
+        attempt: u32,
+        sequence: u64,
+    ) -> Result<bool, BookError> {
+        let claimed = self
+            .change((tenant, id), |record| {
+                let life = &record.lifecycle;
+                let free = record.taken_by.is_none_or(|s| s == sequence);
+                if attempt == 0 || life.retries != attempt || !life.status.is_in_flight() || !free {
+                    return Err(BookError::Taken);
+                }
+                record.taken_by = Some(sequence);
+                Ok(())
+            })
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(BookError::Taken | BookError::Missing) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Changes `tenant`'s record of `id` by `change` (an error leaves it as it was) with
+    /// compare-and-set at the revision read, reading again when another writer won;
+    /// returns the record as written.
+    ///
+    /// # Errors
+    /// [`BookError::Missing`], `change`'s error, [`BookError::Kv`].
+    pub async fn change(
+        &self,
+        (tenant, id): (&str, &str),
+        mut change: impl FnMut(&mut Record) -> Result<(), BookError>,
     ) -> Result<Record, BookError> {
         let key = record_key(tenant, id);
         for _ in 0..MAX_ATTEMPTS {
             let Some((mut record, revision)) = self.get(tenant, id).await? else {
                 return Err(BookError::Missing);
             };
-            record.lifecycle = record.lifecycle.after(event, now, deadline_secs)?;
-            if let Some(details) = details.filter(|d| !d.is_empty()) {
-                record.details = details.clone();
-            }
+            change(&mut record)?;
             let value = serde_json::to_vec(&record).map_err(|e| BookError::Kv(e.to_string()))?;
             if self.kv.update(&key, value.into(), revision).await.is_ok() {
                 return Ok(record);
@@ -189,6 +259,7 @@ mod tests {
             details: Details::new(),
             target_entity: String::new(),
             specification: serde_json::Value::Null,
+            taken_by: None,
         };
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["status"], "pending");

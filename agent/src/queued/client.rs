@@ -1,6 +1,6 @@
 //! The client side of queued requests: send one to a site's queue (the service's stream
-//! keeps it and acknowledges at once, whether or not an agent runs), and ask a site where
-//! a resource is. Used by `provisioner svc` and any async-nats program.
+//! keeps it and acknowledges at once, whether or not an agent runs), ask a site where a
+//! resource is, and retry one in error. Used by `provisioner svc` and any async-nats program.
 
 use std::time::Duration;
 
@@ -8,7 +8,9 @@ use async_nats::Client;
 use serde::Deserialize;
 
 use crate::client::{call, send, Answer, ClientError};
-use crate::contract::{Message, ResourceAcceptedV1, ResourceStateV1, ResourceStatusV1};
+use crate::contract::{
+    Message, ResourceAcceptedV1, ResourceRetryV1, ResourceStateV1, ResourceStatusV1,
+};
 use crate::operation::Operation;
 use crate::queued::subject::{queued_id, request_subject};
 use crate::subjects;
@@ -74,6 +76,45 @@ pub async fn status(
         timeout,
     )
     .await
+}
+
+/// Retries resource `id` at `site`, which is in `error`: asks the site to move it back
+/// in flight (refused `conflict` when it is not in error, `not_found` when the caller's
+/// tenant has no such resource), then queues the retry the answer numbers (see
+/// [`crate::queued::retry`]). The acceptance names the resource and the kept request.
+///
+/// # Errors
+/// [`ClientError`] when the site gives no readable answer; [`ClientError::Nats`] when
+/// the retry was recorded but could not be queued (the record then reads as `error`
+/// again at its deadline).
+pub async fn retry(
+    client: &Client,
+    (service, site): (&str, &str),
+    id: &str,
+    timeout: Duration,
+) -> Result<Answer<ResourceAcceptedV1>, ClientError> {
+    let ask = ResourceRetryV1 {
+        id: id.to_owned(),
+        attempt: None,
+    };
+    let state: Answer<ResourceStateV1> =
+        call(client, subjects::retry_at(service, site), &ask, timeout).await?;
+    let state = match state {
+        Ok(state) => state,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let carry_out = ResourceRetryV1 {
+        id: id.to_owned(),
+        attempt: Some(state.lifecycle.retries),
+    };
+    let op = (Operation::Retry, Some(id));
+    match queue(client, (service, site), op, &carry_out, timeout).await {
+        Ok(accepted) => Ok(Ok(accepted)),
+        Err(err) => Err(ClientError::Nats {
+            op: "queueing the retry the site recorded",
+            reason: err.to_string(),
+        }),
+    }
 }
 
 /// A service admin's approval request at `site` (with the admin's creds: the admin

@@ -70,6 +70,7 @@ pub fn parse_kept(subject: &str, service: &str, site: &str) -> Option<Kept> {
         "allocate" => Operation::Allocate,
         "update" => Operation::Update,
         "deallocate" => Operation::Deallocate,
+        "retry" => Operation::Retry,
         _ => return None,
     };
     (account.len() == 56 && account.starts_with('A')).then(|| Kept {
@@ -111,6 +112,12 @@ mod tests {
                 operation: Operation::Allocate
             })
         );
+        let retry = parse_kept(
+            &format!("svcq.{ACME}.storage.sto1.retry"),
+            "storage",
+            "sto1",
+        );
+        assert_eq!(retry.map(|k| k.operation), Some(Operation::Retry));
         for other in [
             format!("svcq.{ACME}.storage.osl1.allocate"),
             format!("svcq.{ACME}.compute.sto1.allocate"),

@@ -8,7 +8,11 @@
 //!   again for the same resource id (handlers are written to be repeatable per id). The
 //!   record is keyed by that id, so nothing is made twice.
 //! - A request older than the deadline when taken ends as `error` ("no agent took it in
-//!   time") without running anything, and can be retried.
+//!   time") without running anything, and can be retried (a retry is a queued request
+//!   too, carried out once: see [`super::retry`]).
+//! - The record names the queued request carrying its work in flight (`taken_by`, the
+//!   stream sequence): a delivery of another request finding the work in flight (a
+//!   repeated retry, an allocation whose record was retried) is dropped.
 //! - A subject whose account is no configured tenant is dropped and logged: the stream
 //!   holds only what tenants' imports put there, so that is a configuration error.
 //!
@@ -22,13 +26,16 @@ use futures::StreamExt as _;
 
 use crate::caller::Caller;
 use crate::contract::MESSAGE_TYPE_HEADER;
-use crate::contract::{decode_request, ResourceAllocateV1, ResourceDeallocateV1, ResourceUpdateV1};
+use crate::contract::{
+    decode_request, ResourceAllocateV1, ResourceDeallocateV1, ResourceRetryV1, ResourceUpdateV1,
+};
 use crate::handler::{Agent, Operation};
 use crate::lifecycle::{Event, Lifecycle, Status};
 use crate::queued::book::{Book, Record};
 use crate::queued::settings::Queue;
 use crate::queued::subject::{self as q, Kept};
 use crate::store::StoreError;
+use crate::subjects::check_id;
 
 /// How long one pull waits for a request before it is renewed.
 const PULL_EXPIRES: Duration = Duration::from_secs(2);
@@ -143,6 +150,7 @@ async fn handle(
         queue,
         caller: &caller,
         now: unix_now(),
+        taken_by: Some(info.stream_sequence),
     };
     match operation {
         Operation::Allocate => {
@@ -157,7 +165,7 @@ async fn handle(
             let request =
                 decode_request::<ResourceUpdateV1>(message_type.as_deref(), &message.payload);
             match request.and_then(|u| u.validate().map(|()| u)) {
-                Ok(request) => job.update(request).await,
+                Ok(request) => job.update(request).await.map(drop),
                 Err(err) => {
                     tracing::info!(error = %err, "dropped a queued update that is not one");
                     Ok(())
@@ -167,9 +175,18 @@ async fn handle(
         Operation::Deallocate => {
             match decode_request::<ResourceDeallocateV1>(message_type.as_deref(), &message.payload)
             {
-                Ok(request) => job.deallocate(&request.id).await,
+                Ok(request) => job.deallocate(&request.id).await.map(drop),
                 Err(err) => {
                     tracing::info!(error = %err, "dropped a queued deallocation that is not one");
+                    Ok(())
+                }
+            }
+        }
+        Operation::Retry => {
+            match decode_request::<ResourceRetryV1>(message_type.as_deref(), &message.payload) {
+                Ok(request) => job.retry(&request).await,
+                Err(err) => {
+                    tracing::info!(error = %err, "dropped a queued retry that is not one");
                     Ok(())
                 }
             }
@@ -178,13 +195,17 @@ async fn handle(
     }
 }
 
-/// One request being taken (or approved).
+/// One request being taken (or approved, or made live).
 pub(crate) struct Job<'a> {
     pub(crate) agent: &'a Agent,
     pub(crate) book: &'a Book,
+    /// The deadline of work moved in flight.
     pub(crate) queue: Queue,
     pub(crate) caller: &'a Caller,
     pub(crate) now: i64,
+    /// The stream sequence of the queued request being taken (`None`: a live request or
+    /// an approval): only the request a record names in `taken_by` carries its work on.
+    pub(crate) taken_by: Option<u64>,
 }
 
 impl Job<'_> {
@@ -192,6 +213,8 @@ impl Job<'_> {
         &self.caller.tenant
     }
 
+    /// Moves `id`'s record by `event`; a record another delivery or replica moved first is
+    /// left as it is.
     pub(crate) async fn move_to(
         &self,
         id: &str,
@@ -205,12 +228,12 @@ impl Job<'_> {
             .await
         {
             Ok(record) => {
-                tracing::info!(id, status = ?record.lifecycle.status, "queued request recorded");
+                tracing::info!(id, status = ?record.lifecycle.status, "recorded");
                 Ok(())
             }
             // Another delivery or replica moved it first: nothing left to do.
             Err(super::book::BookError::NotNow(not_now)) => {
-                tracing::info!(id, %not_now, "queued request already moved on");
+                tracing::info!(id, %not_now, "already moved on");
                 Ok(())
             }
             Err(err) => Err(anyhow::anyhow!("{err}")),
@@ -234,21 +257,32 @@ impl Job<'_> {
             details: Default::default(),
             target_entity: asked.map(|r| r.target_entity.clone()).unwrap_or_default(),
             specification: asked.map(|r| r.specification.clone()).unwrap_or_default(),
+            taken_by: self.taken_by,
         };
         let record = self
             .book
             .begin(fresh)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        if record.lifecycle.status != Status::Pending {
-            return Ok(()); // taken before: delivered again, or waiting for approval
+        // Taken before: delivered again after it ended or while it waits for approval,
+        // or retried (the retry's own request carries it now).
+        if record.lifecycle.status != Status::Pending || record.taken_by != self.taken_by {
+            return Ok(());
         }
         let request = match request {
             Ok(request) => request,
             Err(why) => return self.move_to(&id, Event::Failed(why), None).await,
         };
+        self.carry_out(&record, request).await
+    }
+
+    /// Carries out the pending allocation `record` as `request` asks: overdue, it ends
+    /// in error; of a type that needs approval (and has none yet), it waits for one; else
+    /// the resource is made.
+    async fn carry_out(&self, record: &Record, request: ResourceAllocateV1) -> anyhow::Result<()> {
+        let id = record.id.as_str();
         if record.lifecycle.overdue(self.now) {
-            return self.move_to(&id, Event::DeadlinePassed, None).await;
+            return self.move_to(id, Event::DeadlinePassed, None).await;
         }
         let needs_approval = self
             .agent
@@ -256,10 +290,64 @@ impl Job<'_> {
             .as_ref()
             .and_then(|h| h.get(&request.resource_type))
             .is_some_and(|h| h.config().requires_approval);
-        if needs_approval {
-            return self.move_to(&id, Event::NeedsApproval, None).await;
+        if needs_approval && !record.lifecycle.was_approved() {
+            return self.move_to(id, Event::NeedsApproval, None).await;
         }
-        self.make(&id, request).await
+        self.make(id, request).await
+    }
+
+    /// Carries out retry `request.attempt` of `request.id` (see [`super::retry`]): the
+    /// first request to claim it does; a stale, repeated or forged one is dropped.
+    async fn retry(&self, request: &ResourceRetryV1) -> anyhow::Result<()> {
+        let (Some(attempt), Some(sequence)) = (request.attempt, self.taken_by) else {
+            tracing::info!(id = %request.id, "dropped a queued retry without its attempt");
+            return Ok(());
+        };
+        let id = request.id.as_str();
+        let who = (self.tenant(), id);
+        let fail = |e: super::book::BookError| anyhow::anyhow!("{e}");
+        if check_id(id).is_err()
+            || !self
+                .book
+                .claim(who, attempt, sequence)
+                .await
+                .map_err(fail)?
+        {
+            tracing::info!(
+                id,
+                attempt,
+                "dropped a queued retry that is not this one's to do"
+            );
+            return Ok(());
+        }
+        let Some((record, _)) = self.book.get(who.0, id).await.map_err(fail)? else {
+            return Ok(());
+        };
+        match record.lifecycle.status {
+            Status::Pending => {
+                let request = ResourceAllocateV1 {
+                    resource_type: record.resource_type.clone(),
+                    target_entity: record.target_entity.clone(),
+                    specification: record.specification.clone(),
+                };
+                self.carry_out(&record, request).await
+            }
+            Status::Updating if record.lifecycle.overdue(self.now) => {
+                self.move_to(id, Event::DeadlinePassed, None).await
+            }
+            Status::Updating => {
+                let request = ResourceUpdateV1 {
+                    id: id.to_owned(),
+                    specification: record.specification.clone(),
+                };
+                self.update(request).await.map(drop)
+            }
+            Status::Deleting if record.lifecycle.overdue(self.now) => {
+                self.move_to(id, Event::DeadlinePassed, None).await
+            }
+            Status::Deleting => self.deallocate(id).await.map(drop),
+            _ => Ok(()),
+        }
     }
 
     /// Makes pending resource `id` as `request` asks and records how it went.
@@ -287,15 +375,21 @@ impl Job<'_> {
                     .await
             }
             Err(StoreError::QuotaExceeded { quota }) => {
-                let why = format!(
-                    "tenant `{}` has reached its quota of {quota} resources",
-                    self.tenant()
-                );
-                self.move_to(&id, Event::Failed(why), None).await
+                self.move_to(
+                    &id,
+                    Event::Failed(quota_message(self.tenant(), quota)),
+                    None,
+                )
+                .await
             }
             Err(err) => Err(err.into()),
         }
     }
+}
+
+/// Why an allocation of `tenant` beyond its `quota` failed.
+pub(crate) fn quota_message(tenant: &str, quota: u64) -> String {
+    format!("tenant `{tenant}` has reached its quota of {quota} resources")
 }
 
 pub(crate) fn unix_now() -> i64 {

@@ -75,7 +75,8 @@ fn checked_spec(spec: Option<Spec>) -> Result<serde_json::Value, ApiError> {
     Ok(spec)
 }
 
-fn accepted(rid: &Rid) -> Response {
+/// The `202` of a queued request about `rid`.
+pub(crate) fn accepted(rid: &Rid) -> Response {
     let body = ResourceAccepted {
         id: rid.text(),
         service: rid.service.clone(),

@@ -215,13 +215,15 @@ pub fn status_failed(err: &ClientError) -> ApiError {
 }
 
 /// An agent's refusal: `not_found` (also another tenant's id) is `404
-/// resource_not_found`.
+/// resource_not_found`, `conflict` (a resource whose state does not take the request) is
+/// `409 conflict`.
 pub fn refused(error: &ErrorV1) -> ApiError {
     let (status, code) = match error.error_type.as_str() {
         "not_found" => (404, "resource_not_found"),
         "untrusted_caller" | "unknown_tenant" => (403, error.error_type.as_str()),
         "bad_request" | "unsupported_message" => (400, error.error_type.as_str()),
         "quota_exceeded" => (429, "quota_exceeded"),
+        "conflict" => (409, "conflict"),
         _ => {
             tracing::warn!(error = %error.message, kind = %error.error_type, "an agent failed");
             return ApiError::Unavailable;
@@ -273,5 +275,13 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(refused(&missing).code(), "resource_not_found");
+        let busy: ErrorV1 = serde_json::from_value(serde_json::json!({
+            "type": "conflict", "message": "resource `q1` is created", "site": "sto1"
+        }))
+        .unwrap();
+        assert_eq!(
+            (refused(&busy).status().as_u16(), refused(&busy).code()),
+            (409, "conflict")
+        );
     }
 }

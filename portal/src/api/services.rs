@@ -33,25 +33,30 @@ pub struct ServicesQuery;
 
 impl IntoParams for ServicesQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let name = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some("^[A-Za-z0-9-]{1,64}$"))
-            .min_length(Some(1))
-            .max_length(Some(64));
-        let names = ArrayBuilder::new()
-            .items(name)
-            .min_items(Some(1))
-            .max_items(Some(MAX_SERVICES));
-        vec![ParameterBuilder::new()
-            .name("service")
-            .parameter_in(ParameterIn::Query)
-            .required(Required::True)
-            .style(Some(ParameterStyle::Form))
-            .explode(Some(true))
-            .description(Some("A service to look for (repeat for several)"))
-            .schema(Some(names))
-            .build()]
+        vec![service_parameter()]
     }
+}
+
+/// The repeatable `service` parameter.
+pub(crate) fn service_parameter() -> Parameter {
+    let name = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9-]{1,64}$"))
+        .min_length(Some(1))
+        .max_length(Some(64));
+    let names = ArrayBuilder::new()
+        .items(name)
+        .min_items(Some(1))
+        .max_items(Some(MAX_SERVICES));
+    ParameterBuilder::new()
+        .name("service")
+        .parameter_in(ParameterIn::Query)
+        .required(Required::True)
+        .style(Some(ParameterStyle::Form))
+        .explode(Some(true))
+        .description(Some("A service to look for (repeat for several)"))
+        .schema(Some(names))
+        .build()
 }
 
 /// A site of a service.
@@ -85,8 +90,26 @@ pub struct Services {
 
 /// The named services, each checked as the agents check a service name.
 fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiError> {
+    services_in(pairs, &[]).map(|(names, _)| names)
+}
+
+/// The `service` values of a query, each checked as the agents check a service name,
+/// and the values of the `extra` parameters it may also have, in order.
+///
+/// # Errors
+/// `400 bad_request` for another parameter, a bad name, none or more than
+/// [`MAX_SERVICES`].
+pub(crate) fn services_in(
+    pairs: Vec<(String, String)>,
+    extra: &[&str],
+) -> Result<(Vec<String>, Pairs), ApiError> {
     let mut names = BTreeSet::new();
+    let mut others = Vec::new();
     for (key, value) in pairs {
+        if extra.contains(&key.as_str()) {
+            others.push((key, value));
+            continue;
+        }
         if key != "service" {
             return Err(bad("bad_request", &format!("unknown parameter `{key}`")));
         }
@@ -99,29 +122,39 @@ fn named(pairs: Vec<(String, String)>) -> Result<Vec<String>, ApiError> {
     if names.len() > MAX_SERVICES {
         return Err(bad("bad_request", "at most 16 services at once"));
     }
-    Ok(names.into_iter().collect())
+    Ok((names.into_iter().collect(), others))
 }
+
+/// A query's parameters, in order.
+pub(crate) type Pairs = Vec<(String, String)>;
 
 /// The `service` query as axum reads it.
 pub(crate) type ServicesParams =
     Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>;
 
-/// Asks each service the query names, all at once, through the caller's own connection;
+/// The query's parameters as pairs.
+///
+/// # Errors
+/// `400 bad_request` for a query that does not read.
+pub(crate) fn query_pairs(query: ServicesParams) -> Result<Vec<(String, String)>, ApiError> {
+    let Query(pairs) = query.map_err(|e| bad("bad_request", &e.body_text()))?;
+    Ok(pairs)
+}
+
+/// Asks each of the services `names`, all at once, through the caller's own connection;
 /// the answers come back by service, in the order of the names.
 ///
 /// # Errors
-/// `400 bad_request` for a query that names no valid service; the connection's errors.
+/// The connection's errors.
 pub(crate) async fn ask_each<T, Fut>(
     state: &AppState,
     caller: &ApiCaller,
-    query: ServicesParams,
+    names: Vec<String>,
     ask: impl Fn(async_nats::Client, String) -> Fut,
 ) -> Result<Vec<(String, T)>, ApiError>
 where
     Fut: std::future::Future<Output = T>,
 {
-    let Query(pairs) = query.map_err(|e| bad("bad_request", &e.body_text()))?;
-    let names = named(pairs)?;
     let client = caller_client(state, caller).await?;
     let asks = names.into_iter().map(|service| {
         let answer = ask(client.clone(), service.clone());
@@ -149,7 +182,8 @@ pub async fn list(
     caller: ApiCaller,
     query: ServicesParams,
 ) -> Result<Json<Services>, ApiError> {
-    let pinged = ask_each(&state, &caller, query, |client, service| async move {
+    let names = named(query_pairs(query)?)?;
+    let pinged = ask_each(&state, &caller, names, |client, service| async move {
         agent::client::ping(&client, &service, &[], None, PING_DEADLINE).await
     })
     .await?;
@@ -210,5 +244,12 @@ mod tests {
             .map(|n| (String::from("service"), format!("s{n}")))
             .collect();
         assert!(named(many).is_err());
+        let (names, statuses) = services_in(
+            pairs(&[("status", "error"), ("service", "a"), ("status", "x")]),
+            &["status"],
+        )
+        .unwrap();
+        assert_eq!(names, ["a"]);
+        assert_eq!(statuses.len(), 2);
     }
 }

@@ -40,8 +40,8 @@ pub enum SvcCommand {
     List(ListArgs),
     /// Release one of your tenant's resources at a site.
     Deallocate(DeallocateArgs),
-    /// Queue an allocation, update or release at a site: the service keeps it until an
-    /// agent of the site takes it (also while none runs) and answers at once.
+    /// Queue an allocation, update, release or retry at a site: the service keeps it
+    /// until an agent of the site takes it (also while none runs) and answers at once.
     Queue(crate::cli::svc_queued::QueueArgs),
     /// Where a resource is in its lifecycle (pending, created, error, …).
     Status(crate::cli::svc_queued::StatusArgs),

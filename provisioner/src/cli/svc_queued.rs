@@ -1,13 +1,14 @@
 //! `provisioner svc queue …`, `svc status` and `svc watch`: queued requests, kept by the
-//! service's stream whether or not an agent of the site runs, and following a resource
-//! through its lifecycle (`pending` → `created`, `error`, …; see `agent::lifecycle`).
+//! service's stream whether or not an agent of the site runs (`queue retry` asks the site
+//! first, which refuses a resource not in error), and following a resource through its
+//! lifecycle (`pending` → `created`, `error`, …; see `agent::lifecycle`).
 
 use std::time::{Duration, Instant};
 
 use agent::contract::{ResourceAllocateV1, ResourceDeallocateV1, ResourceUpdateV1};
 use agent::lifecycle::Status;
 use agent::operation::Operation;
-use agent::queued::client::{queue, status};
+use agent::queued::client::{queue, retry, status};
 use anyhow::Context as _;
 use clap::Args;
 
@@ -24,6 +25,9 @@ pub enum QueueOp {
     Update,
     /// The release of resource ID.
     Deallocate,
+    /// Another try of resource ID, which is in error: the site moves it back in flight
+    /// (refused when it is not in error), then its operation is queued again, same id.
+    Retry,
 }
 
 /// Arguments of `svc queue`.
@@ -35,7 +39,7 @@ pub struct QueueArgs {
     /// What to queue.
     #[arg(value_enum)]
     pub operation: QueueOp,
-    /// The resource id (update, deallocate).
+    /// The resource id (update, deallocate, retry).
     pub id: Option<String>,
     /// The site.
     #[arg(long)]
@@ -113,6 +117,14 @@ pub async fn queued(args: &QueueArgs) -> anyhow::Result<Outcome> {
             let op = (Operation::Deallocate, Some(request.id.as_str()));
             queue(&client, at, op, &request, args.timeout).await?
         }
+        QueueOp::Retry => match retry(&client, at, id()?, args.timeout).await? {
+            Ok(accepted) => accepted,
+            Err(refusal) => {
+                return Ok(report(Err::<(), _>(refusal), args.conn.json, |_| {
+                    String::new()
+                }))
+            }
+        },
     };
     if args.conn.json {
         println!("{}", serde_json::to_string(&accepted)?);
@@ -207,8 +219,5 @@ pub async fn watch(args: &StatusArgs) -> anyhow::Result<Outcome> {
 
 /// A status as the JSON names it (`pending_approval`, …).
 fn name(status: Status) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    status.name().to_owned()
 }

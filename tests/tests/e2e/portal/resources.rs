@@ -6,8 +6,12 @@
 //! reads nothing of it (nor lists it), and an unknown service is `404
 //! service_not_found`; the tenant's list shows the resource in its last state. A user whose
 //! policy grant for the services is withdrawn neither sees the service nor queues to it:
-//! the entitlement is the caller's NATS permission.
+//! the entitlement is the caller's NATS permission. A resource whose handler failed (type
+//! `flaky`, failing while a marker file exists) is retried with `POST …/retry` (two at
+//! once: one `202`, one `409 conflict`; a created one: `409`), and the list filters by
+//! `status` (`400 invalid_status` for a name that is no state).
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -20,6 +24,8 @@ use super::stack::Stack;
 const SETTLE: Duration = Duration::from_secs(30);
 /// How long an agent may take to start taking queued requests.
 const START: Duration = Duration::from_secs(30);
+/// The file whose presence fails the `flaky` type's handler.
+const FAILING: &str = "flaky-failing";
 
 fn mkdir_handler() -> String {
     concat!(
@@ -29,14 +35,31 @@ fn mkdir_handler() -> String {
     .to_owned()
 }
 
-/// An agent of `storage` at `sto1` serving both tenants, folders under `root`.
+/// An agent of `storage` at `sto1` serving both tenants, folders under `root`: type
+/// `folder`, and type `flaky`, which fails while the file [`FAILING`] exists beside
+/// `root`.
 fn start_agent(stack: &Stack, root: &Path) -> ProductProcess {
     let dir = stack.estate.dir.path();
     let config = dir.join("agent.toml");
+    let flaky = dir.join("flaky.sh");
+    std::fs::write(
+        &flaky,
+        format!(
+            "#!/bin/sh\nif [ -e {failing} ]; then echo 'flaky: backend down' >&2; exit 3; fi\n\
+             exec {mkdir} --root {root}\n",
+            failing = dir.join(FAILING).display(),
+            mkdir = mkdir_handler(),
+            root = root.display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&flaky, std::fs::Permissions::from_mode(0o755)).unwrap();
     let text = format!(
-        "[handlers.folder]\nargv = [{:?}, \"--root\", {:?}]\ntimeout_secs = 10\n",
+        "[handlers.folder]\nargv = [{:?}, \"--root\", {:?}]\ntimeout_secs = 10\n\
+         [handlers.flaky]\nargv = [{:?}]\ntimeout_secs = 10\n",
         mkdir_handler(),
-        root.display().to_string()
+        root.display().to_string(),
+        flaky.display().to_string()
     );
     std::fs::write(&config, text).unwrap();
     let url = stack.estate.url();
@@ -311,4 +334,106 @@ async fn a_user_without_the_grant_neither_sees_nor_requests_the_service() {
         .await;
     refused.assert_problem(404, "service_not_found");
     assert!(!root.join("globex").exists(), "nothing was made for globex");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_in_error_is_retried_and_the_list_filters_by_status() {
+    let stack = Stack::start("retry");
+    let dir = stack.estate.dir.path().to_owned();
+    let root = dir.join("folders");
+    let _agent = start_agent(&stack, &root);
+    let alice = stack.token("alice", "acme", &[]);
+    let bob = stack.token("bob", "globex", &[]);
+
+    std::fs::write(dir.join(FAILING), "").unwrap();
+    let new = json!({"service": "storage", "site": "sto1", "type": "flaky",
+                     "target_entity": "vo-x"});
+    let queued = stack
+        .send("POST", "/api/v1/resources", Some(&alice), Some(new))
+        .await;
+    assert_eq!(queued.status, 202, "{}", queued.body);
+    let location = queued.header("location");
+    let failed = wait_for(&stack, &location, &alice, "error").await;
+    assert!(
+        failed["error"].as_str().unwrap().contains("backend down"),
+        "{failed}"
+    );
+    let folder_made = json!({"service": "storage", "site": "sto1", "type": "folder",
+                             "target_entity": "vo-y"});
+    let other = stack
+        .send("POST", "/api/v1/resources", Some(&alice), Some(folder_made))
+        .await;
+    let other_location = other.header("location");
+    let made = wait_for(&stack, &other_location, &alice, "created").await;
+
+    // The list filters by status.
+    let errors = stack
+        .get("/api/v1/resources?service=storage&status=error", &alice)
+        .await;
+    assert_eq!(errors.status, 200, "{}", errors.body);
+    let ids: Vec<Value> = errors.json()["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    assert_eq!(ids, [failed["id"].clone()]);
+    let both = stack
+        .get(
+            "/api/v1/resources?service=storage&status=created&status=error",
+            &alice,
+        )
+        .await
+        .json();
+    assert_eq!(both["resources"].as_array().unwrap().len(), 2, "{both}");
+    let none = stack
+        .get("/api/v1/resources?service=storage&status=deleted", &alice)
+        .await
+        .json();
+    assert_eq!(none["resources"], json!([]), "{none}");
+    stack
+        .get("/api/v1/resources?service=storage&status=broken", &alice)
+        .await
+        .assert_problem(400, "invalid_status");
+
+    // Another tenant cannot retry it; a created resource cannot be retried.
+    let retry = format!("{location}/retry");
+    stack
+        .send("POST", &retry, Some(&bob), None)
+        .await
+        .assert_problem(404, "resource_not_found");
+    stack
+        .send(
+            "POST",
+            &format!("{other_location}/retry"),
+            Some(&alice),
+            None,
+        )
+        .await
+        .assert_problem(409, "conflict");
+    assert_eq!(made["status"], "created");
+
+    // Two retries at once: one is accepted, the other refused; it is made once.
+    std::fs::remove_file(dir.join(FAILING)).unwrap();
+    let (first, second) = tokio::join!(
+        stack.send("POST", &retry, Some(&alice), None),
+        stack.send("POST", &retry, Some(&alice), None),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [202, 409], "{} / {}", first.body, second.body);
+    let accepted = if first.status == 202 { &first } else { &second };
+    assert_eq!(accepted.header("location"), location);
+    let conflict = if first.status == 409 { &first } else { &second };
+    conflict.assert_problem(409, "conflict");
+    let record = wait_for(&stack, &location, &alice, "created").await;
+    let moves: Vec<&str> = record["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(moves, ["error", "pending", "created"], "{record}");
+    let agent_id = location.rsplit('.').next().unwrap();
+    assert!(folder(&root, agent_id).is_dir(), "{record}");
 }
