@@ -14,9 +14,10 @@
 //! slot is taken, so an id among the slots always has its record to read; the record's
 //! deadline is one the work cannot outlive (a live request is dropped, handler and all,
 //! when its time budget runs out, and that budget is the live record's deadline; a queued
-//! request that is overdue when taken is not run, and one delivered again is carried on
-//! by the same id, which takes the same slot). Not here: the policy of what a quota is
-//! (`crate::site::Quotas`).
+//! request that is overdue when taken is not run, work an agent starts is due no sooner
+//! than its handler can last (`Queue::work_secs`), and a request delivered again is
+//! carried on by the same id, which takes the same slot). Not here: the policy of what a
+//! quota is (`crate::site::Quotas`).
 
 use crate::lifecycle::Lifecycle;
 use crate::queued::book::Book;

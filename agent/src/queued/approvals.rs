@@ -53,7 +53,8 @@ pub async fn answer(agent: &Agent, request: ApprovalV1) -> Answered {
         );
     };
     let now = unix_now();
-    let at = (now, agent.queue.deadline_secs);
+    // An approval runs the handler at once: the work is due no sooner than it can last.
+    let at = (now, agent.queue.work_secs());
     let who = (record.tenant.as_str(), id);
     let event = match request.action.as_str() {
         "show" => return Ok(answered(agent, vec![record])),

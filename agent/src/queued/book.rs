@@ -177,27 +177,33 @@ impl Book {
         .await
     }
 
-    /// Gives the retried work of `tenant`'s record of `id` to the queued request kept at
-    /// `sequence`, which carries retry `attempt`: `true` when it is that request's to
-    /// carry out (now, or since an earlier delivery of it), `false` when the record is
-    /// not in flight for that retry or another request carries it.
+    /// Gives the work in flight of `tenant`'s record of `id` to the queued request kept
+    /// at `sequence` (for a retry, retry `attempt`; `None` for the request that began the
+    /// record), due no sooner than `until` since it starts now: `true` when it is that
+    /// request's to carry out (now, or since an earlier delivery of it), `false` when the
+    /// record is not in flight for it or another request carries it.
     ///
     /// # Errors
     /// [`BookError::Kv`].
     pub async fn claim(
         &self,
         (tenant, id): (&str, &str),
-        attempt: u32,
-        sequence: u64,
+        (attempt, sequence): (Option<u32>, u64),
+        until: i64,
     ) -> Result<bool, BookError> {
         let claimed = self
             .change((tenant, id), |record| {
-                let life = &record.lifecycle;
+                let life = &mut record.lifecycle;
                 let free = record.taken_by.is_none_or(|s| s == sequence);
-                if attempt == 0 || life.retries != attempt || !life.status.is_in_flight() || !free {
+                let this_retry = match attempt {
+                    Some(attempt) => attempt > 0 && life.retries == attempt && free,
+                    None => record.taken_by == Some(sequence),
+                };
+                if !this_retry || !life.status.is_in_flight() {
                     return Err(BookError::Taken);
                 }
                 record.taken_by = Some(sequence);
+                life.deadline = life.deadline.map(|d| d.max(until));
                 Ok(())
             })
             .await;

@@ -158,7 +158,7 @@ impl Job<'_> {
             now if now == state => return busy(now),
             _ => {}
         }
-        let (at, deadline_secs) = (self.now, self.queue.deadline_secs);
+        let (at, deadline_secs) = (self.now, self.queue.work_secs());
         let moved = self
             .book
             .change((self.tenant(), id), |record| {

@@ -284,6 +284,16 @@ impl Job<'_> {
         if record.lifecycle.overdue(self.now) {
             return self.move_to(id, Event::DeadlinePassed, None).await;
         }
+        // The work starts now (a queued request's own: its record names it): due no
+        // sooner than it can last.
+        if let Some(sequence) = self.taken_by {
+            let until = self.now.saturating_add(self.queue.work_secs());
+            let who = (self.tenant(), id);
+            let claimed = self.book.claim(who, (None, sequence), until).await;
+            if !claimed.map_err(|e| anyhow::anyhow!("{e}"))? {
+                return Ok(());
+            }
+        }
         let needs_approval = self
             .agent
             .handlers
@@ -306,10 +316,11 @@ impl Job<'_> {
         let id = request.id.as_str();
         let who = (self.tenant(), id);
         let fail = |e: super::book::BookError| anyhow::anyhow!("{e}");
+        let until = self.now.saturating_add(self.queue.work_secs());
         if check_id(id).is_err()
             || !self
                 .book
-                .claim(who, attempt, sequence)
+                .claim(who, (Some(attempt), sequence), until)
                 .await
                 .map_err(fail)?
         {
