@@ -268,7 +268,7 @@ async fn check_json_request(
         }
         Err(err) => {
             tracing::error!(error = %err, "nonce guard unavailable");
-            return Err(Rejection::internal());
+            return Err(Rejection::registry_unavailable());
         }
     }
     let mut request = policy::Request::new(req.name.clone(), req.public_key.clone());

@@ -91,6 +91,16 @@ impl Rejection {
             "the service failed; see its log with the request id",
         )
     }
+
+    /// A 503 for a registry that cannot be reached (an unreachable home region, a lost
+    /// quorum): the request fails closed, nothing is issued, and a retry may succeed.
+    pub fn registry_unavailable() -> Self {
+        Rejection::new(
+            Status::Unavailable,
+            "registry_unavailable",
+            "the registry cannot be reached; nothing was issued; retry later",
+        )
+    }
 }
 
 impl fmt::Display for Rejection {

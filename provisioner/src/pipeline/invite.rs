@@ -30,7 +30,7 @@ pub async fn read_invite(
 ) -> Result<(String, Versioned<InviteEntry>), Rejection> {
     let invite = registry.invite_by_token(token).await.map_err(|err| {
         tracing::error!(error = %err, "reading an invite failed");
-        Rejection::internal()
+        Rejection::registry_unavailable()
     })?;
     let Some((key, invite)) = invite else {
         return Err(invite_invalid());

@@ -37,9 +37,11 @@ pub async fn issue_with_registry(
         sign_with,
         per_connection,
     } = ask;
+    // Fail closed with a reason the caller can act on: nothing is issued without the
+    // registry (an unreachable home region, a lost quorum), and a retry may succeed.
     let failed = |err: &dyn std::fmt::Display| {
         tracing::error!(error = %err, "registry unavailable");
-        Rejection::internal()
+        Rejection::registry_unavailable()
     };
     let mut invite = match &token {
         Some(token) => Some(read_invite(registry, token, (&request, &runtime.policy), now).await?),

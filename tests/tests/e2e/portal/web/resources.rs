@@ -64,7 +64,10 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
     // The handler's details and the state history are on the page (reloaded once settled).
     browser.wait_for_text("History", SHOW).await.unwrap();
     let detail = browser.text().await.unwrap();
-    assert!(detail.contains("Details") && detail.contains("created"), "{detail}");
+    assert!(
+        detail.contains("Details") && detail.contains("created"),
+        "{detail}"
+    );
 
     // Delete, confirmed in the browser's dialog: `deleting`, then `deleted`, folder gone.
     browser.click("Delete").await.unwrap();
@@ -119,6 +122,9 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
     browser.goto(&stack.url("/resources")).await.unwrap();
     browser.wait_for_text("vo-gated", SHOW).await.unwrap();
     let listed = browser.text().await.unwrap();
-    assert!(listed.contains("vo-web") && listed.contains("vo-broken"), "{listed}");
+    assert!(
+        listed.contains("vo-web") && listed.contains("vo-broken"),
+        "{listed}"
+    );
     browser.screenshot("resources-list").await.unwrap();
 }
