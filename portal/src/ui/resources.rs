@@ -4,7 +4,7 @@
 //! resources with their state, kept live by `portal.js` over server-sent events),
 //! `POST /resources` (a request: to its page), `GET /resources/{rid}` (state history
 //! and the handler's details, with update and delete), `POST /resources/{rid}`
-//! (`action=update|delete`) and `GET /resources/{rid}/events` (the API's event stream,
+//! (`action=update|delete|retry`) and `GET /resources/{rid}/events` (the API's event stream,
 //! for the session). Each calls the API's handler as the person.
 
 use askama::Template;
@@ -17,7 +17,7 @@ use super::render::{html, when};
 use crate::api::resource_list::{self, ResourceList};
 use crate::api::resources::{self, NewResource, ResourceChange};
 use crate::api::resources_wire::{ResourceRecord, RidPath};
-use crate::api::{resource_events, services};
+use crate::api::{resource_events, resource_retry, services};
 use crate::auth::{PageForm, UiCaller};
 use crate::chrome::Chrome;
 use crate::error::ApiError;
@@ -27,10 +27,7 @@ use crate::state::AppState;
 
 /// A lifecycle state's wire name (`pending_approval`).
 pub fn status_name(status: agent::lifecycle::Status) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    status.name().to_owned()
 }
 
 fn services_query(state: &AppState) -> services::ServicesParams {
@@ -296,7 +293,7 @@ pub struct ChangeForm {
     spec: String,
 }
 
-/// `POST /resources/{rid}`.
+/// `POST /resources/{rid}` (`action=update|delete|retry`).
 pub async fn change(
     State(state): State<AppState>,
     Path(rid): Path<String>,
@@ -310,9 +307,10 @@ pub async fn change(
             resources::update(State(state), caller, path, ApiJson(ResourceChange { spec })).await
         }
         "delete" => resources::delete(State(state), caller, path).await,
+        "retry" => resource_retry::retry(State(state), caller, path).await,
         _ => Err(ApiError::BadRequest {
             code: "bad_request",
-            reason: String::from("`action` is `update` or `delete`"),
+            reason: String::from("`action` is `update`, `delete` or `retry`"),
         }),
     };
     response.map_err(|e| who.fail(e))?;

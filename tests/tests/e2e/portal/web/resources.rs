@@ -95,6 +95,20 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
     let words = error.text().await.unwrap();
     assert!(words.contains("refuses every request"), "{words}");
     browser.screenshot("resource-error").await.unwrap();
+    // Retried from its page: the handler runs again (and fails again, with its words).
+    let broken = browser.current_url().await.unwrap();
+    browser.click("Retry").await.unwrap();
+    let until = Instant::now() + SHOW;
+    loop {
+        browser.goto(&broken).await.unwrap();
+        let text = browser.text().await.unwrap_or_default();
+        if text.contains("retry") && text.matches("failed").count() >= 2 && text.contains("Retry") {
+            break;
+        }
+        assert!(Instant::now() < until, "no retried failure shown: {text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    browser.screenshot("resource-retried").await.unwrap();
 
     // Gated by approval: waits as pending_approval until the service side approves.
     let gated = request(&stack, &browser, "gated", "vo-gated").await;
