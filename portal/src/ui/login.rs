@@ -27,8 +27,10 @@ use crate::state::AppState;
 /// Where to go back to: a local path only (never another site, never `//host`).
 fn local_path(next: Option<&str>) -> String {
     match next {
+        // Printable ASCII only: it becomes a `Location` header.
         Some(path)
-            if path.starts_with('/')
+            if path.chars().all(|c| c.is_ascii_graphic())
+                && path.starts_with('/')
                 && !path.starts_with("//")
                 && !path.starts_with("/\\")
                 && !path.starts_with("/login") =>
@@ -220,6 +222,7 @@ mod tests {
             "/\\evil",
             "users",
             "/login",
+            "/a\r\nSet-Cookie: x",
         ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad}");
         }
