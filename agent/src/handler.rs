@@ -202,6 +202,14 @@ async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, Store
                 let at = (agent.service.as_str(), agent.site.as_str());
                 let Some(kept_at) = kept_allocation(&agent.js, at, &caller.account, id).await
                 else {
+                    // An agent may have taken the request between the first read and
+                    // this one: it writes the record before it acknowledges (and so
+                    // removes) the request, so a record is there now if it ever was.
+                    if let Some((record, _)) =
+                        agent.book.get(tenant, id).await.map_err(book_error)?
+                    {
+                        return Ok(Reply::ok(&record));
+                    }
                     return Ok(Reply::error(&ErrorType::NotFound.reply(
                         format!("no resource `{id}` at site `{}`", agent.site),
                         &agent.site,
