@@ -235,7 +235,14 @@ fn check(who: &str, f: &Figures, total: u64) {
         f.skipped.is_empty(),
         "{who}: messages lost or out of order: {f:?}"
     );
-    assert_eq!(f.duplicates, 0, "{who}: messages delivered twice: {f:?}");
+    // JetStream delivers at least once: an acknowledgement cut off by a reconnect is
+    // redelivered after the ack wait. Processing stays exactly once (the clients keep the
+    // last stream sequence and skip a redelivery), and with one message in flight a
+    // reconnect can cause at most one redelivery.
+    assert!(
+        f.duplicates <= f.disconnects,
+        "{who}: more redeliveries than reconnects: {f:?}"
+    );
     // Two minutes of 10 s creds renewed at about half their life.
     assert!(f.renewals >= 12, "{who}: too few renewals: {f:?}");
     assert_eq!(
