@@ -270,6 +270,8 @@ async fn an_allocation_no_agent_took_in_time_is_retried() {
     );
     assert_eq!(code, 0, "{accepted}");
     let id = accepted["id"].as_str().unwrap().to_owned();
+    // The passing of the 3 s deadline with no agent running is what is under test: no
+    // agent answers a status read meanwhile, so there is no state to poll for.
     tokio::time::sleep(Duration::from_secs(4)).await;
 
     let _second = world.agent("sto1", &flags);
