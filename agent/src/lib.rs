@@ -26,6 +26,7 @@
 //! - [`site`]: [`Agent`], one site's state that every request reads;
 //! - [`handler`]: one request, start to end;
 //! - [`service`]: the subscriptions, concurrency and drain;
+//! - [`region`]: the region every reply names (the serving server's cluster);
 //! - [`client`]: allocate, update, deallocate and scatter-gather list for clients.
 //!
 //! The `agent` binary (`src/main.rs`) is the reference agent built from these.
@@ -42,6 +43,7 @@ pub mod lifecycle;
 pub mod operation;
 pub mod queued;
 pub mod quota;
+pub mod region;
 pub mod request_info;
 pub mod service;
 pub mod site;

@@ -238,6 +238,9 @@ async fn serve_one(
     };
     let mut headers = HeaderMap::new();
     headers.insert(MESSAGE_TYPE_HEADER, reply.message_type);
+    if let Some(region) = crate::region::serving_region(client) {
+        headers.insert(crate::region::REGION_HEADER, region.as_str());
+    }
     if let Some(error) = reply.error {
         headers.insert(
             SERVICE_ERROR_CODE_HEADER,

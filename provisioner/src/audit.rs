@@ -60,6 +60,10 @@ pub struct AuditEvent {
     /// `Provisioner-Via` header): a label for the history, never used to decide.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<&'static str>,
+    /// The region that served the request (the cluster of the server the replica was
+    /// connected to), when the server is in a cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 impl AuditEvent {
@@ -84,6 +88,7 @@ impl AuditEvent {
             rule: None,
             action: None,
             via: None,
+            region: None,
         }
     }
 

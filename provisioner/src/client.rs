@@ -93,3 +93,13 @@ pub fn read_answer(message: &async_nats::Message) -> anyhow::Result<Answer> {
         )),
     }
 }
+
+/// The region that served a reply, when the replica's server is in a cluster (the
+/// [`crate::wire::REGION_HEADER`] header).
+pub fn served_region(message: &async_nats::Message) -> Option<&str> {
+    message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(crate::wire::REGION_HEADER))
+        .map(async_nats::HeaderValue::as_str)
+}

@@ -86,6 +86,7 @@ pub fn issuance(audit: &AuditEvent) -> Option<Issuance> {
         door: audit.door.as_str().to_owned(),
         via: audit.via.map(str::to_owned),
         caller_user: audit.caller_user.clone(),
+        region: audit.region.clone(),
     })
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_nats::service::ServiceExt as _;
+use agent::region::serving_region;
 use async_nats::Client;
 use futures::StreamExt as _;
 use tokio::sync::Semaphore;
@@ -25,9 +26,9 @@ use crate::metrics::InFlight;
 use crate::pipeline::record::record;
 use crate::pipeline::{Door, Step};
 use crate::rejection::{Rejection, Status};
-use crate::reply::{refused, request_id};
+use crate::reply::{refused, request_id, Reply};
 use crate::tenant_admin::{handle_admin, AdminOp};
-use crate::wire::{REQUEST_INFO_HEADER, VIA_HEADER, VIA_HTTP};
+use crate::wire::{REGION_HEADER, REQUEST_INFO_HEADER, VIA_HEADER, VIA_HTTP};
 
 /// The micro service's version: the crate's.
 pub const SERVICE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -133,8 +134,10 @@ pub async fn run(
         let ctx = Arc::clone(&ctx);
         let settings = Arc::clone(&settings);
         let audit_queue = audit_queue.clone();
+        let region = serving_region(&client);
         tokio::spawn(async move {
-            serve_one(audit_queue.as_ref(), &ctx, &settings, route, request).await;
+            let served = Served { route, region };
+            serve_one(audit_queue.as_ref(), &ctx, &settings, served, request).await;
             drop(permit);
         });
     }
@@ -200,13 +203,20 @@ fn tagged(route: Route, endpoint: async_nats::service::endpoint::Endpoint) -> Ro
     Box::pin(endpoint.map(move |request| (route, request)))
 }
 
+/// Where a request arrived and which region serves it.
+struct Served {
+    route: Route,
+    region: Option<String>,
+}
+
 async fn serve_one(
     audit_queue: Option<&AuditQueue>,
     ctx: &Context,
     settings: &ServiceSettings,
-    route: Route,
+    served: Served,
     request: async_nats::service::Request,
 ) {
+    let Served { route, region } = served;
     let started = Instant::now();
     let _in_flight = InFlight::start();
     let headers = request.message.headers.as_ref();
@@ -259,14 +269,24 @@ async fn serve_one(
             }
         }
     };
-    let Handled { reply, mut audit } = handled;
-    if headers
+    let Handled {
+        reply: Reply { body, mut headers },
+        mut audit,
+    } = handled;
+    if let Some(region) = &region {
+        headers.insert(REGION_HEADER, region.as_str());
+    }
+    audit.region = region;
+    if request
+        .message
+        .headers
+        .as_ref()
         .and_then(|h| h.get(VIA_HEADER))
         .is_some_and(|v| v.as_str() == VIA_HTTP)
     {
         audit.via = Some(VIA_HTTP);
     }
-    let sent = request.respond_with_headers(Ok(reply.body), reply.headers);
+    let sent = request.respond_with_headers(Ok(body), headers);
     if let Err(err) = Step::Reply.time_async(sent).await {
         tracing::warn!(error = %err, "reply failed");
     }

@@ -23,6 +23,11 @@ pub const SERVICE_ERROR_CODE_HEADER: &str = "Nats-Service-Error-Code";
 /// Header the server sets on requests that cross a service import.
 pub const REQUEST_INFO_HEADER: &str = "Nats-Request-Info";
 
+/// Header naming the region (the NATS cluster of the server the replica is connected to)
+/// that served the request, on every reply when the server is in a cluster; the same
+/// header the agents put on theirs.
+pub use agent::region::REGION_HEADER;
+
 /// The header a caller sets to say which door of its own a request came through
 /// (`http`: the HTTP API); recorded in the history as the caller said it.
 pub const VIA_HEADER: &str = "Provisioner-Via";

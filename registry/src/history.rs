@@ -59,6 +59,9 @@ pub struct Issuance {
     /// The calling user's public key, when the request named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_user: Option<String>,
+    /// The region that served the request, when the replica's server is in a cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// One page of history: records with their stream sequences, and where the next page
@@ -284,6 +287,7 @@ mod tests {
             door: "request".into(),
             via: None,
             caller_user: None,
+            region: None,
         };
         let text = serde_json::to_string(&record).unwrap();
         assert!(!text.contains("via"), "{text}");

@@ -173,7 +173,7 @@ async fn answer(
         .and_then(|h| h.get(SERVER_XKEY_HEADER))
         .map(|v| v.as_str().to_owned());
     let runtime = ctx.runtime();
-    let CalloutHandled { payload, audit } = handle(
+    let CalloutHandled { payload, mut audit } = handle(
         &runtime,
         ctx.registry.as_ref(),
         keys,
@@ -189,6 +189,7 @@ async fn answer(
             tracing::warn!(error = %err, "callout response failed to send");
         }
     }
+    audit.region = agent::region::serving_region(client);
     let recorded = record(audit_queue, &audit, CALLOUT_ENDPOINT, started.elapsed());
     Step::Record.time_async(recorded).await;
 }

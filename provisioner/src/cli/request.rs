@@ -13,7 +13,7 @@ use clap::Args;
 
 use crate::cli::connection::Connection;
 use crate::cli::nats_args::NatsArgs;
-use crate::client::{read_answer, request_body, Answer, Ask};
+use crate::client::{read_answer, request_body, served_region, Answer, Ask};
 use crate::display::format_time;
 use crate::exit::Outcome;
 
@@ -126,10 +126,12 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
     let reply = connection
         .request(&target.subject, request_body(&user, &ask)?)
         .await?;
+    let served = served_region(&reply).map(|r| format!(" in region {r}"));
+    let served = served.unwrap_or_default();
     match read_answer(&reply)? {
         Answer::Refused { status, error } => {
             eprintln!(
-                "refused ({status} {}): {} [request {}]",
+                "refused{served} ({status} {}): {} [request {}]",
                 error.error.code, error.error.reason, error.error.request_id
             );
             Ok(if status == 500 || status == 503 {
@@ -142,7 +144,7 @@ async fn request(args: &RequestArgs) -> anyhow::Result<Outcome> {
             let seed = user.seed()?;
             let text = claims::format_creds(&granted.jwt, &seed);
             write_secret(&out, &text)?;
-            println!("wrote {} for `{}`", out.display(), granted.name);
+            println!("wrote {} for `{}`{served}", out.display(), granted.name);
             println!("user    {}", user.public_key());
             println!("account {}", granted.account);
             println!("expires {}", expiry(granted.expires));

@@ -6,6 +6,7 @@
 //! Shared here: connecting with a creds file to a set of URLs, and issuing a user with
 //! retries across a failover.
 
+mod failover;
 mod home_cut_off;
 mod issuance;
 mod revocation;
@@ -59,9 +60,18 @@ pub fn provisioner(estate: &std::path::Path, label: &str, urls: &str) -> Product
     process
 }
 
-/// Issues `name` for `user` through `client`, retrying what a failover interrupted;
-/// returns the creds text and the retries it took.
-pub async fn issue(client: &Client, user: &KeyPair, name: &str) -> (String, usize) {
+/// A user issued through a failover.
+pub struct Issued {
+    /// The creds file text.
+    pub creds: String,
+    /// The tries that failed before the one that succeeded.
+    pub retries: usize,
+    /// The region the reply says served it.
+    pub region: Option<String>,
+}
+
+/// Issues `name` for `user` through `client`, retrying what a failover interrupted.
+pub async fn issue(client: &Client, user: &KeyPair, name: &str) -> Issued {
     for attempt in 0..TRIES {
         let request = proven(user, name, None, None).to_string();
         let sent = tokio::time::timeout(
@@ -81,7 +91,16 @@ pub async fn issue(client: &Client, user: &KeyPair, name: &str) -> (String, usiz
                     let jwt = body["jwt"].as_str().unwrap();
                     assert_eq!(UserClaims::decode(jwt).unwrap().sub, user.public_key());
                     let creds = claims::format_creds(jwt, &user.seed().unwrap());
-                    return (creds, attempt);
+                    let region = reply
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.get("Served-Region"))
+                        .map(|v| v.as_str().to_owned());
+                    return Issued {
+                        creds,
+                        retries: attempt,
+                        region,
+                    };
                 }
                 // Only unavailability is retried; a refusal would be a bug.
                 Some("500" | "503") => {}

@@ -83,7 +83,7 @@ async fn with_the_home_region_cut_off_issuance_fails_closed_and_quotas_stay_exac
     let cut_at = Instant::now();
     sc.start_region("us").unwrap();
     let back_in = cut_at.elapsed();
-    let (_, retries) = issue(&client, &KeyPair::new_user(), "after").await;
+    let retries = issue(&client, &KeyPair::new_user(), "after").await.retries;
     // The registry may still be settling after the region's return: a 503 is retried
     // (with a deadline), the first answer that is not one must be the quota's refusal.
     let settle = Instant::now() + Duration::from_secs(60);

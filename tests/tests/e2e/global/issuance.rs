@@ -100,7 +100,7 @@ async fn every_region_issues_and_losing_a_home_server_loses_and_duplicates_nothi
         let client = connect(&sc.urls(site), &bootstrap).await;
         let user = KeyPair::new_user();
         let name = format!("from-{site}");
-        let (text, _) = issue(&client, &user, &name).await;
+        let text = issue(&client, &user, &name).await.creds;
         minted.push((site, name, text));
         clients.insert(site, client);
     }
@@ -129,7 +129,7 @@ async fn every_region_issues_and_losing_a_home_server_loses_and_duplicates_nothi
                 let user = KeyPair::new_user();
                 let name = format!("{site}-u{i}");
                 let began = Instant::now();
-                let (_, retries) = issue(&client, &user, &name).await;
+                let retries = issue(&client, &user, &name).await.retries;
                 issued.fetch_add(1, Ordering::SeqCst);
                 mine.push((name, user.public_key(), retries, began.elapsed()));
             }

@@ -49,7 +49,7 @@ async fn a_revoked_user_is_refused_in_every_region_and_on_the_leaf_node() {
         |account: &str, user: &str| estate.join(format!("nkeys/creds/OP/{account}/{user}.creds"));
     let bootstrap = std::fs::read_to_string(creds_of("acme", "bootstrap")).unwrap();
     let client = connect(&sc.urls("eu"), &bootstrap).await;
-    let (dana, _) = issue(&client, &KeyPair::new_user(), "dana").await;
+    let dana = issue(&client, &KeyPair::new_user(), "dana").await.creds;
     for site in SITES {
         assert!(accepted(&sc.urls(site), &dana).await, "{site} before");
     }
