@@ -233,7 +233,6 @@ pub async fn list(
         sites,
         expect,
         deadline,
-        |r: &ResourcesV1| r.sites.clone(),
     )
     .await
 }
@@ -257,36 +256,49 @@ pub async fn ping(
         sites,
         expect,
         deadline,
-        |_: &PongV1| Vec::new(),
     )
     .await
 }
 
-/// Sites an answer names: an answer's own site is read from its body.
-trait SiteOf {
+/// What scatter-gather reads from one site's answer.
+pub(crate) trait SiteAnswer {
+    /// The answering site, read from the body.
     fn site(&self) -> &str;
+    /// The other sites the answering agent knows of, which are expected to answer too.
+    fn known_sites(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Whether this answer alone settles the question, so gathering stops early.
+    fn settles(&self) -> bool {
+        false
+    }
 }
 
-impl SiteOf for ResourcesV1 {
+impl SiteAnswer for ResourcesV1 {
+    fn site(&self) -> &str {
+        &self.site
+    }
+    fn known_sites(&self) -> Vec<String> {
+        self.sites.clone()
+    }
+}
+
+impl SiteAnswer for PongV1 {
     fn site(&self) -> &str {
         &self.site
     }
 }
 
-impl SiteOf for PongV1 {
-    fn site(&self) -> &str {
-        &self.site
-    }
-}
-
-async fn gather<Q: Message, A: Message + SiteOf>(
+/// Publishes `request` on `subject` and gathers one answer per site until every
+/// expected site answered, `expect` answers arrived, an answer settles it, or the
+/// deadline passes.
+pub(crate) async fn gather<Q: Message, A: Message + SiteAnswer>(
     client: &Client,
     subject: String,
     request: &Q,
     sites: &[String],
     expect: Option<usize>,
     deadline: Duration,
-    reported_sites: impl Fn(&A) -> Vec<String>,
 ) -> Result<Gathered<A>, ClientError> {
     let nats = |op| {
         move |e: &dyn std::fmt::Display| ClientError::Nats {
@@ -325,16 +337,16 @@ async fn gather<Q: Message, A: Message + SiteOf>(
                 continue;
             }
         };
-        let site = match &answer {
+        let (site, settled) = match &answer {
             Ok(a) => {
-                expected.extend(reported_sites(a));
-                a.site().to_owned()
+                expected.extend(a.known_sites());
+                (a.site().to_owned(), a.settles())
             }
-            Err(e) => e.site.clone(),
+            Err(e) => (e.site.clone(), false),
         };
         // A second replica of the same site adds nothing.
         answers.entry(site).or_insert(answer);
-        complete = done(&answers, &expected);
+        complete = settled || done(&answers, &expected);
     }
     let _ = sub.unsubscribe().await;
     let missing = expected

@@ -20,11 +20,13 @@ use thiserror::Error;
 use crate::subjects::{check_id, MAX_NAME_LEN};
 
 pub use error::{ErrorType, ErrorV1};
+pub use locate::{ResourceLocateV1, ResourceLocationV1};
 pub use state::{
     ApprovalV1, ApprovalsV1, ResourceAcceptedV1, ResourceRetryV1, ResourceStateV1, ResourceStatusV1,
 };
 
 pub mod error;
+pub mod locate;
 pub mod state;
 
 /// The header naming a message's type.
@@ -160,6 +162,10 @@ pub struct ResourcesV1 {
     /// state (pending, pending approval, error, deleted, …), not only those made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<ResourceStateV1>,
+    /// The cluster (region) of the server the answering agent is connected to, when it
+    /// runs in a cluster: a caller names the regions that answered from these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// One site's answer to [`PingV1`].
@@ -178,6 +184,10 @@ pub struct PongV1 {
     /// The types that wait for a service admin's approval.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approval_types: Vec<String>,
+    /// The cluster (region) of the server the answering agent is connected to, when it
+    /// runs in a cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 impl ResourceStateV1 {
@@ -233,7 +243,9 @@ message!(
     ResourceStateV1,
     ApprovalV1,
     ApprovalsV1,
-    ResourceRetryV1
+    ResourceRetryV1,
+    ResourceLocateV1,
+    ResourceLocationV1
 );
 
 /// Why a request body is refused; the text is safe to show the caller.

@@ -12,6 +12,7 @@ use crate::contract::{
     ResourceDeallocateV1, ResourceListV1, ResourceUpdateV1, ResourcesV1, MESSAGE_TYPE_HEADER,
 };
 use crate::contract::{ApprovalV1, ResourceRetryV1, ResourceStateV1, ResourceStatusV1};
+use crate::contract::{ResourceLocateV1, ResourceLocationV1};
 use crate::lifecycle::{Event, Lifecycle};
 use crate::queued::waiting::kept_allocation;
 use crate::queued::{approvals, retry};
@@ -56,6 +57,7 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                 version: AGENT_VERSION.to_owned(),
                 types: agent.types(false),
                 approval_types: agent.types(true),
+                region: serving_region(agent),
             }),
             Err(err) => bad(err),
         };
@@ -141,6 +143,15 @@ pub async fn handle(agent: &Agent, operation: Operation, message: &async_nats::M
                     return fail(ErrorType::BadRequest, String::from("invalid `id`"))
                 }
                 Ok(request) => status(agent, &caller, &request.id).await,
+                Err(err) => return bad(err),
+            }
+        }
+        Operation::Locate => {
+            match decode_request::<ResourceLocateV1>(message_type.as_deref(), &message.payload) {
+                Ok(request) if check_id(&request.id).is_err() => {
+                    return fail(ErrorType::BadRequest, String::from("invalid `id`"))
+                }
+                Ok(request) => locate(agent, &caller, request.id).await,
                 Err(err) => return bad(err),
             }
         }
@@ -234,15 +245,40 @@ async fn status(agent: &Agent, caller: &Caller, id: &str) -> Result<Reply, Store
     Ok(Reply::ok(&state))
 }
 
-async fn list(agent: &Agent, caller: &Caller) -> Result<Reply, StoreError> {
-    let resources = agent.store.list(&caller.tenant).await?;
-    let sites = match known_sites(&agent.js, &agent.service).await {
+/// Whether `caller`'s tenant holds resource `id` at this site: `here` exactly when
+/// [`status`] finds a record of it, so another tenant's id is "not here", as `status`
+/// answers it `not_found`.
+async fn locate(agent: &Agent, caller: &Caller, id: String) -> Result<Reply, StoreError> {
+    let here = status(agent, caller, &id).await?.error.is_none();
+    Ok(Reply::ok(&ResourceLocationV1 {
+        id,
+        site: agent.site.clone(),
+        here,
+        sites: sites_known(agent).await,
+        region: serving_region(agent),
+    }))
+}
+
+/// Every site of this service with a bucket (at least this one), for scatter-gather
+/// clients to tell which sites did not answer.
+async fn sites_known(agent: &Agent) -> Vec<String> {
+    match known_sites(&agent.js, &agent.service).await {
         Ok(sites) => sites,
         Err(err) => {
             tracing::warn!(error = %err, "listing the known sites failed");
             vec![agent.site.clone()]
         }
-    };
+    }
+}
+
+/// The region of the server this agent is connected to now (see [`crate::region`]).
+fn serving_region(agent: &Agent) -> Option<String> {
+    crate::region::serving_region(&agent.js.client())
+}
+
+async fn list(agent: &Agent, caller: &Caller) -> Result<Reply, StoreError> {
+    let resources = agent.store.list(&caller.tenant).await?;
+    let sites = sites_known(agent).await;
     let records = match agent.book.all().await {
         Ok(all) => all
             .into_iter()
@@ -258,6 +294,7 @@ async fn list(agent: &Agent, caller: &Caller) -> Result<Reply, StoreError> {
         resources,
         sites,
         records,
+        region: serving_region(agent),
     }))
 }
 
@@ -286,6 +323,7 @@ mod tests {
             version: "1".into(),
             types: Vec::new(),
             approval_types: Vec::new(),
+            region: None,
         });
         assert_eq!((ok.message_type, ok.error), ("PongV1", None));
     }

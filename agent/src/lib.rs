@@ -27,7 +27,9 @@
 //! - [`handler`]: one request, start to end;
 //! - [`service`]: the subscriptions, concurrency and drain;
 //! - [`region`]: the region every reply names (the serving server's cluster);
-//! - [`client`]: allocate, update, deallocate and scatter-gather list for clients.
+//! - [`client`]: allocate, update, deallocate and scatter-gather list for clients;
+//! - [`locate`]: finding a resource's site by scatter-gather, a cache of where ids
+//!   were found, and operations by id alone.
 //!
 //! The `agent` binary (`src/main.rs`) is the reference agent built from these.
 //! The wire format is described for other languages in the crate's `README.md`.
@@ -40,6 +42,7 @@ pub mod contract;
 pub mod exec;
 pub mod handler;
 pub mod lifecycle;
+pub mod locate;
 pub mod operation;
 pub mod queued;
 pub mod quota;

@@ -20,6 +20,8 @@ pub enum Operation {
     Approvals,
     /// `svc.<service>.<site>.retry`: retry a resource in `error` (queued too).
     Retry,
+    /// `svc.<service>.locate`: does this site hold a resource?
+    Locate,
 }
 
 impl Operation {
@@ -34,6 +36,7 @@ impl Operation {
             Operation::Status => "status",
             Operation::Approvals => "approvals",
             Operation::Retry => "retry",
+            Operation::Locate => "locate",
         }
     }
 }

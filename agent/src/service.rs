@@ -78,6 +78,7 @@ pub fn subscriptions(service: &str, site: &str) -> Vec<(String, Option<String>, 
         ),
         (subjects::list(service), None, Operation::List),
         (subjects::ping(service), None, Operation::Ping),
+        (subjects::locate(service), None, Operation::Locate),
     ]
 }
 
@@ -269,7 +270,10 @@ mod tests {
             .filter(|(_, q, _)| q.is_none())
             .map(|(s, _, _)| s.as_str())
             .collect();
-        assert_eq!(plain, ["svc.storage.list", "svc.storage.ping"]);
+        assert_eq!(
+            plain,
+            ["svc.storage.list", "svc.storage.ping", "svc.storage.locate"]
+        );
         assert!(subs.contains(&(
             "svc.storage.allocate".into(),
             Some("storage".into()),

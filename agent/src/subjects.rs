@@ -13,6 +13,7 @@
 //! | `svc.S.X.retry` | queue group `S.X` | one replica of site `X` |
 //! | `svc.S.list` | plain | every replica of every site (scatter-gather) |
 //! | `svc.S.ping` | plain | every replica of every site |
+//! | `svc.S.locate` | plain | every replica of every site (which one holds an id?) |
 //!
 //! Tenants reach them through their import of [`SERVICES_SUBJECT`] under the same names.
 //! Pure: no IO. Not here: what the messages contain (see [`crate::contract`]).
@@ -37,6 +38,8 @@ pub const RETRY: &str = "retry";
 pub const LIST: &str = "list";
 /// The operation token of the ping subject.
 pub const PING: &str = "ping";
+/// The operation token of the locate subject (which site holds a resource).
+pub const LOCATE: &str = "locate";
 /// The prefix of every agent's KV bucket, `agent_<service>_<site>`.
 pub const BUCKET_PREFIX: &str = "agent_";
 /// The longest service, site, tenant or resource id.
@@ -174,6 +177,12 @@ pub fn ping(service: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.{PING}")
 }
 
+/// `svc.<service>.locate`: every site answers whether it holds a resource (plain
+/// subscription).
+pub fn locate(service: &str) -> String {
+    format!("{SERVICES_PREFIX}.{service}.{LOCATE}")
+}
+
 /// The queue group every site of `service` joins on [`allocate_any`].
 pub fn any_site_queue(service: &str) -> String {
     service.to_owned()
@@ -213,6 +222,7 @@ mod tests {
         );
         assert_eq!(list("storage"), "svc.storage.list");
         assert_eq!(ping("storage"), "svc.storage.ping");
+        assert_eq!(locate("storage"), "svc.storage.locate");
         assert_eq!(any_site_queue("storage"), "storage");
         assert_eq!(site_queue("storage", "sto1"), "storage.sto1");
         assert_eq!(bucket("storage", "sto_1"), "agent_storage_sto_1");

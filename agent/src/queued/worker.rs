@@ -191,7 +191,11 @@ async fn handle(
                 }
             }
         }
-        Operation::List | Operation::Ping | Operation::Status | Operation::Approvals => Ok(()),
+        Operation::List
+        | Operation::Ping
+        | Operation::Status
+        | Operation::Approvals
+        | Operation::Locate => Ok(()),
     }
 }
 

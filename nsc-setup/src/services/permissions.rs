@@ -2,7 +2,8 @@
 //!
 //! - An agent of service `S` at site `X` (`agent-S-X`) subscribes only to its own
 //!   subjects (`svc.S.X.>` in queue group `S.X`, `svc.S.allocate` in queue group `S`,
-//!   `svc.S.list`, `svc.S.ping`, the admin subtree `svc.S.admin.>`) and its private inbox;
+//!   `svc.S.list`, `svc.S.ping`, `svc.S.locate`, the admin subtree `svc.S.admin.>`) and
+//!   its private inbox;
 //!   it publishes only replies (one per request received), the JetStream API of its own
 //!   KV bucket, `agent_S_X`, and that of its site's pull consumer `site-X` on the
 //!   service's queued requests' stream `svcq_S` ([`queue_api`]). No agent may publish to any `svc.` subject: a request made
@@ -10,7 +11,7 @@
 //! - The service admin of `S` (`admin-S`) publishes only to `svc.S.admin.>` and reads
 //!   replies on its private inbox.
 //! - SERVICES exports, per service, `svc.S.*` (the service-wide operations: allocate at
-//!   any site, list, ping) and, per site, `svc.S.X.>`. The admin subtree `svc.S.admin.>`
+//!   any site, list, ping, locate) and, per site, `svc.S.X.>`. The admin subtree `svc.S.admin.>`
 //!   has at least four tokens, so `svc.S.*` never covers it, and no site is called `admin`
 //!   (see [`super::ADMIN_TOKEN`]): tenants cannot reach it through their imports.
 //!
@@ -52,7 +53,8 @@ pub fn site_subtree(service: &str, site: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.{site}.>")
 }
 
-/// `svc.<service>.*`: the service-wide operations (allocate at any site, list, ping).
+/// `svc.<service>.*`: the service-wide operations (allocate at any site, list, ping,
+/// locate).
 pub fn service_wide(service: &str) -> String {
     format!("{SERVICES_PREFIX}.{service}.*")
 }
@@ -150,6 +152,7 @@ pub fn agent(service: &str, site: &str) -> Allow {
             queued(s::allocate_any(service), s::any_site_queue(service)),
             s::list(service),
             s::ping(service),
+            s::locate(service),
             admin_subtree(service),
             private_inbox(&agent_user(service, site)),
         ],
@@ -223,6 +226,7 @@ mod tests {
                 "svc.storage.allocate storage",
                 "svc.storage.list",
                 "svc.storage.ping",
+                "svc.storage.locate",
                 "svc.storage.admin.>",
                 "_INBOX.agent-storage-sto1.>",
             ]
@@ -233,6 +237,7 @@ mod tests {
             "svc.storage.allocate",
             "svc.storage.list",
             "svc.storage.ping",
+            "svc.storage.locate",
             "svc.storage.admin.approve",
         ] {
             assert!(allowed(&allow.subscribe, own), "{own}");
@@ -375,6 +380,7 @@ mod tests {
             s::deallocate_at("compute", "sto1"),
             s::list("compute"),
             s::ping("storage"),
+            s::locate("storage"),
         ] {
             assert!(allowed(&exports, &reachable), "{reachable}");
         }

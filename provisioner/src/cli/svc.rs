@@ -2,20 +2,22 @@
 //! `svc_queued`): call a tenant-scoped provisioning service
 //! (an `agent`) through the tenant's `svc.>` import, with a minted user's creds.
 //!
-//! The contract and the scatter-gather live in the `agent` crate; this file only parses
-//! flags and prints. Exit codes: 0 ok; 2 the agent refused (`ErrorV1`, other than
+//! The contract, the scatter-gather and finding a resource's site when `--site` is not
+//! given (`agent::locate`) live in the `agent` crate; this file only parses flags and
+//! prints. Exit codes: 0 ok; 2 the agent refused (`ErrorV1`, other than
 //! `internal`; for `list`, some site refused); 1 other failures, and for `list` when no
 //! site or not every expected site answered by the deadline.
 
 use std::time::Duration;
 
 use agent::client::{self, Gathered};
+use agent::locate::{by_id, SiteCache};
 use agent::{ResourceAllocateV1, ResourcesV1};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
 use crate::cli::nats_args::parse_duration;
-use crate::cli::svc_common::{connect, refusal, refused_outcome, report, SvcConnection};
+use crate::cli::svc_common::{connect, located, refusal, refused_outcome, report, SvcConnection};
 use crate::exit::Outcome;
 
 /// Arguments of `provisioner svc`.
@@ -33,17 +35,19 @@ pub enum SvcCommand {
     /// site's handler for the type does the work; what it reports (e.g. a folder's
     /// path) is printed as details.
     Allocate(AllocateArgs),
-    /// Give one of your tenant's resources at a site a new specification (the site's
-    /// handler for its type applies it).
+    /// Give one of your tenant's resources a new specification (its site's handler for
+    /// its type applies it). Without --site, every site is asked which one holds it.
     Update(UpdateArgs),
     /// List your tenant's resources at every site (scatter-gather).
     List(ListArgs),
-    /// Release one of your tenant's resources at a site.
+    /// Release one of your tenant's resources. Without --site, every site is asked
+    /// which one holds it.
     Deallocate(DeallocateArgs),
     /// Queue an allocation, update, release or retry at a site: the service keeps it
     /// until an agent of the site takes it (also while none runs) and answers at once.
     Queue(crate::cli::svc_queued::QueueArgs),
-    /// Where a resource is in its lifecycle (pending, created, error, …).
+    /// Where a resource is in its lifecycle (pending, created, error, …). Without
+    /// --site, every site is asked which one holds it.
     Status(crate::cli::svc_queued::StatusArgs),
     /// Follow a resource until it is created, deleted, denied or in error.
     Watch(crate::cli::svc_queued::StatusArgs),
@@ -78,9 +82,10 @@ pub struct UpdateArgs {
     #[command(flatten)]
     /// Connection.
     pub conn: SvcConnection,
-    /// The site holding the resource.
+    /// The site holding the resource; without it every site of the service is asked
+    /// which one holds it (the site found is printed on stderr).
     #[arg(long)]
-    pub site: String,
+    pub site: Option<String>,
     /// The resource id (or give it with --id).
     #[arg(
         value_name = "ID",
@@ -122,9 +127,10 @@ pub struct DeallocateArgs {
     #[command(flatten)]
     /// Connection.
     pub conn: SvcConnection,
-    /// The site holding the resource.
+    /// The site holding the resource; without it every site of the service is asked
+    /// which one holds it (the site found is printed on stderr).
     #[arg(long)]
-    pub site: String,
+    pub site: Option<String>,
     /// The resource id.
     #[arg(long)]
     pub id: String,
@@ -190,15 +196,22 @@ async fn update(args: &UpdateArgs) -> anyhow::Result<Outcome> {
         .or(args.id_flag.as_deref())
         .context("give the resource id")?;
     let client = connect(&args.conn).await?;
-    let answer = client::update(
-        &client,
-        &args.conn.service,
-        &args.site,
-        id,
-        specification,
-        args.timeout,
-    )
-    .await?;
+    let service = args.conn.service.as_str();
+    let answer = match &args.site {
+        Some(site) => {
+            client::update(&client, service, site, id, specification, args.timeout).await?
+        }
+        None => located(
+            by_id::update(
+                &client,
+                &SiteCache::default(),
+                (service, id),
+                specification,
+                args.timeout,
+            )
+            .await?,
+        ),
+    };
     Ok(report(answer, args.conn.json, |updated| {
         format!(
             "updated {} at site {}{}",
@@ -220,14 +233,13 @@ fn details_text(details: &agent::Details) -> String {
 
 async fn deallocate(args: &DeallocateArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.conn).await?;
-    let answer = client::deallocate(
-        &client,
-        &args.conn.service,
-        &args.site,
-        &args.id,
-        args.timeout,
-    )
-    .await?;
+    let (service, id) = (args.conn.service.as_str(), args.id.as_str());
+    let answer = match &args.site {
+        Some(site) => client::deallocate(&client, service, site, id, args.timeout).await?,
+        None => located(
+            by_id::deallocate(&client, &SiteCache::default(), (service, id), args.timeout).await?,
+        ),
+    };
     Ok(report(answer, args.conn.json, |gone| {
         format!("deallocated {} at site {}", gone.id, gone.site)
     }))
@@ -273,10 +285,23 @@ fn list_json(gathered: &Gathered<ResourcesV1>) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "answered": gathered.answers.keys().collect::<Vec<_>>(),
+        "regions": regions(gathered),
         "missing": gathered.missing,
         "complete": gathered.complete,
         "answers": answers,
     })
+}
+
+/// The regions the answers came from (agents in a cluster name theirs), sorted.
+fn regions(gathered: &Gathered<ResourcesV1>) -> Vec<String> {
+    let mut regions: Vec<String> = gathered
+        .answers
+        .values()
+        .filter_map(|answer| answer.as_ref().ok()?.region.clone())
+        .collect();
+    regions.sort();
+    regions.dedup();
+    regions
 }
 
 fn list_text(gathered: &Gathered<ResourcesV1>) -> String {
@@ -319,6 +344,10 @@ fn list_text(gathered: &Gathered<ResourcesV1>) -> String {
         names(gathered.answers.keys().collect())
     );
     let _ = writeln!(out, "missing: {}", names(gathered.missing.iter().collect()));
+    let regions = regions(gathered);
+    if !regions.is_empty() {
+        let _ = writeln!(out, "regions answered: {}", names(regions.iter().collect()));
+    }
     out
 }
 
@@ -337,6 +366,7 @@ mod tests {
                 resources: vec![],
                 sites: vec!["osl1".into(), "sto1".into()],
                 records: vec![],
+                region: Some("eu".into()),
             }),
         );
         let gathered = Gathered {
@@ -348,8 +378,10 @@ mod tests {
         assert!(text.contains("site sto1: 0 resources"), "{text}");
         assert!(text.contains("answered: sto1\n"), "{text}");
         assert!(text.contains("missing: osl1\n"), "{text}");
+        assert!(text.contains("regions answered: eu\n"), "{text}");
         let json = list_json(&gathered);
         assert_eq!(json["missing"], serde_json::json!(["osl1"]));
         assert_eq!(json["answered"], serde_json::json!(["sto1"]));
+        assert_eq!(json["regions"], serde_json::json!(["eu"]));
     }
 }

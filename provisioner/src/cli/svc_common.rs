@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use agent::client::Answer;
+use agent::locate::by_id::Reached;
 use agent::{ErrorType, ErrorV1};
 use anyhow::Context as _;
 use clap::Args;
@@ -73,10 +74,32 @@ pub fn report<T: serde::Serialize>(
 }
 
 pub fn refusal(error: &ErrorV1) -> String {
+    if error.site.is_empty() {
+        // Not one site's answer: the search found the resource at no site.
+        return format!("refused ({}): {}", error.error_type, error.message);
+    }
     format!(
         "refused by site {} ({}): {}",
         error.site, error.error_type, error.message
     )
+}
+
+/// The answer of an operation on a resource whose site was searched for, after saying
+/// on stderr where the search found it (stdout stays the answer alone, also for
+/// `--json`).
+pub fn located<T>(reached: Reached<T>) -> Answer<T> {
+    if let Some(searched) = &reached.searched {
+        let silent = if searched.missing.is_empty() {
+            String::new()
+        } else {
+            format!(" (no answer from {})", searched.missing.join(", "))
+        };
+        match &searched.site {
+            Some(site) => eprintln!("located at site {site}{silent}"),
+            None => eprintln!("found at no site{silent}"),
+        }
+    }
+    reached.answer
 }
 
 pub fn refused_outcome(error: &ErrorV1) -> Outcome {

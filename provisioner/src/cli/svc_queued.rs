@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 
 use agent::contract::{ResourceAllocateV1, ResourceDeallocateV1, ResourceUpdateV1};
 use agent::lifecycle::Status;
+use agent::locate::{by_id, locate, SiteCache};
 use agent::operation::Operation;
 use agent::queued::client::{queue, retry, status};
 use anyhow::Context as _;
 use clap::Args;
 
 use crate::cli::nats_args::parse_duration;
-use crate::cli::svc_common::{connect, report, SvcConnection};
+use crate::cli::svc_common::{connect, located, report, SvcConnection};
 use crate::exit::Outcome;
 
 /// What `svc queue` sends.
@@ -64,9 +65,10 @@ pub struct StatusArgs {
     #[command(flatten)]
     /// Connection.
     pub conn: SvcConnection,
-    /// The site.
+    /// The site; without it every site of the service is asked which one holds the
+    /// resource (the site found is printed on stderr).
     #[arg(long)]
-    pub site: String,
+    pub site: Option<String>,
     /// The resource id.
     pub id: String,
     /// How long to wait for one answer (`status`), or for the resource to settle
@@ -144,8 +146,19 @@ pub async fn queued(args: &QueueArgs) -> anyhow::Result<Outcome> {
 /// Connection errors and no answer.
 pub async fn status_once(args: &StatusArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.conn).await?;
-    let at = (args.conn.service.as_str(), args.site.as_str());
-    let answer = status(&client, at, &args.id, args.timeout).await?;
+    let service = args.conn.service.as_str();
+    let answer = match &args.site {
+        Some(site) => status(&client, (service, site), &args.id, args.timeout).await?,
+        None => located(
+            by_id::status(
+                &client,
+                &SiteCache::default(),
+                (service, &args.id),
+                args.timeout,
+            )
+            .await?,
+        ),
+    };
     Ok(report(answer, args.conn.json, |state| {
         let error = state
             .lifecycle
@@ -169,7 +182,21 @@ pub async fn status_once(args: &StatusArgs) -> anyhow::Result<Outcome> {
 /// Connection errors, and no settled state in time.
 pub async fn watch(args: &StatusArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.conn).await?;
-    let at = (args.conn.service.as_str(), args.site.as_str());
+    let site = match &args.site {
+        Some(site) => site.clone(),
+        None => {
+            let searched = locate(&client, &args.conn.service, &args.id, args.timeout).await?;
+            let site = searched.site.with_context(|| {
+                format!(
+                    "no site of service `{}` holds `{}`",
+                    args.conn.service, args.id
+                )
+            })?;
+            eprintln!("located at site {site}");
+            site
+        }
+    };
+    let at = (args.conn.service.as_str(), site.as_str());
     let started = Instant::now();
     let mut last = None;
     loop {
