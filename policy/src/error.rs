@@ -88,6 +88,14 @@ pub enum PolicyError {
     /// An unscoped tenant without a permission template.
     #[error("an unscoped signing key needs a `permissions` table")]
     MissingPermissions,
+    /// A conditional grant for a scoped signing key, whose users carry no permissions.
+    #[error(
+        "a scoped signing key takes permissions from the account's scope, so a grant cannot add to them; remove this grant"
+    )]
+    ScopedWithGrants,
+    /// A conditional grant without a subject to add.
+    #[error("a grant adds nothing: give `pub.allow` or `sub.allow` subjects")]
+    GrantsNothing,
     /// An empty allow list, which NATS reads as "every subject".
     #[error("an empty allow list grants every subject of the account")]
     EmptyAllowList,

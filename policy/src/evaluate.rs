@@ -3,17 +3,19 @@
 //! Rules run in a fixed order and each records a [`Step`](crate::Step); the first
 //! failure denies: request shape → tenant → identity source (import, verified
 //! credential, renewal, invite) → proof → rate limits → name rules → name uniqueness →
-//! requested tags → TTL → active-user quota → permissions and tags. No IO, no clock
+//! requested tags → TTL → active-user quota → permissions and tags → the grants of the
+//! user's tags. No IO, no clock
 //! (`now` is an argument), no panics: every input, however hostile, yields a
 //! [`Decision`].
 //!
 //! The rules live in `identify` (tenant, identity source, proof; verified credentials in
-//! `credential`) and `grant` (limits, names, TTL, quota, permissions; tags in
-//! `user_tags`); each records its steps in a `trail` under a [`rule`] id and quotes
+//! `credential`), `grant` (limits, names, TTL, quota, permissions; tags in
+//! `user_tags`) and `entitle` (conditional grants by tag); each records its steps in a `trail` under a [`rule`] id and quotes
 //! caller input through `echo`.
 
 mod credential;
 mod echo;
+mod entitle;
 mod grant;
 mod identify;
 pub mod rule;
@@ -89,7 +91,9 @@ fn decide(
     let tenant = identify::resolve_tenant(policy, request, identity, trail)?;
     let source = identify::identify(tenant, request, identity, trail)?;
     identify::proof(tenant, request, trail)?;
-    grant::grant(tenant, source, request, identity, now, trail)
+    let mut allow = grant::grant(tenant, source, request, identity, now, trail)?;
+    entitle::entitle(tenant, request, identity, &mut allow, trail)?;
+    Ok(allow)
 }
 
 fn check_request(request: &Request, trail: &mut Trail) -> Result<(), Refusal> {

@@ -28,10 +28,12 @@
 //!   `subject_template`;
 //! - `error`: [`PolicyErrors`], [`Problem`], [`PolicyError`];
 //! - [`schema`]: the TOML file's serde types (`README.md` documents every key): the file
-//!   and tenant in `schema`, then `limits`, `identity`, `names`, `permissions`;
+//!   and tenant in `schema`, then `limits`, `identity`, `names`, `permissions`,
+//!   `grants`;
 //! - `policy`: [`Policy`], [`Tenant`], [`SigningKeyRef`], the checked values;
 //! - `validate`: load-time checks (namespaces, `$SYS`, scoped keys, TTLs, duplicates…)
-//!   and [`Policy::from_file`]: `problems`, `tag`, `identity`, `limits`, `permissions`;
+//!   and [`Policy::from_file`]: `problems`, `tag`, `identity`, `limits`, `permissions`,
+//!   `grants`;
 //! - `load`: TOML text to a checked [`Policy`] ([`Policy::from_toml_str`]), problems
 //!   placed by path and line;
 //! - `seed`: [`Policy::seed_legacy`], the seed's behaviour as a policy;
@@ -40,7 +42,7 @@
 //! - `deny_code`: [`DenyCode`], the stable codes and their NATS micro status;
 //! - `decision`: [`Decision`], [`Allow`], [`Deny`], [`Step`];
 //! - `evaluate`: [`evaluate`] and its rules ([`rule`]): `echo`, `trail`, `credential`,
-//!   `identify`, `grant`;
+//!   `identify`, `grant`, `entitle` (conditional grants by tag);
 //! - `explain`: [`explain`], the what-if decision `provisioner policy explain` prints.
 
 #![warn(missing_docs)]

@@ -44,6 +44,17 @@ pub(crate) struct CompiledPermissions {
     pub(crate) fixed: claims::UserPermissionLimits,
 }
 
+/// A conditional grant (`grants[i]`), compiled at load: allow templates added for users
+/// carrying `tag`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CompiledGrant {
+    /// Position in the tenant's `grants` array.
+    pub(crate) index: usize,
+    pub(crate) tag: String,
+    pub(crate) pub_allow: Vec<SubjectTemplate>,
+    pub(crate) sub_allow: Vec<SubjectTemplate>,
+}
+
 /// One checked tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
@@ -52,6 +63,7 @@ pub struct Tenant {
     pub(crate) signing_key: SigningKeyRef,
     pub(crate) charset: Charset,
     pub(crate) permissions: Option<CompiledPermissions>,
+    pub(crate) grants: Vec<CompiledGrant>,
     pub(crate) stamp: Vec<TextTemplate>,
 }
 
@@ -95,6 +107,12 @@ impl Tenant {
     /// requires of callers (ASCII case ignored).
     pub fn privilege_of(&self, tag: &str) -> Option<crate::tags::Privilege> {
         self.config.identity.privilege_of(tag)
+    }
+
+    /// The tags of the tenant's conditional grants (`grants[].tag`), in file order: a
+    /// user carrying one gets the grant's subjects.
+    pub fn grant_tags(&self) -> impl Iterator<Item = &str> {
+        self.grants.iter().map(|g| g.tag.as_str())
     }
 
     /// Whether a user may renew its own credentials (`identity.renewal.enabled`).

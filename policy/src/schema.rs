@@ -3,8 +3,10 @@
 //! Every table rejects unknown keys (`deny_unknown_fields`); defaults are the safe
 //! choice (identity sources off, proof of key possession required, bearer off, names
 //! unique). These types carry no meaning beyond shape: [`crate::Policy`] is the checked
-//! form, built by load-time validation. `README.md` documents every key.
+//! form, built by load-time validation. `README.md` documents every key: the file and
+//! tenant here, then `limits`, `identity`, `names`, `permissions` and `grants`.
 
+mod grants;
 mod identity;
 mod limits;
 mod names;
@@ -12,6 +14,7 @@ mod permissions;
 
 use serde::{Deserialize, Serialize};
 
+pub use grants::{GrantConfig, GrantRules};
 pub use identity::{
     CalloutConfig, IdentityConfig, ImportConfig, InviteConfig, LegacyConfig, OidcConfig,
     ProofConfig, RenewalConfig, DEFAULT_ADMIN_TAG, DEFAULT_OIDC_LEEWAY_SECS,
@@ -71,6 +74,10 @@ pub struct TenantConfig {
     /// Tags stamped on users and tags a request may ask for.
     #[serde(default)]
     pub tags: TagsConfig,
+    /// Subjects added to the permissions of users carrying a tag, `[[tenants.grants]]`;
+    /// not for a scoped signing key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<GrantConfig>,
     /// Credential lifetime.
     #[serde(default)]
     pub ttl: TtlConfig,

@@ -10,8 +10,9 @@
 //!
 //! Some tags grant power inside a tenant: the admin tag (`identity.admin_tag`) and the
 //! tags a caller needs to enrol users through the import
-//! (`identity.import.require_caller_tags`). Tags are compared as NATS tooling does,
-//! ignoring ASCII case.
+//! (`identity.import.require_caller_tags`), and the tags of conditional grants
+//! (`grants[].tag`), which add subjects to their users' permissions. Tags are compared as
+//! NATS tooling does, ignoring ASCII case.
 
 use std::fmt;
 
@@ -122,6 +123,10 @@ pub enum Privilege {
     Admin,
     /// A tag the import requires of callers (`identity.import.require_caller_tags`).
     RequiredCallerTag,
+    /// The tag of a conditional grant (`grants[].tag`): its users get more subjects.
+    /// Trusted sources (an invite a tenant admin made, a callout credentials entry, an ID
+    /// token's tags claim) may carry it; a request may not hand it to its own user.
+    Grant,
 }
 
 impl Privilege {
@@ -132,6 +137,7 @@ impl Privilege {
             Privilege::RequiredCallerTag => {
                 "a required caller tag (identity.import.require_caller_tags)"
             }
+            Privilege::Grant => "the tag of a grant, which adds permissions (grants[].tag)",
         }
     }
 }

@@ -3,9 +3,11 @@
 //!
 //! Checked here: the version, tenant names and accounts (duplicates too), namespaces and
 //! signing keys. Identity sources are checked in [`identity`]; name rules, TTLs and rate
-//! limits in [`limits`]; permission templates in [`permissions`]; stamped and
-//! requestable tags in [`tag`]. Each records what it finds in [`Problems`].
+//! limits in [`limits`]; permission templates in [`permissions`]; conditional grants in
+//! [`grants`]; stamped and requestable tags in [`tag`]. Each records what it finds in
+//! [`Problems`].
 
+mod grants;
 mod identity;
 mod limits;
 mod permissions;
@@ -131,6 +133,7 @@ fn tenant(
     }
     let charset = names(&config.names, &path.key("names"), problems);
     let compiled = permissions::compile(&config, path, problems);
+    let grants = grants::compile(&config, path, problems);
     let stamp = tag::tags(&config, charset.as_ref(), &path.key("tags"), problems);
     ttl(&config.ttl, &path.key("ttl"), problems);
     let legacy = path.key("identity").key("legacy");
@@ -163,6 +166,7 @@ fn tenant(
         signing_key: signing_key?,
         charset: charset?,
         permissions: compiled?,
+        grants: grants?,
         stamp: stamp?,
         config,
     })

@@ -1,5 +1,6 @@
 //! What an identified request may get: rate limits, name rules, tags, TTL, quota, and
-//! the concrete permissions from the tenant's templates.
+//! the concrete permissions from the tenant's templates (the conditional grants of the
+//! user's tags are added after, in `entitle`).
 //!
 //! Substitution goes through [`crate::template`], which admits only single literal
 //! tokens; a last check confirms every granted subject lies in the tenant's namespace
@@ -33,13 +34,7 @@ pub(super) fn grant(
     user_tags::requested(tenant, request, trail)?;
     let (ttl_secs, expires_at) = ttl(tenant, legacy, request, now, trail)?;
     quota(tenant, request, trail)?;
-    let values = Values {
-        name: &request.name,
-        tenant: tenant.name(),
-        public_key: &request.public_key,
-        account: tenant.account(),
-        caller_tags: &identity.caller_tags,
-    };
+    let values = values(tenant, request, identity);
     let permissions = match &tenant.permissions {
         None => {
             trail.skip(
@@ -66,6 +61,21 @@ pub(super) fn grant(
         identity_source: source,
         explanation: Vec::new(),
     })
+}
+
+/// What the placeholders of the tenant's templates stand for in this request.
+pub(super) fn values<'a>(
+    tenant: &'a Tenant,
+    request: &'a Request,
+    identity: &'a Identity,
+) -> Values<'a> {
+    Values {
+        name: &request.name,
+        tenant: tenant.name(),
+        public_key: &request.public_key,
+        account: tenant.account(),
+        caller_tags: &identity.caller_tags,
+    }
 }
 
 fn rate_limits(
@@ -321,7 +331,7 @@ fn permissions(
 
 /// Defence in depth: `subject` lies where its template allows and has exactly the
 /// template's wildcards.
-fn contained(tenant: &Tenant, template: &SubjectTemplate, subject: &str) -> bool {
+pub(super) fn contained(tenant: &Tenant, template: &SubjectTemplate, subject: &str) -> bool {
     let cfg = &tenant.config;
     let within = subject::is_within(subject, &cfg.namespace)
         || subject::is_within(subject, subject::INBOX_PREFIX)

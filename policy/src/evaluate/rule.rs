@@ -44,3 +44,5 @@ pub const QUOTA: &str = "quotas.max_active_users";
 pub const PERMISSIONS: &str = "permissions";
 /// Tag templates expanded.
 pub const TAGS_STAMP: &str = "tags.stamp";
+/// Conditional grants added for the user's tags.
+pub const GRANTS: &str = "grants";

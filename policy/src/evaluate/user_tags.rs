@@ -9,7 +9,7 @@ use crate::decision::DenyCode;
 use crate::names::glob_match;
 use crate::policy::Tenant;
 use crate::request::{CredentialKind, Request};
-use crate::tags::{check_user_tag, Privilege, TagError};
+use crate::tags::{check_user_tag, same_tag, Privilege, TagError};
 use crate::template::Values;
 
 /// The deny code for a tag refused by [`check_user_tag`]: `subject_unsafe` when only its
@@ -51,6 +51,17 @@ pub(super) fn requested(
     {
         let reason = format!("tag {} cannot be requested", quote(tag));
         let note = format!("{} is {privilege}", quote(tag));
+        return Err(trail.fail(rule::TAGS_REQUESTED, note, DenyCode::TagNotAllowed, reason));
+    }
+    // INVARIANT: load-time validation refuses globs that match a grant's tag; this keeps
+    // the rule even so.
+    if let Some(tag) = request
+        .tags
+        .iter()
+        .find(|t| tenant.grant_tags().any(|g| same_tag(g, t)))
+    {
+        let reason = format!("tag {} cannot be requested", quote(tag));
+        let note = format!("{} is {}", quote(tag), Privilege::Grant);
         return Err(trail.fail(rule::TAGS_REQUESTED, note, DenyCode::TagNotAllowed, reason));
     }
     trail.pass(

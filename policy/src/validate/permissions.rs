@@ -51,14 +51,7 @@ pub(super) fn compile(
         (Some(p), false) => p,
     };
     let before = problems.count();
-    let namespace_ok = subject::check_literal_subject(&config.namespace).is_ok()
-        && !subject::is_sys(&config.namespace);
-    let scope = Scope {
-        // An invalid namespace is reported once, not again for every template.
-        namespace: namespace_ok.then_some(config.namespace.as_str()),
-        extra: &config.extra_prefixes,
-        import: config.identity.import.enabled,
-    };
+    let scope = Scope::of(config);
     let publish = rules(&permissions.publish, true, &scope, &at.key("pub"), problems);
     let subscribe = rules(
         &permissions.subscribe,
@@ -82,10 +75,23 @@ pub(super) fn compile(
 }
 
 /// Where a tenant's grants may point.
-struct Scope<'a> {
+pub(super) struct Scope<'a> {
     namespace: Option<&'a str>,
     extra: &'a [String],
     import: bool,
+}
+
+impl<'a> Scope<'a> {
+    pub(super) fn of(config: &'a TenantConfig) -> Self {
+        let namespace_ok = subject::check_literal_subject(&config.namespace).is_ok()
+            && !subject::is_sys(&config.namespace);
+        Scope {
+            // An invalid namespace is reported once, not again for every template.
+            namespace: namespace_ok.then_some(config.namespace.as_str()),
+            extra: &config.extra_prefixes,
+            import: config.identity.import.enabled,
+        }
+    }
 }
 
 type Compiled = (Vec<SubjectTemplate>, Vec<SubjectTemplate>);
@@ -100,9 +106,29 @@ fn rules(
     if rules.allow.is_empty() {
         problems.push(at.key("allow"), PolicyError::EmptyAllowList);
     }
+    let allow = allow_list(&rules.allow, publish, scope, &at.key("allow"), problems);
+    let mut deny = Vec::new();
+    for (i, text) in rules.deny.iter().enumerate() {
+        if let Some(template) = parse(text, scope, &at.key("deny").index(i), problems) {
+            deny.push(template);
+        }
+    }
+    Some((allow, deny))
+}
+
+/// Allow templates (`at` is the list's place): each lies in the namespace, `_INBOX` or an
+/// extra prefix, and none grants `$SYS` or (for publish) every subject. The templates
+/// that pass; the others are problems.
+pub(super) fn allow_list(
+    texts: &[String],
+    publish: bool,
+    scope: &Scope<'_>,
+    at: &Path,
+    problems: &mut Problems,
+) -> Vec<SubjectTemplate> {
     let mut allow = Vec::new();
-    for (i, text) in rules.allow.iter().enumerate() {
-        let at = at.key("allow").index(i);
+    for (i, text) in texts.iter().enumerate() {
+        let at = at.index(i);
         let Some(template) = parse(text, scope, &at, problems) else {
             continue;
         };
@@ -122,13 +148,7 @@ fn rules(
             allow.push(template);
         }
     }
-    let mut deny = Vec::new();
-    for (i, text) in rules.deny.iter().enumerate() {
-        if let Some(template) = parse(text, scope, &at.key("deny").index(i), problems) {
-            deny.push(template);
-        }
-    }
-    Some((allow, deny))
+    allow
 }
 
 fn parse(

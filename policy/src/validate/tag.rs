@@ -1,8 +1,8 @@
 //! Load-time checks of a tenant's tags (`tags.*`): stamped tag templates and requestable
 //! globs follow the tag rules ([`crate::tags`]), their values stay literal subject
-//! tokens, and neither can produce a tag that grants power in the tenant (its admin tag
-//! or a required caller tag): a request would otherwise make its own user an admin or an
-//! enroller.
+//! tokens, and neither can produce a tag that grants power in the tenant (its admin tag,
+//! a required caller tag or a grant's tag): a request would otherwise make its own user
+//! an admin or an enroller, or entitle it to what a grant adds.
 
 use super::permissions::tag_placeholders;
 use super::problems::Problems;
@@ -23,7 +23,17 @@ pub(super) fn tags(
     problems: &mut Problems,
 ) -> Option<Vec<TextTemplate>> {
     let before = problems.count();
-    let privileged: Vec<(&str, Privilege)> = config.identity.privileged_tags().collect();
+    // A grant's tag is a power too; an invalid one is reported with the grant.
+    let grant_tags = config
+        .grants
+        .iter()
+        .filter(|g| check_user_tag(&g.tag).is_ok())
+        .map(|g| (g.tag.as_str(), Privilege::Grant));
+    let privileged: Vec<(&str, Privilege)> = config
+        .identity
+        .privileged_tags()
+        .chain(grant_tags)
+        .collect();
     let in_charset = |c: char| charset.map_or_else(|| is_tag_char(c), |set| set.contains(c));
     let slot = |ph: &Placeholder| match ph {
         Placeholder::Tenant => SlotValue::Fixed(&config.name),

@@ -12,10 +12,14 @@ fn the_example_loads() {
     let names: Vec<&str> = policy.tenants().iter().map(|t| t.name()).collect();
     assert_eq!(names, ["acme", "kubecon", "helmholtz"]);
     let helmholtz = policy.tenant("helmholtz").unwrap();
-    assert!(helmholtz.is_scoped());
+    assert!(!helmholtz.is_scoped());
     assert_eq!(
         helmholtz.signing_key(),
         &SigningKeyRef::PublicKey(SIGNING.into())
+    );
+    assert_eq!(
+        helmholtz.grant_tags().collect::<Vec<_>>(),
+        ["svc:storage", "svc:compute"]
     );
     assert_eq!(
         policy.tenant_by_account(ACME).map(|t| t.name()),
@@ -57,26 +61,40 @@ fn the_examples_acme_enrolment() {
 }
 
 #[test]
-fn the_examples_scoped_tenant_takes_invites_only() {
+fn the_examples_portal_tenant_entitles_by_tag() {
     let policy = Policy::from_toml_str(EXAMPLE).unwrap();
     let mut r = Request::new("bob", BOB);
     r.proof_verified = true;
     r.tenant = Some("helmholtz".into());
     let d = evaluate(&policy, &r, &Identity::anonymous(), NOW);
-    assert_eq!(d.deny_code(), Some(DenyCode::InviteRequired));
-    r.invite = Some(InviteGrant {
+    assert_eq!(d.deny_code(), Some(DenyCode::IdentityRequired));
+    let invite = |tags: &[&str]| InviteGrant {
         tenant: "helmholtz".into(),
         name_pattern: "b*".into(),
-        tags: Vec::new(),
-    });
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+    };
+    r.invite = Some(invite(&[]));
     let d = evaluate(&policy, &r, &Identity::anonymous(), NOW);
     let a = d.allow().unwrap_or_else(|| panic!("{d}"));
-    assert!(a.scoped && a.permissions.is_empty());
+    assert_eq!(a.permissions.publish.allow, ["tenant.helmholtz.bob.>"]);
     assert_eq!(
         (a.ttl_secs, a.tags.as_slice()),
         (900, ["tenant:helmholtz".to_owned()].as_slice())
     );
-    assert!(d
-        .to_string()
-        .contains("permissions:   from the signing key's scope"));
+    r.invite = Some(invite(&["svc:storage"]));
+    let d = evaluate(&policy, &r, &Identity::anonymous(), NOW);
+    let a = d.allow().unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(
+        a.permissions.publish.allow,
+        ["tenant.helmholtz.bob.>", "svc.storage.>"]
+    );
+    let shown = d.to_string();
+    assert!(
+        shown.contains("tenants[2].grants[0]: the user carries `svc:storage`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("tenants[2].grants[1]: the user does not carry `svc:compute`"),
+        "{shown}"
+    );
 }

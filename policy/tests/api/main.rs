@@ -11,6 +11,8 @@
 )]
 
 mod example;
+mod grants;
+mod grants_load;
 mod load;
 mod names_proofs;
 mod props;

@@ -1,7 +1,8 @@
 //! Property tests: no name, tag or tenant input yields a subject outside the tenant's
-//! namespace or a wildcard its template did not contain; `evaluate` never panics.
+//! namespace or a wildcard its template did not contain (conditional grants included);
+//! `evaluate` never panics.
 
-use policy::schema::{PermissionsConfig, SubjectRules, TenantConfig};
+use policy::schema::{GrantConfig, GrantRules, PermissionsConfig, SubjectRules, TenantConfig};
 use policy::subject::{is_literal_token, is_within, INBOX_PREFIX};
 use policy::{evaluate, Decision, Identity, InviteGrant, Policy, Request};
 use proptest::prelude::*;
@@ -17,6 +18,9 @@ const PUB_ALLOW: [&str; 3] = [
     "tenant.acme.{tag:site}.{name}",
     "tenant.acme.{tenant}.*.{public_key}",
 ];
+/// The grant of users tagged `grant:on` (every invited user here).
+const GRANT_PUB: [&str; 1] = ["tenant.acme.granted.{tag:site}.{name}"];
+const GRANT_SUB: [&str; 1] = ["tenant.acme.granted.{name}.>"];
 const PUB_DENY: [&str; 1] = ["tenant.acme.{name}.secret"];
 const SUB_ALLOW: [&str; 3] = [
     "tenant.acme.dm.{public_key}",
@@ -45,6 +49,15 @@ fn broad_tenant() -> TenantConfig {
         },
         ..Default::default()
     });
+    t.grants = vec![GrantConfig {
+        tag: "grant:on".into(),
+        publish: GrantRules {
+            allow: strings(&GRANT_PUB),
+        },
+        subscribe: GrantRules {
+            allow: strings(&GRANT_SUB),
+        },
+    }];
     t
 }
 
@@ -117,7 +130,10 @@ fn check_allowed(decision: &Decision) -> Result<(), TestCaseError> {
     };
     let p = &allow.permissions;
     let (pub_allow, sub_allow) = if allow.tenant == "acme" {
-        (PUB_ALLOW.to_vec(), SUB_ALLOW.to_vec())
+        (
+            [&PUB_ALLOW[..], &GRANT_PUB].concat(),
+            [&SUB_ALLOW[..], &GRANT_SUB].concat(),
+        )
     } else {
         (vec!["tenant.other.{name}"], vec!["tenant.other.{name}"])
     };
@@ -216,7 +232,7 @@ fn no_input_escapes_the_namespace() {
             invite: invite_tenant.map(|tenant| InviteGrant {
                 tenant,
                 name_pattern: "*".into(),
-                tags: Vec::new(),
+                tags: vec!["grant:on".into()],
             }),
             credential: None,
             facts: Default::default(),
