@@ -1,6 +1,6 @@
 //! Pins what `init` writes: the exact set of files in nsc's store layout, their modes and
-//! formats, the product's config files, all-or-nothing behaviour, reading stores back
-//! (ours and one laid out as the KubeCon tutorial's `nsc` made it), and the CLI's exit codes.
+//! formats, the product's config files, and all-or-nothing behaviour. Reading stores back
+//! is in `read_back.rs`, the CLI's exit codes in `cli.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,70 +9,16 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use claims::{format_creds, parse_creds, AccountClaims, KeyPair, OperatorClaims, UserClaims};
-use nsc_setup::{
-    init_with, load_dir, load_store, InitOptions, KeyStore, Layout, NscStore, ResolverKind,
-    SequentialKeys, ServerSettings, StoreError, Written,
-};
-
-const NOW: i64 = 1_800_000_000;
-
-fn options(dir: &Path, resolver: ResolverKind, scoped: bool) -> InitOptions {
-    InitOptions {
-        dir: dir.to_path_buf(),
-        operator: "OP".into(),
-        tenants: vec!["acme".into(), "globex".into()],
-        scoped_keys: scoped,
-        server: ServerSettings {
-            resolver,
-            host: "127.0.0.1".into(),
-            port: 4222,
-            jetstream: true,
-        },
-        force: false,
-        callout: false,
-    }
-}
-
-fn init(dir: &Path, resolver: ResolverKind) -> Written {
-    init_with(
-        &options(dir, resolver, false),
-        &mut SequentialKeys::new(1),
-        NOW,
-    )
-    .unwrap()
-}
-
-/// Every file and directory under `root`, relative.
-fn walk(root: &Path) -> (BTreeSet<PathBuf>, BTreeSet<PathBuf>) {
-    let mut files = BTreeSet::new();
-    let mut dirs = BTreeSet::new();
-    let mut todo = vec![root.to_path_buf()];
-    while let Some(dir) = todo.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().to_path_buf();
-            if path.is_dir() {
-                dirs.insert(rel);
-                todo.push(path);
-            } else {
-                files.insert(rel);
-            }
-        }
-    }
-    (files, dirs)
-}
-
-fn key_file(public_key: &str) -> PathBuf {
-    let kind = &public_key[..1];
-    let shard = &public_key[1..3];
-    PathBuf::from(format!("nkeys/keys/{kind}/{shard}/{public_key}.nk"))
-}
+use common::{init, key_file, options, walk, NOW};
+use nsc_setup::{init_with, Layout, ResolverKind, SequentialKeys, StoreError};
 
 #[test]
 fn init_writes_exactly_the_nsc_layout_and_product_files() {
@@ -345,192 +291,4 @@ fn rerunning_refuses_unless_forced_and_errors_leave_nothing() {
         2,
         "estate and file only"
     );
-}
-
-#[test]
-fn an_estate_reads_back_with_its_seeds() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("estate");
-    let written = init(&dir, ResolverKind::Full);
-    let loaded = load_dir(&dir).unwrap();
-    assert_eq!(loaded.operator.jwt, written.estate.operator.jwt);
-    assert_eq!(loaded.operator.signing_keys.len(), 1);
-    let names: Vec<&str> = loaded.accounts.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["SYS", "AUTH", "SERVICES", "acme", "globex"]);
-    for account in &written.estate.accounts {
-        let back = loaded.account(&account.name).unwrap();
-        assert_eq!(back.jwt, account.jwt);
-        assert_eq!(
-            back.minted_user_key().map(KeyPair::public_key),
-            account.minted_user_key().map(KeyPair::public_key)
-        );
-        for user in &account.users {
-            let back_user = back.user(&user.name).unwrap();
-            assert_eq!(back_user.creds(), user.creds());
-        }
-    }
-}
-
-#[test]
-fn a_store_laid_out_by_nsc_as_in_the_tutorial_reads() {
-    // The KubeCon tutorial: NSC_HOME=nsc/accounts, the store at $NSC_HOME/nats/KO, keys and
-    // creds under NKEYS_PATH=nsc/nkeys; the provisioner's user is signed with the signing key.
-    let tmp = tempfile::tempdir().unwrap();
-    let store = NscStore::new(tmp.path().join("nsc/accounts/nats/KO"));
-    let keys = KeyStore::new(tmp.path().join("nsc/nkeys"));
-    let write = |path: PathBuf, text: &str| {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    };
-    let operator = KeyPair::new_operator();
-    let sys = KeyPair::new_account();
-    let account = KeyPair::new_account();
-    let sk = KeyPair::new_account();
-    let user = KeyPair::new_user();
-
-    let mut op = OperatorClaims::with_body(operator.public_key(), Default::default());
-    op.name = "KO".into();
-    op.nats.system_account = sys.public_key();
-    write(
-        store.operator_jwt("KO"),
-        &op.encode(&operator, NOW).unwrap(),
-    );
-    write(
-        store.nsc_file(),
-        r#"{"managed":false,"name":"KO","kind":"operator","version":"1"}"#,
-    );
-    let mut sys_claims = AccountClaims::new_account(sys.public_key());
-    sys_claims.name = "SYS".into();
-    write(
-        store.account_jwt("SYS"),
-        &sys_claims.encode(&operator, NOW).unwrap(),
-    );
-    let mut kubecon = AccountClaims::new_account(account.public_key());
-    kubecon.name = "KUBECON".into();
-    kubecon.nats.signing_keys.add(sk.public_key());
-    write(
-        store.account_jwt("KUBECON"),
-        &kubecon.encode(&operator, NOW).unwrap(),
-    );
-    let mut access = UserClaims::new_user(user.public_key());
-    access.name = "chat-access".into();
-    access.nats.issuer_account = account.public_key();
-    let user_jwt = access.encode(&sk, NOW).unwrap();
-    write(store.user_jwt("KUBECON", "chat-access"), &user_jwt);
-    // Seeds as nsc writes them (bare), one with a trailing newline as a hand edit leaves.
-    write(
-        keys.key_path(&sk.public_key()).unwrap(),
-        &sk.seed().unwrap(),
-    );
-    write(
-        keys.key_path(&user.public_key()).unwrap(),
-        &format!("{}\n", user.seed().unwrap()),
-    );
-    let creds = format_creds(&user_jwt, &user.seed().unwrap());
-    write(keys.creds_path("KO", "KUBECON", "chat-access"), &creds);
-
-    assert!(keys.key_path(&sk.public_key()).unwrap().starts_with(
-        tmp.path()
-            .join("nsc/nkeys/keys/A")
-            .join(&sk.public_key()[1..3])
-    ));
-    let estate = load_store(&store, Some(&keys)).unwrap();
-    assert_eq!(estate.operator.name, "KO");
-    assert_eq!(estate.accounts[0].name, "SYS", "system account first");
-    let kubecon = estate.account("KUBECON").unwrap();
-    assert_eq!(
-        kubecon.minted_user_key().unwrap().public_key(),
-        sk.public_key()
-    );
-    assert!(kubecon.key.is_none(), "identity seed not in the key store");
-    let access = kubecon.user("chat-access").unwrap();
-    assert_eq!(access.creds().unwrap(), creds);
-    assert!(
-        estate.operator.account_signer().is_err(),
-        "no operator seed held"
-    );
-
-    // A seed file holding another key's seed is refused without echoing it.
-    let stranger = KeyPair::new_account().seed().unwrap();
-    write(keys.key_path(&sk.public_key()).unwrap(), &stranger);
-    let err = load_store(&store, Some(&keys)).unwrap_err();
-    assert!(matches!(err, StoreError::Invalid { .. }));
-    // Not a search for `SA`: the path names a public key, which may hold those letters.
-    assert!(!err.to_string().contains(stranger.as_str()), "{err}");
-}
-
-mod cli {
-    use super::*;
-
-    fn nsc_setup() -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_nsc-setup"));
-        cmd.env_clear();
-        cmd
-    }
-
-    #[test]
-    fn init_refuses_to_overwrite_and_describe_shows_the_estate() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("estate");
-        let dir_arg = dir.to_str().unwrap();
-        let init = [
-            "init",
-            "--dir",
-            dir_arg,
-            "--operator",
-            "OP",
-            "--tenant",
-            "acme",
-        ];
-        nsc_setup()
-            .args(init)
-            .args(["--tenant", "globex", "--scoped-keys", "--jetstream"])
-            .assert()
-            .success()
-            .stdout(predicates::str::contains("wrote 48 files"));
-        nsc_setup()
-            .args(init)
-            .assert()
-            .code(64)
-            .stderr(predicates::str::contains("already exists"));
-        nsc_setup()
-            .args(init)
-            .arg("--force")
-            .env("NSC_SETUP_RESOLVER", "memory")
-            .assert()
-            .success();
-        assert!(fs::read_to_string(dir.join("server.conf"))
-            .unwrap()
-            .contains("resolver: MEMORY"));
-        nsc_setup()
-            .args(["describe", "--dir", dir_arg])
-            .assert()
-            .success()
-            .stdout(predicates::str::contains("Operator OP"))
-            .stdout(predicates::str::contains("creds.request"))
-            .stdout(predicates::str::contains("bootstrap"));
-        nsc_setup()
-            .args(["tenant", "add", "not.valid", "--dir", dir_arg])
-            .assert()
-            .code(64)
-            .stderr(predicates::str::contains("invalid tenant name"));
-        nsc_setup()
-            .args(["tenant", "add", "initech", "--dir", dir_arg])
-            .assert()
-            .success();
-        let estate = load_dir(&dir).unwrap();
-        assert!(estate
-            .account("initech")
-            .unwrap()
-            .user("bootstrap")
-            .is_some());
-        let text = fs::read_to_string(dir.join("policy.toml")).unwrap();
-        assert!(policy::Policy::from_toml_str(&text)
-            .unwrap()
-            .tenant("initech")
-            .is_some());
-        assert!(fs::read_to_string(dir.join("server.conf"))
-            .unwrap()
-            .contains(estate.account("initech").unwrap().public_key()));
-    }
 }
