@@ -7,10 +7,17 @@
 #                                    subject for this chart (no secrets); for an estate
 #                                    made with --callout the callout, with --portal (it
 #                                    has portal.toml) the portal and the JWKS files the
-#                                    policy names
+#                                    policy names; with the registry its replicas and
+#                                    placement, and the revocation keys' Secret files
+#   OUT_DIR/nats-leaf-NAME.yaml      an estate made with `--leaf NAME:TENANT`: the public
+#                                    key of the tenant's account, which the leaf node's
+#                                    values (helm/regions/nats-leaf-NAME.yaml) bind to
 # and prints the `kubectl create secret` commands for the provisioner's creds file and
-# the tenants' signing key seeds (the callout's seeds and credentials files, the agent's
-# creds), which stay out of values files.
+# the tenants' signing key seeds (the callout's seeds and credentials files, the
+# operator signing key and SYS creds of revocations, the agent's creds, each leaf node's
+# creds), which stay out of values files. An estate made with `--region` also gets the
+# order of the installs, one `nats` and one provisioner release per region
+# (docs/global-helm.md).
 #
 # Usage: helm/values-from-estate.sh ESTATE_DIR [OUT_DIR] [NATS_URL]
 #   OUT_DIR defaults to the current directory, NATS_URL to nats://nats:4222 (the official
@@ -76,9 +83,18 @@ mapfile -t signing_keys < <(grep -oE 'public_key *= *"A[A-Z2-7]{55}"' "$policy" 
 secret_dir=/var/run/secrets/provisioner
 callout_issuer="$(toml_value callout_issuer_key)"
 callout_xkey="$(toml_value callout_xkey)"
+# Revocations (the registry pushing a tenant account's revocations to the resolvers): the
+# operator signing key seed and SYS's creds, as files of the Secret.
+operator_signing_key="$(toml_value operator_signing_key)"
+sys_creds="$(toml_value sys_creds)"
+extra_keys=()
 # A callout estate's credentials files (`callout/<tenant>.toml`, password hashes) go into
 # the Secret; the policy names them where the chart mounts the Secret.
 mapfile -t callout_files < <(sed -n 's/.*credentials = "callout\/\([^"\/]*\)\.toml".*/\1/p' "$policy")
+for t in "${callout_files[@]}"; do extra_keys+=("$t-callout.toml"); done
+if [[ -n "$operator_signing_key" && -n "$sys_creds" ]]; then
+  extra_keys+=(operator-signing-key.nk sys.creds)
+fi
 # JWKS files the policy names by a relative `jwks_file` go beside the policy (public).
 mapfile -t jwks_files < <(sed -n 's/.*jwks_file = "\([^"]*\)".*/\1/p' "$policy" | grep -v '^/' | sort -u)
 portal_toml="$estate/portal.toml"
@@ -97,16 +113,26 @@ portal_toml="$estate/portal.toml"
   echo "  queue_group: $(toml_value queue_group)"
   echo "  audit_subject: $(toml_value audit_subject)"
   grep -q '^jetstream' "$conf" || echo "  nonce_bucket: \"\""
-  for key in registry history_max_age_secs; do
+  for key in registry registry_replicas history_max_age_secs; do
     value="$(toml_value "$key")"
     [[ -z "$value" ]] || echo "  $key: $value"
   done
+  # A --region estate: the registry in the home region (`region:<home>`).
+  placement="$(toml_value registry_placement)"
+  [[ -z "$placement" ]] || echo "  registry_placement: \"$placement\""
   echo "secret:"
   echo "  name: provisioner-keys"
   echo "  create: false"
-  if ((${#callout_files[@]})); then
+  if ((${#extra_keys[@]})); then
     echo "  extraKeys:"
-    for t in "${callout_files[@]}"; do echo "    - $t-callout.toml"; done
+    for k in "${extra_keys[@]}"; do echo "    - $k"; done
+  fi
+  if [[ -n "$operator_signing_key" && -n "$sys_creds" ]]; then
+    echo "extraEnv:"
+    echo "  - name: PROVISIONER_OPERATOR_SIGNING_KEY"
+    echo "    value: $secret_dir/operator-signing-key.nk"
+    echo "  - name: PROVISIONER_SYS_CREDS"
+    echo "    value: $secret_dir/sys.creds"
   fi
   if [[ -n "$callout_issuer" ]]; then
     echo "callout:"
@@ -152,6 +178,29 @@ portal_toml="$estate/portal.toml"
   fi
 } >"$out/provisioner-values.yaml"
 
+# --- leaf nodes (--leaf NAME:TENANT) --------------------------------------------------
+# servers/leaf-NAME.conf: `# nsc-setup leaf: name=leaf-NAME tenant=T …` and the remote
+# bound to T's account.
+leaf_secrets=()
+for leaf_conf in "$estate"/servers/leaf-*.conf; do
+  [[ -f "$leaf_conf" ]] || continue
+  name="$(sed -n '1s/^# nsc-setup leaf: name=\([^ ]*\) .*/\1/p' "$leaf_conf")"
+  tenant="$(sed -n '1s/.* tenant=\([^ ]*\) .*/\1/p' "$leaf_conf")"
+  account="$(sed -n "s#.*account: \"\(A[A-Z2-7]\{55\}\)\", credentials: \"[^\"]*/$tenant/$name\.creds\".*#\1#p" "$leaf_conf")"
+  [[ -n "$name" && -n "$tenant" && -n "$account" ]] ||
+    { echo "values-from-estate: $leaf_conf has no remote bound to its tenant's account" >&2; exit 1; }
+  {
+    echo "# The public key of the account of leaf node $name's tenant $tenant, from"
+    echo "# $leaf_conf. Goes with helm/regions/nats-$name.yaml, whose remotes"
+    echo "# bind to this account and to the system account."
+    echo "leafAccounts:"
+    echo "  tenant: $account"
+  } >"$out/nats-$name.yaml"
+  echo "wrote $out/nats-$name.yaml"
+  leaf_secrets+=("$(printf 'kubectl --namespace nats-%s create secret generic nats-%s-creds \\\n  --from-file=%s.creds=%s \\\n  --from-file=SYS.creds=%s' \
+    "${name#leaf-}" "$name" "$tenant" "$estate/nkeys/creds/$operator/$tenant/$name.creds" "$estate/nkeys/creds/$operator/SYS/$name.creds")")
+done
+
 echo "wrote $out/nats-values.yaml and $out/provisioner-values.yaml"
 echo
 echo "Create the Secrets (in the provisioner's namespace):"
@@ -168,6 +217,55 @@ fi
 for t in "${callout_files[@]}"; do
   printf ' \\\n  --from-file=%s-callout.toml=%s' "$t" "$estate/callout/$t.toml"
 done
+if [[ -n "$operator_signing_key" && -n "$sys_creds" ]]; then
+  printf ' \\\n  --from-file=operator-signing-key.nk=%s' "$estate/$operator_signing_key"
+  printf ' \\\n  --from-file=sys.creds=%s' "$estate/$sys_creds"
+fi
 printf '\n\n'
 printf 'kubectl create secret generic agent-creds --from-file=agent.creds=%s\n' \
   "$estate/nkeys/creds/$operator/SERVICES/agent.creds"
+if ((${#leaf_secrets[@]})); then
+  echo
+  echo "Each leaf node's creds (in its nats release's namespace, helm/regions/nats-leaf-*.yaml):"
+  for s in "${leaf_secrets[@]}"; do printf '\n%s\n' "$s"; done
+fi
+
+# --- a --region estate: one nats and one provisioner release per region ---------------
+mapfile -t regions < <(head -q -n 1 "$estate"/servers/*.conf 2>/dev/null |
+  sed -n 's/^# nsc-setup member: region=\([^ ]*\) .*/\1/p' | awk '!seen[$0]++')
+if ((${#regions[@]})); then
+  home="${placement#region:}"
+  order=()
+  [[ -z "$home" ]] || order+=("$home")
+  for r in "${regions[@]}"; do [[ "$r" == "$home" ]] || order+=("$r"); done
+  echo
+  echo "Regions: ${order[*]} (the registry in ${home:-?}). Each release in its region's cluster"
+  echo "(docs/global-helm.md; helm/regions holds the files of us, eu, ap and edge: copy one"
+  echo "for another name). First the servers of every region:"
+  for r in "${order[@]}"; do
+    echo
+    echo "helm upgrade --install nats-$r nats/nats --namespace nats-$r --create-namespace \\"
+    echo "  -f $out/nats-values.yaml -f helm/regions/nats-$r.yaml"
+  done
+  echo
+  echo "then the accounts, pushed to any region (through"
+  echo "kubectl --namespace nats-${order[0]} port-forward service/nats-${order[0]} 4222):"
+  echo
+  echo "nsc-setup push --dir $estate --server nats://127.0.0.1:4222"
+  echo
+  echo "then the provisioner of every region (with the Secrets above in namespace auth):"
+  for r in "${order[@]}"; do
+    echo
+    echo "helm upgrade --install provisioner-$r helm/provisioner --namespace auth --create-namespace \\"
+    echo "  -f $out/provisioner-values.yaml -f helm/provisioner/examples/region-$r-values.yaml"
+  done
+  for leaf_conf in "$estate"/servers/leaf-*.conf; do
+    [[ -f "$leaf_conf" ]] || continue
+    name="$(basename "$leaf_conf" .conf)"
+    echo
+    echo "and the leaf node $name (with its creds Secret):"
+    echo
+    echo "helm upgrade --install nats-$name nats/nats --namespace nats-${name#leaf-} --create-namespace \\"
+    echo "  -f $out/nats-values.yaml -f helm/regions/nats-$name.yaml -f $out/nats-$name.yaml"
+  done
+fi

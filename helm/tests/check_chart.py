@@ -17,9 +17,20 @@ For the default values and for each examples/*.yaml of the chart, three stages:
             Option and variable names are checked against the provisioner's source.
             With portal.enabled, the portal's Deployment too (portal_checks.py).
 
-With --broken DIR, each fixture DIR/*.yaml (a list of text edits to a copy of the chart)
-must make these checks fail, at the stage and with the message the fixture expects; the
-run fails if a broken chart passes.
+With --regions DIR (helm/regions), the three stages also run for each
+examples/region-<region>-values.yaml layered on an estate's values (--region-estate, as
+the documentation installs it), and a fourth stage:
+
+  regions   the values of one release per region: helm/regions' values of the official
+            `nats` chart and the provisioner's region examples fit together (names, tags,
+            gateways, the one registry's home region, the leaf node's remotes), and each
+            nats release renders with the copy of the chart in --nats-chart into objects
+            kubernetes-validate takes and a nats.conf that says the same and passes
+            `nats-server -t` (regions_checks.py).
+
+With --broken DIR, each fixture DIR/*.yaml (a list of text edits to a copy of the chart
+and of the regions folder beside it, `../regions/…`) must make these checks fail, at the
+stage and with the message the fixture expects; the run fails if a broken chart passes.
 
 Exit status: 0 when everything expected held, 1 otherwise. Needs PyYAML (it comes with
 kubernetes-validate in .tools/venv).
@@ -43,6 +54,7 @@ from pathlib import Path
 import yaml
 
 from portal_checks import portal_checks
+from regions_checks import rendered_checks, values_checks
 
 # What the provisioner reads by default in the image; the chart must mount accordingly.
 CONFIG_DIR = "/etc/provisioner"
@@ -57,7 +69,7 @@ KUBERNETES_VERSIONS = ("1.25.0", "1.37.0")
 RELEASE = "prov"
 NAMESPACE = "provisioner-test"
 PUBLIC_ACCOUNT_KEY = re.compile(r"public_key\s*=\s*\"(A[A-Z2-7]{55})\"")
-STAGES = ("lint", "validate", "mounts")
+STAGES = ("lint", "validate", "mounts", "regions")
 
 
 class StageFailure(Exception):
@@ -74,6 +86,10 @@ class Tools:
     helm: str
     kubernetes_validate: str
     source_root: Path
+    # For the regions stage: the nats chart's copy, nats-server, the estate's values.
+    nats_chart: Path | None = None
+    nats_server: str | None = None
+    region_estate: Path | None = None
 
 
 @dataclass
@@ -139,10 +155,15 @@ def parse_toml(text: str) -> dict:
 # --- stages -------------------------------------------------------------------------
 
 
-def value_sets(chart: Path) -> list[tuple[str, list[str]]]:
+def value_sets(chart: Path, tools: Tools | None = None) -> list[tuple[str, list[str]]]:
     sets = [("default values", [])]
     for example in sorted((chart / "examples").glob("*.yaml")):
         sets.append((f"examples/{example.name}", ["-f", str(example)]))
+    # A region's release as installed: the estate's values, then the region's.
+    if tools is not None and tools.region_estate is not None:
+        estate = tools.region_estate / "provisioner-values.yaml"
+        for example in sorted((chart / "examples").glob("region-*-values.yaml")):
+            sets.append((f"estate + examples/{example.name}", ["-f", str(estate), "-f", str(example)]))
     return sets
 
 
@@ -588,16 +609,34 @@ def default_behaviour(tools: Tools, chart: Path) -> list[tuple[str, str | None]]
 # --- driving ------------------------------------------------------------------------
 
 
-def check_chart(tools: Tools, chart: Path, tally: Tally | None) -> None:
+def check_regions(checks, failed, tally: Tally | None) -> None:
+    for name, check in checks:
+        try:
+            check()
+            if tally:
+                tally.ok(name)
+        except (AssertionError, KeyError, TypeError, ValueError, StopIteration) as e:
+            failed("regions", name, str(e) or type(e).__name__)
+
+
+def check_chart(tools: Tools, chart: Path, tally: Tally | None, regions: Path | None = None) -> None:
     """Runs every stage on every value set. With a tally, records each result and goes
-    on; without one, raises StageFailure at the first failure (for broken fixtures)."""
+    on; without one, raises StageFailure at the first failure (for broken fixtures).
+    With `regions`, the regions stage too: the files' own checks first, the renders with
+    the nats chart last."""
 
     def failed(stage: str, what: str, why: str) -> None:
         if tally is None:
             raise StageFailure(stage, why)
         tally.fail(what, why)
 
-    for label, args in value_sets(chart):
+    if regions is not None:
+        try:
+            check_regions(values_checks(regions, chart), failed, tally)
+        except AssertionError as e:
+            failed("regions", f"the region files in {regions} parse", str(e))
+
+    for label, args in value_sets(chart, tools if regions is not None else None):
         try:
             stage_lint(tools, chart, args)
             if tally:
@@ -620,6 +659,19 @@ def check_chart(tools: Tools, chart: Path, tally: Tally | None) -> None:
                     tally.ok(f"{label}: {name}")
             else:
                 failed("mounts", f"{label}: {name}", why)
+    if regions is not None and tools.nats_chart is not None:
+
+        def validate(manifest: str) -> None:
+            try:
+                stage_validate(tools, manifest)
+            except StageFailure as e:
+                raise AssertionError(f"kubernetes-validate: {e.message}") from None
+
+        try:
+            check_regions(rendered_checks(tools, regions, chart, validate), failed, tally)
+        except AssertionError as e:
+            failed("regions", f"the region files in {regions} parse", str(e))
+
     if tally is not None:
         for name, why in default_behaviour(tools, chart):
             if why is None:
@@ -641,7 +693,9 @@ def apply_fixture(fixture: dict, chart: Path) -> None:
         path.write_text(text.replace(edit["find"], edit["replace"]))
 
 
-def check_broken(tools: Tools, chart: Path, fixtures: Path, tally: Tally) -> None:
+def check_broken(
+    tools: Tools, chart: Path, fixtures: Path, tally: Tally, regions: Path | None = None
+) -> None:
     paths = sorted(fixtures.glob("*.yaml"))
     if not paths:
         tally.fail(f"broken fixtures in {fixtures}", "none found")
@@ -652,9 +706,14 @@ def check_broken(tools: Tools, chart: Path, fixtures: Path, tally: Tally) -> Non
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp) / chart.name
             shutil.copytree(chart, copy)
+            regions_copy = None
+            if regions is not None:
+                # Beside the chart, as in the repository: fixtures edit `../regions/…`.
+                regions_copy = copy.parent / regions.name
+                shutil.copytree(regions, regions_copy)
             apply_fixture(fixture, copy)
             try:
-                check_chart(tools, copy, None)
+                check_chart(tools, copy, None, regions_copy)
             except StageFailure as e:
                 if e.stage != expect["stage"]:
                     tally.fail(what, f"it failed at {e.stage} instead: {e.message}")
@@ -674,13 +733,25 @@ def main() -> int:
     parser.add_argument("--kubernetes-validate", required=True)
     parser.add_argument("--broken", type=Path, help="folder of broken-chart fixtures")
     parser.add_argument("--source-root", type=Path, default=Path(__file__).resolve().parents[2])
+    parser.add_argument("--regions", type=Path, help="folder of the nats chart's values per region")
+    parser.add_argument("--nats-chart", type=Path, help="the official nats chart, to render --regions")
+    parser.add_argument("--nats-server", help="nats-server, for `nats-server -t` of --regions")
+    parser.add_argument("--region-estate", type=Path, help="values-from-estate.sh output of a --region estate")
     args = parser.parse_args()
-    tools = Tools(args.helm, args.kubernetes_validate, args.source_root)
+    if args.regions and not (args.nats_chart and args.nats_server and args.region_estate):
+        parser.error("--regions needs --nats-chart, --nats-server and --region-estate")
+    tools = Tools(
+        args.helm, args.kubernetes_validate, args.source_root,
+        nats_chart=args.nats_chart and args.nats_chart.resolve(),
+        nats_server=args.nats_server,
+        region_estate=args.region_estate and args.region_estate.resolve(),
+    )
     chart = args.chart.resolve()
+    regions = args.regions and args.regions.resolve()
     tally = Tally()
-    check_chart(tools, chart, tally)
+    check_chart(tools, chart, tally, regions)
     if args.broken:
-        check_broken(tools, chart, args.broken, tally)
+        check_broken(tools, chart, args.broken, tally, regions)
     print(f"helm: {tally.passed} passed, {tally.failed} failed")
     return 0 if tally.failed == 0 else 1
 
