@@ -330,6 +330,10 @@ pub(crate) async fn gather<Q: Message, A: Message + SiteAnswer>(
         let Ok(Some(message)) = tokio::time::timeout_at(until, sub.next()).await else {
             break;
         };
+        if message.status == Some(async_nats::StatusCode::NO_RESPONDERS) {
+            // Nobody subscribes to the subject at all: no answer will come.
+            break;
+        }
         let answer = match read_answer::<A>(&message) {
             Ok(answer) => answer,
             Err(err) => {

@@ -157,6 +157,18 @@ async fn a_resource_is_found_at_its_site_and_a_stale_cached_site_is_corrected() 
     assert_eq!(code, 2, "{refused}");
     assert_eq!(refused["type"], "not_found", "{refused}");
 
+    // A service no agent serves is found to have no site without waiting out the
+    // deadline: the server says at once that nobody listens.
+    let asked = std::time::Instant::now();
+    let unserved = locate(&alice_client.client, "nosuch", &second, SEARCH)
+        .await
+        .unwrap();
+    assert!(
+        unserved.site.is_none() && unserved.answered.is_empty(),
+        "{unserved:?}"
+    );
+    assert!(asked.elapsed() < SEARCH, "{:?}", asked.elapsed());
+
     // An id no agent could have made is found nowhere, without waiting for answers.
     let asked = std::time::Instant::now();
     let bad = locate(&alice_client.client, SERVICE, "no-such.id", SEARCH)

@@ -15,6 +15,7 @@ pub mod quota;
 pub mod resource_events;
 pub mod resource_list;
 pub mod resource_retry;
+pub mod resource_site;
 pub mod resources;
 pub mod resources_wire;
 pub mod services;

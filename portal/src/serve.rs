@@ -187,6 +187,7 @@ async fn serve(
         nats_url: config.nats_url.clone(),
         limiter: IdentityLimiter::new(config.rate_per_identity),
         web: loaded.web.map(Arc::new),
+        sites: agent::locate::SiteCache::default(),
     });
     // The cache outlives no reload (there is none yet); keep it alive with the refresher.
     let _jwks = loaded.jwks;

@@ -48,6 +48,9 @@ pub struct Shared {
     pub limiter: Option<IdentityLimiter>,
     /// The web pages' login and sessions; `None`: no pages (no `[login]`).
     pub web: Option<Arc<WebAuth>>,
+    /// Where resources given without their site were last found, per tenant (see
+    /// `crate::api::resource_site`).
+    pub sites: agent::locate::SiteCache,
 }
 
 /// The state handlers get.

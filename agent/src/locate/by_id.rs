@@ -84,7 +84,12 @@ where
                 searched: None,
             });
         }
-        tracing::debug!(service = %key.service, id = %key.id, %site, "the remembered site does not hold the resource; searching");
+        tracing::debug!(
+            service = %key.service,
+            id = %key.id,
+            %site,
+            "the remembered site does not hold the resource; searching"
+        );
         cache.forget(key);
     }
     let searched = locate(client, &key.service, &key.id, deadline).await?;

@@ -14,9 +14,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
-use super::resources::record;
 use agent::lifecycle::Status;
 
+use super::resource_site::{find, record};
 use super::resources_wire::{caller_client, ResourceRecord, Rid, RidPath};
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -95,9 +95,8 @@ pub async fn events(
     caller: ApiCaller,
     ApiPath(path): ApiPath<RidPath>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let rid = Rid::parse(&path.rid)?;
     let client = caller_client(&state, &caller).await?;
-    let first = record(&state, &client, &rid).await?;
+    let (rid, first) = find(&state, &client, &caller.tenant, &path.rid).await?;
     let watch = Watch {
         state,
         client,

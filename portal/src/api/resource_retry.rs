@@ -9,10 +9,9 @@
 use axum::extract::State;
 use axum::response::Response;
 
+use super::resource_site::place;
 use super::resources::accepted;
-use super::resources_wire::{
-    caller_client, refused, status_failed, ResourceAccepted, Rid, RidPath,
-};
+use super::resources_wire::{caller_client, refused, status_failed, ResourceAccepted, RidPath};
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
@@ -39,10 +38,10 @@ pub async fn retry(
     caller: ApiCaller,
     ApiPath(path): ApiPath<RidPath>,
 ) -> Result<Response, ApiError> {
-    let rid = Rid::parse(&path.rid)?;
     let client = caller_client(&state, &caller).await?;
-    let place = (rid.service.as_str(), rid.site.as_str());
-    agent::queued::client::retry(&client, place, &rid.id, state.nats_timeout)
+    let rid = place(&state, &client, &caller.tenant, &path.rid).await?;
+    let at = (rid.service.as_str(), rid.site.as_str());
+    agent::queued::client::retry(&client, at, &rid.id, state.nats_timeout)
         .await
         .map_err(|e| status_failed(&e))?
         .map_err(|e| refused(&e))?;

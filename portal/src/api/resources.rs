@@ -4,7 +4,8 @@
 //! connection: the service's stream keeps the request (`202` with `Location`), an agent of
 //! the site takes it later, and the record says how it went.
 //!
-//! The portal's resource id is `<service>.<site>.<agent id>`; the agents answer only the
+//! The portal's resource id is `<service>.<site>.<agent id>`; `<service>.<agent id>`
+//! names a resource whose site is found first (`resource_site`). The agents answer only the
 //! caller's tenant's records, so another tenant's id is `404 resource_not_found` like
 //! one that does not exist. The entitlement is the caller's NATS permission: a service
 //! or site the caller cannot reach is `404 service_not_found`.
@@ -19,9 +20,10 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::resource_site::find;
 use super::resources_wire::{
-    bad, caller_client, check_place, location, queue_failed, refused, status_failed,
-    ResourceAccepted, ResourceRecord, Rid, RidPath,
+    bad, caller_client, check_place, location, queue_failed, ResourceAccepted, ResourceRecord, Rid,
+    RidPath,
 };
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -89,25 +91,6 @@ pub(crate) fn accepted(rid: &Rid) -> Response {
         Json(body),
     )
         .into_response()
-}
-
-/// Reads the record of `rid` as `client`.
-///
-/// # Errors
-/// `404 resource_not_found` (no such record for the caller's tenant, or no agent of the
-/// site answering), `503` otherwise.
-pub async fn record(
-    state: &AppState,
-    client: &Client,
-    rid: &Rid,
-) -> Result<ResourceRecord, ApiError> {
-    let place = (rid.service.as_str(), rid.site.as_str());
-    let answer = agent::queued::client::status(client, place, &rid.id, state.nats_timeout)
-        .await
-        .map_err(|e| status_failed(&e))?;
-    answer
-        .map(|s| ResourceRecord::of(rid, s))
-        .map_err(|e| refused(&e))
 }
 
 /// Queues an allocation.
@@ -185,9 +168,9 @@ pub async fn show(
     caller: ApiCaller,
     ApiPath(path): ApiPath<RidPath>,
 ) -> Result<Json<ResourceRecord>, ApiError> {
-    let rid = Rid::parse(&path.rid)?;
     let client = caller_client(&state, &caller).await?;
-    record(&state, &client, &rid).await.map(Json)
+    let (_, found) = find(&state, &client, &caller.tenant, &path.rid).await?;
+    Ok(Json(found))
 }
 
 /// Queues an update: the site's handler runs again with the new specification.
@@ -212,14 +195,14 @@ pub async fn update(
     ApiPath(path): ApiPath<RidPath>,
     ApiJson(change): ApiJson<ResourceChange>,
 ) -> Result<Response, ApiError> {
-    let rid = Rid::parse(&path.rid)?;
-    let request = ResourceUpdateV1 {
-        id: rid.id.clone(),
-        specification: checked_spec(Some(change.spec))?,
-    };
+    let specification = checked_spec(Some(change.spec))?;
     let client = caller_client(&state, &caller).await?;
     // Only the caller's tenant's records answer: another tenant's id is a 404 here.
-    record(&state, &client, &rid).await?;
+    let (rid, _) = find(&state, &client, &caller.tenant, &path.rid).await?;
+    let request = ResourceUpdateV1 {
+        id: rid.id.clone(),
+        specification,
+    };
     queue_change(&state, &client, &rid, Operation::Update, &request).await
 }
 
@@ -243,9 +226,8 @@ pub async fn delete(
     caller: ApiCaller,
     ApiPath(path): ApiPath<RidPath>,
 ) -> Result<Response, ApiError> {
-    let rid = Rid::parse(&path.rid)?;
     let client = caller_client(&state, &caller).await?;
-    record(&state, &client, &rid).await?;
+    let (rid, _) = find(&state, &client, &caller.tenant, &path.rid).await?;
     let request = ResourceDeallocateV1 { id: rid.id.clone() };
     queue_change(&state, &client, &rid, Operation::Deallocate, &request).await
 }

@@ -86,10 +86,12 @@ pub fn bad(code: &'static str, reason: &str) -> ApiError {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct RidPath {
-    /// The resource id, `<service>.<site>.<id>` (the `id` of the `202`).
+    /// The resource id, `<service>.<site>.<id>` (the `id` of the `202`), or
+    /// `<service>.<id>` when the site is not known: every site is then asked which one
+    /// holds it, and the answer names the full id.
     #[param(
-        pattern = r"^[A-Za-z0-9-]{1,64}\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9]{1,64}$",
-        min_length = 5,
+        pattern = r"^[A-Za-z0-9-]{1,64}(\.[A-Za-z0-9_-]{1,64})?\.[A-Za-z0-9]{1,64}$",
+        min_length = 3,
         max_length = 194
     )]
     pub rid: String,

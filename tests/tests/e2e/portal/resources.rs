@@ -2,7 +2,8 @@
 //! example `mkdir.sh` handler for type `folder` on the portal stack's estate; a tenant
 //! user finds the site with `GET /services`, queues an allocation (`202` with
 //! `Location`), reads its record until `created` (the directory exists), sees it on the
-//! server-sent events, updates and deletes it (the directory is gone); another tenant
+//! server-sent events, updates it, reads it by its id without the site (found at its
+//! site, answered with the full id) and deletes it so (the directory is gone); another tenant
 //! reads nothing of it (nor lists it), and an unknown service is `404
 //! service_not_found`; the tenant's list shows the resource in its last state. A user whose
 //! policy grant for the services is withdrawn neither sees the service nor queues to it:
@@ -230,8 +231,22 @@ async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
     let theirs = stack.send("DELETE", &location, Some(&bob), None).await;
     theirs.assert_problem(404, "resource_not_found");
 
-    let deleted = stack.send("DELETE", &location, Some(&alice), None).await;
+    // The id without its site: the portal finds it at sto1 and answers with the full id;
+    // another tenant finds it nowhere.
+    let unplaced = format!("/api/v1/resources/storage.{agent_id}");
+    let found = stack.get(&unplaced, &alice).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let found = found.json();
+    assert_eq!(
+        (&found["id"], &found["site"]),
+        (&json!(rid), &json!("sto1"))
+    );
+    let theirs = stack.get(&unplaced, &bob).await;
+    theirs.assert_problem(404, "resource_not_found");
+
+    let deleted = stack.send("DELETE", &unplaced, Some(&alice), None).await;
     assert_eq!(deleted.status, 202, "{}", deleted.body);
+    assert_eq!(deleted.header("location"), location);
     let record = wait_for(&stack, &location, &alice, "deleted").await;
     assert!(!folder(&root, &agent_id).exists(), "{record}");
 
@@ -268,7 +283,9 @@ async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
         .get("/api/v1/resources/storage.nosite.q1", &alice)
         .await;
     nowhere.assert_problem(404, "resource_not_found");
-    let bad = stack.get("/api/v1/resources/storage.sto1", &alice).await;
+    let nowhere = stack.get("/api/v1/resources/storage.q999999", &alice).await;
+    nowhere.assert_problem(404, "resource_not_found");
+    let bad = stack.get("/api/v1/resources/storage.sto_1", &alice).await;
     bad.assert_problem(400, "bad_request");
 }
 
