@@ -1,5 +1,5 @@
 //! Subjects: the storage agent cannot subscribe to, answer or publish compute's subjects,
-//! joins only its own queue groups and answers its own; the admin subtree
+//! joins only its own queue groups and answers its own (ping and locate among them); the admin subtree
 //! `svc.<service>.admin.>` is for the service's admin and agents, never for tenants.
 
 use async_nats::RequestErrorKind;
@@ -51,8 +51,13 @@ async fn a_storage_agent_neither_sees_nor_answers_compute_requests() {
         .await
         .unwrap();
 
-    // Its own subjects: a plain ping and its site's queue.
+    // Its own subjects: a plain ping and locate, and its site's queue.
     let mut ping = storage.client.subscribe("svc.storage.ping").await.unwrap();
+    let mut locate = storage
+        .client
+        .subscribe("svc.storage.locate")
+        .await
+        .unwrap();
     let mut own = storage
         .client
         .queue_subscribe("svc.storage.sto1.allocate", "storage.sto1".into())
@@ -82,6 +87,11 @@ async fn a_storage_agent_neither_sees_nor_answers_compute_requests() {
         answer(&storage, &mut ping, "storage pong"),
     );
     assert_eq!(&reply.unwrap().payload[..], b"storage pong");
+    let (reply, _) = tokio::join!(
+        alice.client.request("svc.storage.locate", "{}".into()),
+        answer(&storage, &mut locate, "storage: not here"),
+    );
+    assert_eq!(&reply.unwrap().payload[..], b"storage: not here");
     let (reply, _) = tokio::join!(
         alice
             .client
