@@ -49,7 +49,8 @@ pub enum SvcCommand {
     /// Where a resource is in its lifecycle (pending, created, error, …). Without
     /// --site, every site is asked which one holds it.
     Status(crate::cli::svc_queued::StatusArgs),
-    /// Follow a resource until it is created, deleted, denied or in error.
+    /// Follow a resource until it is created, deleted, denied or in error. Without
+    /// --site, every site is asked which one holds it first.
     Watch(crate::cli::svc_queued::StatusArgs),
 }
 
@@ -99,7 +100,8 @@ pub struct UpdateArgs {
     /// The new specification, a JSON object (it replaces the old one).
     #[arg(long)]
     pub spec: String,
-    /// How long to wait for the answer (the site's handler runs meanwhile).
+    /// How long to wait for the answer (the site's handler runs meanwhile); without
+    /// --site, also how long the search for the site may take.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 }
@@ -134,7 +136,8 @@ pub struct DeallocateArgs {
     /// The resource id.
     #[arg(long)]
     pub id: String,
-    /// How long to wait for the answer.
+    /// How long to wait for the answer; without --site, also how long the search for the
+    /// site may take.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 }
