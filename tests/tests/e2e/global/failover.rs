@@ -99,7 +99,7 @@ async fn each_region_serves_its_own_callers_and_another_takes_over_when_it_has_n
         std::fs::read_to_string(estate.join(format!("nkeys/creds/OP/acme/{user}.creds"))).unwrap()
     };
     let _in_us = provisioner(&estate, "p-us", &sc.urls("us"));
-    let mut in_eu = vec![
+    let mut in_eu = [
         provisioner(&estate, "p-eu-1", &sc.urls("eu")),
         provisioner(&estate, "p-eu-2", &sc.urls("eu")),
     ];
