@@ -153,10 +153,11 @@ impl Notices {
 }
 
 /// Whether a tenant's grant differs between two policies: anything that decides what a
-/// renewal of one of its names gets (permissions, stamped tags, lifetimes, name rules,
-/// who may renew, the account and its signing key).
+/// renewal of one of its names gets (permissions, grants by tag, stamped tags,
+/// lifetimes, name rules, who may renew, the account and its signing key).
 pub fn grant_changed(old: &TenantConfig, new: &TenantConfig) -> bool {
     old.permissions != new.permissions
+        || old.grants != new.grants
         || old.tags != new.tags
         || old.ttl != new.ttl
         || old.names != new.names
@@ -188,6 +189,9 @@ mod tests {
         assert!(!grant_changed(&old, &new));
         new.ttl.max_secs = old.ttl.max_secs + 1;
         assert!(grant_changed(&old, &new));
+        let mut granted = old.clone();
+        granted.grants.push(policy::schema::GrantConfig::default());
+        assert!(grant_changed(&old, &granted));
     }
 
     #[test]
