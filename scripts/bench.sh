@@ -74,7 +74,7 @@ bench_with_cpu() { # "responder-pids" server-pid out-file load-tool-args...
   # shellcheck disable=SC2086
   r1="$(cpu_ticks $responders)"
   s1="$(cpu_ticks "$server")"
-  n="$(grep -m1 -o '^creds [0-9]*' "$out" | cut -d' ' -f2)"
+  n="$(grep -m1 -oE '^(creds|connections) [0-9]+' "$out" | cut -d' ' -f2)"
   awk -v r=$((r1 - r0)) -v s=$((s1 - s0)) -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN {
     if (n > 0) printf "CPU per credential: responder %.0f us, nats-server %.0f us\n", r / hz / n * 1e6, s / hz / n * 1e6 }'
   return "$status"
@@ -207,13 +207,16 @@ run_server "$work/callout/server.conf" "$work/callout-server.log"
   --admin-addr 127.0.0.1:0 >"$work/callout-provisioner.log" 2>&1 &
 pids+=($!)
 wait_for_line "$work/callout-provisioner.log" serving
-"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-user bencher \
-  --connect-password-file "$work/callout-password" --concurrency "$concurrency" --duration "$duration"
+# The server's pid is the one before the provisioner's.
+bench_with_cpu "${pids[-1]}" "${pids[-2]}" "$work/callout.out" -s "nats://127.0.0.1:$port" \
+  --connect-user bencher --connect-password-file "$work/callout-password" \
+  --concurrency "$concurrency" --duration "$duration"
 profile "$work/callout-provisioner.log"
 echo
 echo "== plain JWT connections with the same client tool (a tenant's bootstrap creds, no callout)"
-"$bin/provisioner" bench -s "nats://127.0.0.1:$port" --connect-only \
-  --creds "$work/callout/nkeys/creds/OP/acme/bootstrap.creds" --concurrency "$concurrency" --duration "$duration"
+bench_with_cpu "${pids[-1]}" "${pids[-2]}" "$work/plain.out" -s "nats://127.0.0.1:$port" \
+  --connect-only --creds "$work/callout/nkeys/creds/OP/acme/bootstrap.creds" \
+  --concurrency "$concurrency" --duration "$duration"
 fi
 
 if want http; then
