@@ -11,8 +11,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use async_nats::service::ServiceExt as _;
 use agent::region::serving_region;
+use async_nats::service::ServiceExt as _;
 use async_nats::Client;
 use futures::StreamExt as _;
 use tokio::sync::Semaphore;

@@ -81,7 +81,10 @@ async fn keep_issuing(
 async fn until(progress: &AtomicUsize, count: usize) {
     let deadline = Instant::now() + FAILOVER_DEADLINE;
     while progress.load(Ordering::SeqCst) < count {
-        assert!(Instant::now() < deadline, "only {progress:?} of {count} issued");
+        assert!(
+            Instant::now() < deadline,
+            "only {progress:?} of {count} issued"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -214,7 +217,10 @@ async fn each_region_serves_its_own_callers_and_another_takes_over_when_it_has_n
         if found {
             break history;
         }
-        assert!(Instant::now() < deadline, "{expected:?} not all in {history}");
+        assert!(
+            Instant::now() < deadline,
+            "{expected:?} not all in {history}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let records = history["issuances"].as_array().unwrap();
