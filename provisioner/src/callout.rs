@@ -12,6 +12,7 @@
 //! - `invite`: an invite token at CONNECT, redeemed through the registry;
 //! - `handle`: one request through identify → decide → mint → response;
 //! - `respond`: the signed, optionally sealed, response;
+//! - `sealer`: opening and sealing with the server's xkey, each server's box kept;
 //! - `keys`: the response signing key and the xkey, checked against the callout account;
 //! - `setup`: loading and checking the keys at start-up and on reload (the flags are in
 //!   `config::callout`);
@@ -29,6 +30,7 @@ pub mod invite;
 pub mod keys;
 pub mod request;
 pub mod respond;
+pub mod sealer;
 pub mod service;
 pub mod setup;
 

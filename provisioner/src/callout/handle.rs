@@ -204,7 +204,7 @@ mod tests {
             issuer: auth,
             issuer_account: None,
             mode: crate::config::CalloutMode::Operator,
-            xkey,
+            xkey: xkey.map(|x| crate::callout::sealer::Sealer::new(x).unwrap()),
         };
         Setup {
             runtime,

@@ -13,6 +13,8 @@ use std::path::Path;
 use claims::{AccountClaims, KeyKind, KeyPair, SignerAuthority};
 use nkeys::XKey;
 
+use crate::callout::sealer::Sealer;
+
 use crate::config::CalloutMode;
 use crate::config::ConfigError;
 use crate::keys::{load_account_seed, read_file, readable_by_others};
@@ -27,7 +29,7 @@ pub struct CalloutKeys {
     /// Set when `issuer` is a signing key of `account`.
     pub issuer_account: Option<String>,
     /// Opens requests and seals replies, when configured.
-    pub xkey: Option<XKey>,
+    pub xkey: Option<Sealer>,
     /// Operator mode (tenant keys sign users) or config mode (`issuer` signs them).
     pub mode: CalloutMode,
 }
@@ -48,7 +50,7 @@ impl std::fmt::Debug for CalloutKeys {
         f.debug_struct("CalloutKeys")
             .field("account", &self.account)
             .field("issuer", &self.issuer.public_key())
-            .field("xkey", &self.xkey.as_ref().map(XKey::public_key))
+            .field("xkey", &self.xkey.as_ref().map(|s| s.xkey().public_key()))
             .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
@@ -71,7 +73,7 @@ pub fn load_callout_keys(
     let issuer_account = (public != account).then(|| account.to_owned());
     let xkey = xkey_path.map(load_xkey).transpose()?;
     if let Some(jwt) = account_jwt {
-        check_against_account(jwt, &public, xkey.as_ref())?;
+        check_against_account(jwt, &public, xkey.as_ref().map(Sealer::xkey))?;
     }
     Ok(CalloutKeys {
         account: account.to_owned(),
@@ -129,7 +131,7 @@ pub fn check_config_accounts(policy: &policy::Policy) -> Result<(), ConfigError>
 }
 
 /// Reads a curve seed (`SX…`).
-fn load_xkey(path: &Path) -> Result<XKey, ConfigError> {
+fn load_xkey(path: &Path) -> Result<Sealer, ConfigError> {
     let text = read_file(path)?;
     if readable_by_others(path) {
         tracing::warn!(path = %path.display(), "xkey file is readable by others; chmod 600 it");
@@ -139,12 +141,14 @@ fn load_xkey(path: &Path) -> Result<XKey, ConfigError> {
         .map(str::trim)
         .find(|l| l.starts_with("SX"))
         .unwrap_or_else(|| text.trim());
-    XKey::from_seed(seed).map_err(|_| {
+    let invalid = || {
         ConfigError::Invalid(format!(
             "callout xkey `{}` does not hold a curve seed (`SX…`)",
             path.display()
         ))
-    })
+    };
+    let xkey = XKey::from_seed(seed).map_err(|_| invalid())?;
+    Sealer::new(xkey).map_err(|_| invalid())
 }
 
 fn check_against_account(
@@ -253,7 +257,10 @@ mod tests {
         let account = auth.public_key();
         let keys = load_callout_keys(&issuer, Some(&x), &account, Some(&claims)).unwrap();
         assert!(keys.issuer_account.is_none());
-        assert_eq!(keys.xkey.as_ref().unwrap().public_key(), xkey.public_key());
+        assert_eq!(
+            keys.xkey.as_ref().unwrap().xkey().public_key(),
+            xkey.public_key()
+        );
         assert!(!format!("{keys:?}").contains(&xkey.seed().unwrap()));
 
         // A signing key not in the JWT is refused; listed, it signs with issuer_account.

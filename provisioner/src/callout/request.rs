@@ -15,6 +15,8 @@
 use claims::{AuthorizationRequestClaims, KeyKind, AUTH_REQUEST_AUDIENCE};
 use nkeys::XKey;
 
+use crate::callout::sealer::Sealer;
+
 /// The largest request accepted: a JWT at Go's size cap plus the sealing overhead.
 pub const MAX_REQUEST_BYTES: usize = claims::MAX_TOKEN_SIZE + 1024;
 /// Clock skew accepted on a request's `exp` (the server sets `exp` = now + auth timeout).
@@ -99,7 +101,7 @@ pub enum RequestError {
 pub fn open_request(
     payload: &[u8],
     header_xkey: Option<&str>,
-    our_xkey: Option<&XKey>,
+    our_xkey: Option<&Sealer>,
     account: &str,
     now: i64,
 ) -> Result<CalloutRequest, RequestError> {
@@ -213,17 +215,36 @@ pub(crate) mod tests {
         });
         let sealed = theirs.seal(token.as_bytes(), &ours).unwrap();
         let header = theirs.public_key();
-        let req = open_request(&sealed, Some(&header), Some(&ours), &account, NOW).unwrap();
+        let req = open_request(
+            &sealed,
+            Some(&header),
+            Some(&Sealer::new(ours.clone()).unwrap()),
+            &account,
+            NOW,
+        )
+        .unwrap();
         assert_eq!(req.server_xkey.unwrap().public_key(), header);
 
         let mut tampered = sealed.clone();
         if let Some(last) = tampered.last_mut() {
             *last ^= 1;
         }
-        let err = open_request(&tampered, Some(&header), Some(&ours), &account, NOW);
+        let err = open_request(
+            &tampered,
+            Some(&header),
+            Some(&Sealer::new(ours.clone()).unwrap()),
+            &account,
+            NOW,
+        );
         assert_eq!(err.unwrap_err(), RequestError::Open);
         let other = XKey::new();
-        let err = open_request(&sealed, Some(&header), Some(&other), &account, NOW);
+        let err = open_request(
+            &sealed,
+            Some(&header),
+            Some(&Sealer::new(other.clone()).unwrap()),
+            &account,
+            NOW,
+        );
         assert_eq!(err.unwrap_err(), RequestError::Open);
         // The xkey inside must be the header's.
         let liar = XKey::new();
@@ -231,7 +252,7 @@ pub(crate) mod tests {
         let err = open_request(
             &sealed,
             Some(&liar.public_key()),
-            Some(&ours),
+            Some(&Sealer::new(ours.clone()).unwrap()),
             &account,
             NOW,
         );
@@ -243,12 +264,24 @@ pub(crate) mod tests {
         let (server, account, user) = setup();
         let token = server_request(&server, &account, &user, |_| {});
         let ours = XKey::new();
-        let err = open_request(token.as_bytes(), None, Some(&ours), &account, NOW);
+        let err = open_request(
+            token.as_bytes(),
+            None,
+            Some(&Sealer::new(ours.clone()).unwrap()),
+            &account,
+            NOW,
+        );
         assert_eq!(err.unwrap_err(), RequestError::NotSealed);
         let header = XKey::new().public_key();
         let err = open_request(token.as_bytes(), Some(&header), None, &account, NOW);
         assert_eq!(err.unwrap_err(), RequestError::NoXkey);
-        let err = open_request(token.as_bytes(), Some("XNOPE"), Some(&ours), &account, NOW);
+        let err = open_request(
+            token.as_bytes(),
+            Some("XNOPE"),
+            Some(&Sealer::new(ours.clone()).unwrap()),
+            &account,
+            NOW,
+        );
         assert_eq!(err.unwrap_err(), RequestError::BadServerXkey);
     }
 

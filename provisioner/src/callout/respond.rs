@@ -79,6 +79,7 @@ mod tests {
     use super::*;
     use crate::callout::request::open_request;
     use crate::callout::request::tests::{server_request, NOW};
+    use crate::callout::sealer::Sealer;
 
     #[test]
     fn responses_are_for_the_user_and_server_signed_and_sealed() {
@@ -94,7 +95,7 @@ mod tests {
         let request = open_request(
             &sealed,
             Some(&theirs.public_key()),
-            Some(&ours),
+            Some(&Sealer::new(ours.clone()).unwrap()),
             &auth.public_key(),
             NOW,
         )
@@ -104,7 +105,7 @@ mod tests {
             issuer: auth,
             issuer_account: None,
             mode: crate::config::CalloutMode::Operator,
-            xkey: Some(ours.clone()),
+            xkey: Some(Sealer::new(ours.clone()).unwrap()),
         };
         let payload = response(&request, Answer::Refused("no"), &keys, NOW).unwrap();
         // The server opens it with its key, from ours.
