@@ -217,6 +217,7 @@ echo "== plain JWT connections with the same client tool (a tenant's bootstrap c
 bench_with_cpu "${pids[-1]}" "${pids[-2]}" "$work/plain.out" -s "nats://127.0.0.1:$port" \
   --connect-only --creds "$work/callout/nkeys/creds/OP/acme/bootstrap.creds" \
   --concurrency "$concurrency" --duration "$duration"
+stop_all
 fi
 
 if want http; then
