@@ -218,9 +218,28 @@ impl Registry {
         now: i64,
         done: &mut Done,
     ) -> Result<(), ReserveError> {
-        for rate in &snapshot.rates {
-            let total = self.counters.add(&rate.key, 1).await?;
-            done.rates.push(rate.key.clone());
+        // The tenant's and the requester's counters are independent, so they are
+        // added at once (one round trip, not two); every add that took effect is
+        // remembered for the roll-back before any result is judged.
+        let adds = snapshot
+            .rates
+            .iter()
+            .map(|rate| async move { (rate, self.counters.add(&rate.key, 1).await) });
+        let mut counted = Vec::with_capacity(snapshot.rates.len());
+        let mut failed = None;
+        for (rate, added) in futures::future::join_all(adds).await {
+            match added {
+                Ok(total) => {
+                    done.rates.push(rate.key.clone());
+                    counted.push((rate, total));
+                }
+                Err(err) => failed = failed.or(Some(err)),
+            }
+        }
+        if let Some(err) = failed {
+            return Err(err.into());
+        }
+        for (rate, total) in counted {
             if total > i64::try_from(rate.limit).unwrap_or(i64::MAX) {
                 return Err(ReserveError::RateLimited {
                     per_requester: rate.per_requester,
