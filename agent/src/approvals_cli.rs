@@ -93,7 +93,7 @@ async fn call(args: &ApprovalsArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let client = options
-        .connect(args.server.as_str())
+        .connect(crate::servers::server_addrs(&args.server)?)
         .await
         .map_err(|e| anyhow::anyhow!("connecting to `{}`: {e}", args.server))?;
     let request = ApprovalV1 {

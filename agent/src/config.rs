@@ -42,7 +42,8 @@ pub const DEFAULT_SERVER: &str = "nats://127.0.0.1:4222";
 /// The flags of the `agent` binary.
 #[derive(Debug, Clone, Default, Args)]
 pub struct AgentArgs {
-    /// NATS server URL [default: nats://127.0.0.1:4222].
+    /// NATS server URL, or several separated by commas (the members of the agent's
+    /// region, to fail over among) [default: nats://127.0.0.1:4222].
     #[arg(short = 's', long = "server", env = "AGENT_NATS_URL")]
     pub server: Option<String>,
     /// Creds file of the agent's user (in the services account).

@@ -27,6 +27,7 @@
 //! - [`handler`]: one request, start to end;
 //! - [`service`]: the subscriptions, concurrency and drain;
 //! - [`region`]: the region every reply names (the serving server's cluster);
+//! - [`servers`]: the comma-separated server list of `-s`;
 //! - [`client`]: allocate, update, deallocate and scatter-gather list for clients;
 //! - [`locate`]: finding a resource's site by scatter-gather, a cache of where ids
 //!   were found, and operations by id alone.
@@ -48,6 +49,7 @@ pub mod queued;
 pub mod quota;
 pub mod region;
 pub mod request_info;
+pub mod servers;
 pub mod service;
 pub mod site;
 pub mod store;

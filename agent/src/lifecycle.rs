@@ -202,6 +202,10 @@ pub struct Move {
     /// The denial's reason or the failure's message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The region of the agent that made the move (the cluster of the server it was
+    /// connected to), when its server is in a cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// A resource's state and how it got there.
@@ -261,6 +265,7 @@ impl Lifecycle {
             at: now,
             event: event.name().to_owned(),
             note: event.note().map(str::to_owned),
+            region: None,
         });
         if history.len() > MAX_HISTORY {
             history.remove(1);

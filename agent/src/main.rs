@@ -108,7 +108,7 @@ async fn run(config: AgentConfig) -> anyhow::Result<()> {
                 other => tracing::warn!(event = %other, "nats event"),
             }
         })
-        .connect(config.server.as_str())
+        .connect(agent::servers::server_addrs(&config.server)?)
         .await
         .with_context(|| format!("connecting to `{}`", config.server))?;
     let js = async_nats::jetstream::new(client.clone());

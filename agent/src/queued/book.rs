@@ -39,6 +39,8 @@ pub enum BookError {
 #[derive(Clone)]
 pub struct Book {
     kv: kv::Store,
+    /// The agent's connection: each move it writes names the region it was made in.
+    client: async_nats::Client,
 }
 
 impl std::fmt::Debug for Book {
@@ -62,7 +64,10 @@ impl Book {
             .get_key_value(bucket)
             .await
             .map_err(|e| BookError::Kv(format!("opening `{bucket}`: {e}")))?;
-        Ok(Book { kv })
+        Ok(Book {
+            kv,
+            client: js.client(),
+        })
     }
 
     /// `tenant`'s record of `id` and its revision.
@@ -127,6 +132,11 @@ impl Book {
         for _ in 0..MAX_ATTEMPTS {
             if let Some((found, _)) = self.get(&fresh.tenant, &fresh.id).await? {
                 return Ok(found);
+            }
+            let mut fresh = fresh.clone();
+            let region = crate::region::serving_region(&self.client);
+            for made in &mut fresh.lifecycle.history {
+                made.region = made.region.take().or_else(|| region.clone());
             }
             let value = serde_json::to_vec(&fresh).map_err(|e| BookError::Kv(e.to_string()))?;
             if self.kv.create(&key, value.into()).await.is_ok() {
@@ -230,7 +240,17 @@ impl Book {
             let Some((mut record, revision)) = self.get(tenant, id).await? else {
                 return Err(BookError::Missing);
             };
+            let last_before = record.lifecycle.history.last().cloned();
             change(&mut record)?;
+            // A change adds at most one move (a history at its bound drops an old one
+            // as it takes it): the move made here names the region it was made in.
+            let history = &mut record.lifecycle.history;
+            if let Some(made) = history
+                .last_mut()
+                .filter(|m| Some(&**m) != last_before.as_ref())
+            {
+                made.region = crate::region::serving_region(&self.client);
+            }
             let value = serde_json::to_vec(&record).map_err(|e| BookError::Kv(e.to_string()))?;
             if self.kv.update(&key, value.into(), revision).await.is_ok() {
                 return Ok(record);

@@ -133,18 +133,6 @@ fn bad_config(err: &dyn std::fmt::Display) -> Outcome {
     Outcome::BadConfig
 }
 
-/// The servers of a comma-separated URL list (`nats://a:4222,nats://b:4222`).
-fn server_addrs(urls: &str) -> anyhow::Result<Vec<async_nats::ServerAddr>> {
-    urls.split(',')
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(|u| {
-            u.parse::<async_nats::ServerAddr>()
-                .map_err(|e| anyhow::anyhow!("server URL `{u}`: {e}"))
-        })
-        .collect()
-}
-
 async fn connect(
     config: &ServeConfig,
     readiness: &Arc<Readiness>,
@@ -179,7 +167,7 @@ async fn connect(
                 }
             }
         })
-        .connect(server_addrs(&config.nats_url)?)
+        .connect(agent::servers::server_addrs(&config.nats_url)?)
         .await
         .map_err(|e| anyhow::anyhow!("connecting to `{}`: {e}", config.nats_url))?;
     readiness.connected.store(true, Ordering::Relaxed);
@@ -243,7 +231,7 @@ async fn connect_revoker(
     let sys = options
         .name(format!("{}-revocations", config.service_name))
         .retry_on_initial_connect()
-        .connect(server_addrs(&config.nats_url)?)
+        .connect(agent::servers::server_addrs(&config.nats_url)?)
         .await
         .map_err(|e| anyhow::anyhow!("connecting the system account user: {e}"))?;
     tracing::info!(operator_signing_key = %operator_key.public_key(), "revocation pushes enabled");

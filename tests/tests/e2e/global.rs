@@ -6,6 +6,7 @@
 //! Shared here: connecting with a creds file to a set of URLs, and issuing a user with
 //! retries across a failover.
 
+mod agents;
 mod failover;
 mod home_cut_off;
 mod issuance;
