@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end suites: a real `nats-server` harness and its config files.
 //!
 //! Layout:
+//! - [`agent`]: the reference agent run for one site, and its example folder handler.
 //! - [`server`]: [`NatsServer`], one real `nats-server` process per test in its own temp dir,
 //!   started from a config string ([`ServerOptions`] for JetStream, a fixed port or an explicit
 //!   binary), killed on drop.
@@ -19,6 +20,7 @@
 //!
 //! Not here: the product's own estate (the `nsc-setup` crate).
 
+pub mod agent;
 pub mod browser;
 pub mod client;
 pub mod config;

@@ -4,7 +4,7 @@
 //! [`OidcProvider::start`] writes the accounts, the client's redirect URIs and port 0
 //! into `<tmp>/config.json` in a fresh [`TempDir`], spawns `node provider.mjs --config
 //! <tmp>/config.json` with its stdout and stderr in `<tmp>/provider.out` and
-//! `<tmp>/provider.log`, and polls until the script prints `issuer <URL>` (10 s deadline).
+//! `<tmp>/provider.log`, and polls until the script prints `issuer <URL>` (30 s deadline: node loads the provider slowly on a busy machine).
 //! The provider has one public client, `portal` ([`CLIENT_ID`]: no secret, PKCE S256
 //! required), a login page checking the passwords, no consent page, RP-initiated logout
 //! without a confirmation, and ID tokens (RS256, a key made at start) carrying every
@@ -29,7 +29,7 @@ use tempfile::TempDir;
 /// The client id of the provider's one client, the portal's audience.
 pub const CLIENT_ID: &str = "portal";
 /// How long the provider may take to listen.
-const READY_DEADLINE: Duration = Duration::from_secs(10);
+const READY_DEADLINE: Duration = Duration::from_secs(30);
 /// How often its output is checked while waiting.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// The line prefix announcing the issuer URL.

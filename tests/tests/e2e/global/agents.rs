@@ -4,18 +4,17 @@
 //! gateway). Each reply names the region that served it (`Served-Region`), and so does
 //! the move each agent wrote in the resource's lifecycle record.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use claims::KeyPair;
+use integration_tests::agent::{folder_config, start_agent, AgentSite, AGENT_START};
 use integration_tests::supercluster::Supercluster;
-use integration_tests::{workspace_bin, ProductProcess};
+use integration_tests::ProductProcess;
 use serde_json::{json, Value};
 
 use super::{connect, issue, provisioner};
 
-/// How long an agent may take to start serving.
-const START: Duration = Duration::from_secs(30);
 /// How long the allocation after the `eu` agent's death may keep failing over.
 const FAILOVER: Duration = Duration::from_secs(30);
 
@@ -23,39 +22,19 @@ const FAILOVER: Duration = Duration::from_secs(30);
 /// `mkdir.sh` handler for type `folder` under `root`.
 fn agent(sc: &Supercluster, label: &str, urls: &str, root: &Path) -> ProductProcess {
     let estate = sc.estate();
-    let mkdir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agent/examples/handlers/mkdir.sh");
     let config = estate.join(format!("{label}.toml"));
-    let text = format!(
-        "[handlers.folder]\nargv = [{:?}, \"--root\", {:?}]\ntimeout_secs = 10\n",
-        mkdir.display().to_string(),
-        root.display().to_string()
-    );
-    std::fs::write(&config, text).unwrap();
-    let acme = nsc_setup::load_dir(&estate).unwrap();
-    let acme = acme.account("acme").unwrap().public_key().to_owned();
-    let creds: PathBuf = estate.join("nkeys/creds/OP/SERVICES/agent-storage-sto1.creds");
-    let args = [
-        "-s".to_owned(),
-        urls.to_owned(),
-        "--creds".to_owned(),
-        creds.display().to_string(),
-        "--site".to_owned(),
-        "sto1".to_owned(),
-        "--service".to_owned(),
-        "storage".to_owned(),
-        "--tenant".to_owned(),
-        format!("acme={acme}"),
-        "--config".to_owned(),
-        config.display().to_string(),
-    ];
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let log = estate.join(format!("{label}.log"));
-    let bin = workspace_bin("agent").unwrap();
-    let mut process = ProductProcess::start(&bin, &args, log, &[("AGENT_LOG", "info")]).unwrap();
-    process
-        .wait_for_output("taking queued requests", START)
-        .unwrap();
-    process
+    std::fs::write(&config, folder_config(root)).unwrap();
+    let loaded = nsc_setup::load_dir(&estate).unwrap();
+    let acme = loaded.account("acme").unwrap().public_key().to_owned();
+    let creds = estate.join("nkeys/creds/OP/SERVICES/agent-storage-sto1.creds");
+    let site = AgentSite {
+        urls,
+        creds: &creds,
+        service: "storage",
+        site: "sto1",
+        tenants: &[("acme", acme)],
+    };
+    start_agent(&site, &config, estate.join(format!("{label}.log"))).unwrap()
 }
 
 /// One contract request on `subject`; the answer's body and the region that served it.
@@ -144,7 +123,7 @@ async fn a_sites_agents_in_two_regions_serve_their_region_and_cover_for_each_oth
     let dana = issue(&boot, &KeyPair::new_user(), "dana").await.creds;
     let client = connect(&sc.urls("eu"), &dana).await;
 
-    let (near, served_near) = allocate(&client, START).await;
+    let (near, served_near) = allocate(&client, AGENT_START).await;
     assert_eq!(served_near, "eu");
 
     in_eu.kill();

@@ -7,11 +7,11 @@
 //! publish to `svc.storage.…` is refused by nats-server itself (a permissions
 //! violation), and the portal lists storage as unreachable and queues nothing.
 
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use integration_tests::{connect_with_creds, workspace_bin, ProductProcess, WatchedClient};
+use integration_tests::agent::{folder_config, start_agent as start_agent_process, AgentSite};
+use integration_tests::{connect_with_creds, ProductProcess, WatchedClient};
 use serde_json::{json, Value};
 
 use super::stack::Stack;
@@ -72,42 +72,18 @@ fn entitle_by_tag(stack: &mut Stack, tenant: &str) {
 /// `folder`, the example `mkdir.sh` handler).
 fn start_agent(stack: &Stack, root: &Path) -> ProductProcess {
     let dir = stack.estate.dir.path();
-    let mkdir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../agent/examples/handlers/mkdir.sh"
-    );
-    let mode = std::fs::metadata(mkdir).unwrap().permissions().mode();
-    assert_ne!(mode & 0o111, 0, "{mkdir} is executable");
     let config = dir.join("entitlement-agent.toml");
-    let text = format!(
-        "[handlers.folder]\nargv = [{mkdir:?}, \"--root\", {:?}]\ntimeout_secs = 10\n",
-        root.display().to_string()
-    );
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(&config, folder_config(root)).unwrap();
     let creds = stack.estate.creds_path("SERVICES", "agent");
-    let acme = format!("acme={}", stack.estate.account_key("acme").unwrap());
-    let args = [
-        "-s".to_owned(),
-        stack.estate.url(),
-        "--creds".to_owned(),
-        creds.display().to_string(),
-        "--site".to_owned(),
-        "sto1".to_owned(),
-        "--service".to_owned(),
-        "storage".to_owned(),
-        "--tenant".to_owned(),
-        acme,
-        "--config".to_owned(),
-        config.display().to_string(),
-    ];
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let bin = workspace_bin("agent").unwrap();
-    let log = dir.join("entitlement-agent.log");
-    let mut agent = ProductProcess::start(&bin, &args, log, &[("AGENT_LOG", "info")]).unwrap();
-    agent
-        .wait_for_output("taking queued requests", SETTLE)
-        .unwrap();
-    agent
+    let tenants = [("acme", stack.estate.account_key("acme").unwrap())];
+    let site = AgentSite {
+        urls: &stack.estate.url(),
+        creds: &creds,
+        service: "storage",
+        site: "sto1",
+        tenants: &tenants,
+    };
+    start_agent_process(&site, &config, dir.join("entitlement-agent.log")).unwrap()
 }
 
 /// Creds for device `name` of the person `token` stands for, from `POST /credentials`

@@ -16,7 +16,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use integration_tests::{workspace_bin, ProductProcess};
+use integration_tests::agent::{mkdir_handler, start_agent as start_agent_process, AgentSite};
+use integration_tests::ProductProcess;
 use serde_json::{json, Value};
 
 use super::stack::Stack;
@@ -27,14 +28,6 @@ const SETTLE: Duration = Duration::from_secs(30);
 const START: Duration = Duration::from_secs(30);
 /// The file whose presence fails the `flaky` type's handler.
 const FAILING: &str = "flaky-failing";
-
-fn mkdir_handler() -> String {
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../agent/examples/handlers/mkdir.sh"
-    )
-    .to_owned()
-}
 
 /// An agent of `storage` at `sto1` serving both tenants, folders under `root`: type
 /// `folder`, and type `flaky`, which fails while the file [`FAILING`] exists beside
@@ -49,7 +42,7 @@ fn start_agent(stack: &Stack, root: &Path) -> ProductProcess {
             "#!/bin/sh\nif [ -e {failing} ]; then echo 'flaky: backend down' >&2; exit 3; fi\n\
              exec {mkdir} --root {root}\n",
             failing = dir.join(FAILING).display(),
-            mkdir = mkdir_handler(),
+            mkdir = mkdir_handler().display(),
             root = root.display(),
         ),
     )
@@ -58,40 +51,21 @@ fn start_agent(stack: &Stack, root: &Path) -> ProductProcess {
     let text = format!(
         "[handlers.folder]\nargv = [{:?}, \"--root\", {:?}]\ntimeout_secs = 10\n\
          [handlers.flaky]\nargv = [{:?}]\ntimeout_secs = 10\n",
-        mkdir_handler(),
+        mkdir_handler().display().to_string(),
         root.display().to_string(),
         flaky.display().to_string()
     );
     std::fs::write(&config, text).unwrap();
-    let url = stack.estate.url();
     let creds = stack.estate.creds_path("SERVICES", "agent");
-    let tenant = |t: &str| format!("{t}={}", stack.estate.account_key(t).unwrap());
-    let (acme, globex) = (tenant("acme"), tenant("globex"));
-    let args = [
-        "-s",
-        url.as_str(),
-        "--creds",
-        &creds.display().to_string(),
-        "--site",
-        "sto1",
-        "--service",
-        "storage",
-        "--tenant",
-        &acme,
-        "--tenant",
-        &globex,
-        "--config",
-        &config.display().to_string(),
-    ]
-    .map(str::to_owned);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let bin = workspace_bin("agent").unwrap();
-    let log = dir.join("resources-agent.log");
-    let mut agent = ProductProcess::start(&bin, &args, log, &[("AGENT_LOG", "info")]).unwrap();
-    agent
-        .wait_for_output("taking queued requests", START)
-        .unwrap();
-    agent
+    let tenants = ["acme", "globex"].map(|t| (t, stack.estate.account_key(t).unwrap()));
+    let site = AgentSite {
+        urls: &stack.estate.url(),
+        creds: &creds,
+        service: "storage",
+        site: "sto1",
+        tenants: &tenants,
+    };
+    start_agent_process(&site, &config, dir.join("resources-agent.log")).unwrap()
 }
 
 /// Reads `location` until its status is `want` (polling, at most [`SETTLE`]). From the

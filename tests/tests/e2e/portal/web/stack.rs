@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use integration_tests::agent::{start_agent as start_agent_process, AgentSite};
 use integration_tests::browser::Browser;
 use integration_tests::oidc_provider::{Account, OidcProvider, ProviderOptions, CLIENT_ID};
 use integration_tests::{free_port, workspace_bin, ProductEstate, ProductProcess};
@@ -18,7 +19,6 @@ use nsc_setup::services::ServiceSpec;
 use super::super::stack::{portal_estate_for, start_portal, ADMIN};
 
 /// How long an agent may take to start taking queued requests.
-const AGENT_START: Duration = Duration::from_secs(30);
 /// How long a page may take to show what a test waits for.
 pub const SHOW: Duration = Duration::from_secs(20);
 
@@ -166,35 +166,14 @@ fn start_agent(estate: &ProductEstate, folders: &std::path::Path, label: &str) -
         fail = handler("fail.sh"),
     );
     std::fs::write(&config, text).unwrap();
-    let url = estate.url();
-    let creds = estate
-        .creds_path("SERVICES", "agent-storage-sto1")
-        .display()
-        .to_string();
-    let tenant = |t: &str| format!("{t}={}", estate.account_key(t).unwrap());
-    let (acme, globex) = (tenant("acme"), tenant("globex"));
-    let config = config.display().to_string();
-    let args = [
-        "-s",
-        &url,
-        "--creds",
-        &creds,
-        "--site",
-        "sto1",
-        "--service",
-        "storage",
-        "--tenant",
-        &acme,
-        "--tenant",
-        &globex,
-        "--config",
-        &config,
-    ];
-    let bin = workspace_bin("agent").unwrap();
-    let log = dir.join(format!("{label}-agent.log"));
-    let mut agent = ProductProcess::start(&bin, &args, log, &[("AGENT_LOG", "info")]).unwrap();
-    agent
-        .wait_for_output("taking queued requests", AGENT_START)
-        .unwrap();
-    agent
+    let creds = estate.creds_path("SERVICES", "agent-storage-sto1");
+    let tenants = ["acme", "globex"].map(|t| (t, estate.account_key(t).unwrap()));
+    let site = AgentSite {
+        urls: &estate.url(),
+        creds: &creds,
+        service: "storage",
+        site: "sto1",
+        tenants: &tenants,
+    };
+    start_agent_process(&site, &config, dir.join(format!("{label}-agent.log"))).unwrap()
 }
