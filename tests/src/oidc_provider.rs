@@ -4,7 +4,8 @@
 //! [`OidcProvider::start`] writes the accounts, the client's redirect URIs and port 0
 //! into `<tmp>/config.json` in a fresh [`TempDir`], spawns `node provider.mjs --config
 //! <tmp>/config.json` with its stdout and stderr in `<tmp>/provider.out` and
-//! `<tmp>/provider.log`, and polls until the script prints `issuer <URL>` (30 s deadline: node loads the provider slowly on a busy machine).
+//! `<tmp>/provider.log`, and polls until the script prints `issuer <URL>` (30 s
+//! deadline: node loads the provider slowly on a busy machine).
 //! The provider has one public client, `portal` ([`CLIENT_ID`]: no secret, PKCE S256
 //! required), a login page checking the passwords, no consent page, RP-initiated logout
 //! without a confirmation, and ID tokens (RS256, a key made at start) carrying every
