@@ -238,6 +238,31 @@ impl Browser {
         }
     }
 
+    /// Waits until `script` (a function body ending in `return <bool>;`) returns true on
+    /// the page; `what` names the wait in the error.
+    ///
+    /// # Errors
+    /// When `within` passes first.
+    pub async fn wait_for_script(
+        &self,
+        script: &str,
+        what: &str,
+        within: Duration,
+    ) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            // A page halfway through loading may refuse scripts: ask again.
+            let answer = self.client.execute(script, Vec::new()).await;
+            if matches!(answer, Ok(serde_json::Value::Bool(true))) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("{}", self.timed_out(what, within).await);
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
     /// Waits for the element `css` selects.
     ///
     /// # Errors

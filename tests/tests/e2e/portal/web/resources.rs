@@ -34,6 +34,18 @@ async fn shown_state(browser: &Browser) -> String {
     status.text().await.unwrap_or_default()
 }
 
+/// Waits for the detail page of a settled resource: one that has loaded and follows no
+/// live state. A page that saw its resource settle reloads itself, and a click on the
+/// page being replaced is lost with it.
+async fn settled_page(browser: &Browser) {
+    let script = "return document.readyState === 'complete' \
+                  && document.querySelector('[data-live]') === null;";
+    browser
+        .wait_for_script(script, "the settled page", SHOW)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resource_states_change_live_and_errors_and_approvals_show() {
     let stack = WebStack::start("web-resources");
@@ -70,6 +82,7 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
     );
 
     // Delete, confirmed in the browser's dialog: `deleting`, then `deleted`, folder gone.
+    settled_page(&browser).await;
     browser.click("Delete").await.unwrap();
     browser.client().accept_alert().await.unwrap();
     browser.wait_for_text("deleted", SHOW).await.unwrap();
@@ -97,6 +110,7 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
     browser.screenshot("resource-error").await.unwrap();
     // Retried from its page: the handler runs again (and fails again, with its words).
     let broken = browser.current_url().await.unwrap();
+    settled_page(&browser).await;
     browser.click("Retry").await.unwrap();
     let until = Instant::now() + SHOW;
     loop {
