@@ -88,3 +88,39 @@ fn explain_exits_2_on_a_deny_and_names_the_rule() {
         .code(2)
         .stdout(predicate::str::contains("FAIL names.reserved"));
 }
+
+#[test]
+fn explain_shows_what_an_invite_or_an_id_token_tag_grants() {
+    let explain = |flag: &str, tag: &str| {
+        provisioner()
+            .args(["policy", "explain", EXAMPLE, "--tenant", "helmholtz"])
+            .args(["--name", "dana", flag, tag])
+            .assert()
+            .success()
+    };
+    explain("--invite-tag", "svc:storage")
+        .stdout(predicate::str::contains("identified by: invite"))
+        .stdout(predicate::str::contains("the user carries `svc:storage`"))
+        .stdout(predicate::str::contains("svc.storage.>"))
+        .stdout(predicate::str::contains("svc.compute.>").not());
+    explain("--id-token-tag", "svc:compute")
+        .stdout(predicate::str::contains("the user carries `svc:compute`"))
+        .stdout(predicate::str::contains("svc.compute.>"))
+        .stdout(predicate::str::contains("svc.storage.>").not());
+    // Asked for by the request itself, a grant tag is refused.
+    provisioner()
+        .args(["policy", "explain", EXAMPLE, "--tenant", "helmholtz"])
+        .args([
+            "--name",
+            "dana",
+            "--invite-tag",
+            "team:x",
+            "--tag",
+            "svc:storage",
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::starts_with(
+            "DENY tag_not_allowed (403): tag `svc:storage` cannot be requested",
+        ));
+}

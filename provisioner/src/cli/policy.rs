@@ -64,6 +64,16 @@ pub struct ExplainArgs {
     /// A requested tag (repeatable).
     #[arg(long = "tag")]
     pub tags: Vec<String>,
+    /// The request redeems an invite of the tenant, for any name, carrying this tag
+    /// (repeatable), as an invite a tenant admin made does: shows what the invite's tags
+    /// grant (`[[tenants.grants]]` whose tag cannot be requested).
+    #[arg(long = "invite-tag")]
+    pub invite_tags: Vec<String>,
+    /// The request carries a verified ID token for the name whose tags claim holds this
+    /// tag (repeatable): shows what the issuer's tags grant. The tenant must enable
+    /// `identity.oidc`.
+    #[arg(long = "id-token-tag")]
+    pub id_token_tags: Vec<String>,
 }
 
 /// Runs `policy …`.
@@ -134,6 +144,23 @@ fn run_explain(args: &ExplainArgs) -> anyhow::Result<Outcome> {
             Identity::anonymous()
         }
     };
+    if !args.invite_tags.is_empty() {
+        request.invite = Some(policy::InviteGrant {
+            tenant: args.tenant.clone(),
+            name_pattern: String::from("*"),
+            tags: args.invite_tags.clone(),
+        });
+    }
+    if !args.id_token_tags.is_empty() {
+        request.credential = Some(policy::VerifiedCredential {
+            kind: policy::CredentialKind::IdToken,
+            via_callout: false,
+            tenant: args.tenant.clone(),
+            name: args.name.clone(),
+            tags: args.id_token_tags.clone(),
+            not_after: None,
+        });
+    }
     let decision = policy::evaluate(&policy, &request, &identity, unix_now());
     let text = decision.to_string();
     println!("{}", text.trim_end());
