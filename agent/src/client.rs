@@ -213,6 +213,37 @@ pub struct Gathered<T> {
     pub complete: bool,
 }
 
+/// An answer that names the region of the agent that gave it (`region`, set when the
+/// agent's server is in a cluster).
+pub trait ServedIn {
+    /// The answering agent's region.
+    fn region(&self) -> Option<&str>;
+}
+
+impl ServedIn for ResourcesV1 {
+    fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+}
+
+impl ServedIn for PongV1 {
+    fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+}
+
+impl<T: ServedIn> Gathered<T> {
+    /// The regions the answers came from, sorted, each once.
+    pub fn regions(&self) -> Vec<String> {
+        let regions: BTreeSet<&str> = self
+            .answers
+            .values()
+            .filter_map(|answer| answer.as_ref().ok()?.region())
+            .collect();
+        regions.into_iter().map(str::to_owned).collect()
+    }
+}
+
 /// Lists the calling tenant's resources at every site of `service`.
 ///
 /// `sites` names sites expected to answer; `expect` stops after that many sites answered.

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use async_nats::Client;
 
-use crate::client::{gather, ClientError, SiteAnswer};
+use crate::client::{gather, ClientError, ServedIn, SiteAnswer};
 use crate::contract::{ResourceLocateV1, ResourceLocationV1};
 use crate::subjects;
 
@@ -37,6 +37,12 @@ pub struct Located {
     pub missing: Vec<String>,
     /// The regions the answers came from, for the sites that run in a cluster.
     pub regions: Vec<String>,
+}
+
+impl ServedIn for ResourceLocationV1 {
+    fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
 }
 
 impl SiteAnswer for ResourceLocationV1 {
@@ -89,13 +95,7 @@ pub async fn locate(
         .filter_map(|answer| answer.as_ref().ok())
         .find(|location| location.here && location.id == id)
         .map(|location| location.site.clone());
-    let mut regions: Vec<String> = gathered
-        .answers
-        .values()
-        .filter_map(|answer| answer.as_ref().ok()?.region.clone())
-        .collect();
-    regions.sort();
-    regions.dedup();
+    let regions = gathered.regions();
     Ok(Located {
         site: found,
         answered: gathered.answers.keys().cloned().collect(),

@@ -288,23 +288,11 @@ fn list_json(gathered: &Gathered<ResourcesV1>) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "answered": gathered.answers.keys().collect::<Vec<_>>(),
-        "regions": regions(gathered),
+        "regions": gathered.regions(),
         "missing": gathered.missing,
         "complete": gathered.complete,
         "answers": answers,
     })
-}
-
-/// The regions the answers came from (agents in a cluster name theirs), sorted.
-fn regions(gathered: &Gathered<ResourcesV1>) -> Vec<String> {
-    let mut regions: Vec<String> = gathered
-        .answers
-        .values()
-        .filter_map(|answer| answer.as_ref().ok()?.region.clone())
-        .collect();
-    regions.sort();
-    regions.dedup();
-    regions
 }
 
 fn list_text(gathered: &Gathered<ResourcesV1>) -> String {
@@ -347,7 +335,7 @@ fn list_text(gathered: &Gathered<ResourcesV1>) -> String {
         names(gathered.answers.keys().collect())
     );
     let _ = writeln!(out, "missing: {}", names(gathered.missing.iter().collect()));
-    let regions = regions(gathered);
+    let regions = gathered.regions();
     if !regions.is_empty() {
         let _ = writeln!(out, "regions answered: {}", names(regions.iter().collect()));
     }
