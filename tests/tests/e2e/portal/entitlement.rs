@@ -8,20 +8,17 @@
 //! violation), and the portal lists storage as unreachable and queues nothing.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use integration_tests::agent::{folder_config, start_agent as start_agent_process, AgentSite};
 use integration_tests::{connect_with_creds, ProductProcess, WatchedClient};
 use serde_json::{json, Value};
 
-use super::stack::Stack;
+use super::stack::{Stack, SETTLE};
 
 /// The tag that entitles a user to the storage service.
 const TAG: &str = "svc:storage";
 /// What the grant adds: the service's live and queued subjects.
 const GRANTED: [&str; 2] = ["svc.storage.>", "svcq.storage.>"];
-/// How long an agent may take to start, and a queued request to settle.
-const SETTLE: Duration = Duration::from_secs(30);
 
 /// Rewrites `tenant`'s block of the stack's `policy.toml`: its base permissions lose
 /// the services (`svc.>`, `svcq.>`), and a grant gives storage's subjects to users
@@ -129,21 +126,6 @@ async fn allocate(client: &WatchedClient) -> Result<async_nats::Message, String>
         .map_err(|e| e.to_string())
 }
 
-/// Reads `location` until its status is `want`, at most [`SETTLE`].
-async fn wait_for(stack: &Stack, location: &str, token: &str, want: &str) -> Value {
-    let until = Instant::now() + SETTLE;
-    loop {
-        let reply = stack.get(location, token).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        let record = reply.json();
-        if record["status"] == want {
-            return record;
-        }
-        assert!(Instant::now() < until, "{location} is not {want}: {record}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_user_carrying_the_grant_tag_sees_and_requests_the_service() {
     let mut stack = Stack::start("grant-tag");
@@ -207,7 +189,9 @@ async fn only_a_user_carrying_the_grant_tag_sees_and_requests_the_service() {
         .send("POST", "/api/v1/resources", Some(&alice), Some(new.clone()))
         .await;
     assert_eq!(queued.status, 202, "{}", queued.body);
-    let record = wait_for(&stack, &queued.header("location"), &alice, "created").await;
+    let record = stack
+        .wait_for_status(&queued.header("location"), &alice, "created")
+        .await;
     assert_eq!(record["target_entity"], "vo-y", "{record}");
     stack
         .send("POST", "/api/v1/resources", Some(&dana), Some(new))

@@ -20,10 +20,8 @@ use integration_tests::agent::{mkdir_handler, start_agent as start_agent_process
 use integration_tests::ProductProcess;
 use serde_json::{json, Value};
 
-use super::stack::Stack;
+use super::stack::{Stack, SETTLE};
 
-/// How long a queued request may take to settle.
-const SETTLE: Duration = Duration::from_secs(30);
 /// How long an agent may take to start taking queued requests.
 const START: Duration = Duration::from_secs(30);
 /// The file whose presence fails the `flaky` type's handler.
@@ -66,25 +64,6 @@ fn start_agent(stack: &Stack, root: &Path) -> ProductProcess {
         tenants: &tenants,
     };
     start_agent_process(&site, &config, dir.join("resources-agent.log")).unwrap()
-}
-
-/// Reads `location` until its status is `want` (polling, at most [`SETTLE`]). From the
-/// moment it is queued the resource answers: `pending` while no agent has taken it.
-async fn wait_for(stack: &Stack, location: &str, token: &str, want: &str) -> Value {
-    let until = Instant::now() + SETTLE;
-    loop {
-        let reply = stack.get(location, token).await;
-        let record = reply.json();
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        if record["status"] == want {
-            return record;
-        }
-        assert!(
-            Instant::now() < until,
-            "{location} is not {want} in time: {record}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The first `state` event of `location`'s events whose status is `want`.
@@ -166,7 +145,7 @@ async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
     let agent_id = rid.strip_prefix("storage.sto1.").unwrap().to_owned();
     assert!(agent_id.starts_with('q'), "{rid}");
 
-    let record = wait_for(&stack, &location, &alice, "created").await;
+    let record = stack.wait_for_status(&location, &alice, "created").await;
     assert_eq!(record["id"], rid);
     assert_eq!(record["type"], "folder");
     assert_eq!(record["target_entity"], "vo-x");
@@ -186,7 +165,7 @@ async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
     assert_eq!(updated.header("location"), location);
     let until = Instant::now() + SETTLE;
     let record = loop {
-        let record = wait_for(&stack, &location, &alice, "created").await;
+        let record = stack.wait_for_status(&location, &alice, "created").await;
         let moves = record["history"].as_array().unwrap();
         if moves.iter().any(|m| m["to"] == "updating") {
             break record;
@@ -221,7 +200,7 @@ async fn a_tenant_allocates_updates_and_deletes_a_folder_over_http() {
     let deleted = stack.send("DELETE", &unplaced, Some(&alice), None).await;
     assert_eq!(deleted.status, 202, "{}", deleted.body);
     assert_eq!(deleted.header("location"), location);
-    let record = wait_for(&stack, &location, &alice, "deleted").await;
+    let record = stack.wait_for_status(&location, &alice, "deleted").await;
     assert!(!folder(&root, &agent_id).exists(), "{record}");
 
     // The tenant's list shows it in its last state; another tenant's list does not.
@@ -344,7 +323,7 @@ async fn a_resource_in_error_is_retried_and_the_list_filters_by_status() {
         .await;
     assert_eq!(queued.status, 202, "{}", queued.body);
     let location = queued.header("location");
-    let failed = wait_for(&stack, &location, &alice, "error").await;
+    let failed = stack.wait_for_status(&location, &alice, "error").await;
     assert!(
         failed["error"].as_str().unwrap().contains("backend down"),
         "{failed}"
@@ -355,7 +334,9 @@ async fn a_resource_in_error_is_retried_and_the_list_filters_by_status() {
         .send("POST", "/api/v1/resources", Some(&alice), Some(folder_made))
         .await;
     let other_location = other.header("location");
-    let made = wait_for(&stack, &other_location, &alice, "created").await;
+    let made = stack
+        .wait_for_status(&other_location, &alice, "created")
+        .await;
 
     // The list filters by status.
     let errors = stack
@@ -417,7 +398,7 @@ async fn a_resource_in_error_is_retried_and_the_list_filters_by_status() {
     assert_eq!(accepted.header("location"), location);
     let conflict = if first.status == 409 { &first } else { &second };
     conflict.assert_problem(409, "conflict");
-    let record = wait_for(&stack, &location, &alice, "created").await;
+    let record = stack.wait_for_status(&location, &alice, "created").await;
     let moves: Vec<&str> = record["history"]
         .as_array()
         .unwrap()

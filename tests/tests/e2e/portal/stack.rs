@@ -7,7 +7,7 @@
 //! `provisioner serve --config provisioner.toml` and `portal serve --config portal.toml`
 //! on it (flags only for the server URL and free ports).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use integration_tests::demo_issuer::{portal_settings, JWKS_FILE};
 use integration_tests::{
@@ -22,6 +22,8 @@ pub use integration_tests::demo_issuer::Issuer;
 const HISTORY_SECS: u64 = 7 * 86_400;
 
 /// The tag the issuer puts on tenant admins.
+/// How long a queued resource request may take to settle.
+pub const SETTLE: Duration = Duration::from_secs(30);
 pub const ADMIN: &str = "role:admin";
 
 /// The claims of a token for `name` in `tenant` with `groups`, valid for ten minutes.
@@ -228,6 +230,26 @@ impl Stack {
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.send("GET", path, Some(token), None).await
+    }
+
+    /// Reads the resource at `location` until its status is `want` (polling, at most
+    /// [`SETTLE`]); from the moment it is queued it answers, `pending` while no agent
+    /// has taken it.
+    pub async fn wait_for_status(&self, location: &str, token: &str, want: &str) -> Value {
+        let until = Instant::now() + SETTLE;
+        loop {
+            let reply = self.get(location, token).await;
+            let record = reply.json();
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            if record["status"] == want {
+                return record;
+            }
+            assert!(
+                Instant::now() < until,
+                "{location} is not {want} in time: {record}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// `GET` on the admin address.
