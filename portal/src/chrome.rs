@@ -37,6 +37,9 @@ pub struct Chrome {
     pub js: &'static str,
     /// Its integrity value.
     pub js_sri: &'static str,
+    /// Seconds after which the page loads itself again, while it waits for something
+    /// no event will announce (works without the script).
+    pub refresh_secs: Option<u32>,
 }
 
 impl Chrome {
@@ -51,6 +54,7 @@ impl Chrome {
             css_sri: &a.css.sri,
             js: &a.js.url,
             js_sri: &a.js.sri,
+            refresh_secs: None,
         }
     }
 

@@ -229,13 +229,27 @@ struct DetailPage {
     details: Vec<(String, String)>,
     history: Vec<(String, String, String, String)>,
     live: bool,
+    /// A change was asked from this page and no agent has taken it yet.
+    waiting: bool,
 }
+
+/// `?asked=N` on a detail page: a change was queued from it while the record had `N`
+/// moves. Until an agent takes the change (a move is added) the record still shows the
+/// settled state it was in, which no event stream follows, so the page reloads itself.
+#[derive(Debug, Default, Deserialize)]
+pub struct AskedQuery {
+    asked: Option<usize>,
+}
+
+/// How often a page waiting for an agent to take a queued change loads itself again.
+const WAITING_REFRESH_SECS: u32 = 1;
 
 /// `GET /resources/{rid}`.
 pub async fn show(
     State(state): State<AppState>,
     who: UiCaller,
     Path(rid): Path<String>,
+    Query(query): Query<AskedQuery>,
 ) -> Result<Response, PageError> {
     let axum::Json(record) =
         resources::show(State(state), who.caller.clone(), ApiPath(RidPath { rid }))
@@ -269,12 +283,16 @@ pub async fn show(
         .and_then(|s| serde_json::to_string_pretty(s).ok())
         .unwrap_or_else(|| String::from("{}"));
     let row = Row::of(&record);
+    let waiting = row.settled && query.asked.is_some_and(|n| record.history.len() <= n);
+    let mut chrome = Chrome::new(
+        format!("Resource {}", record.id),
+        "resources",
+        Some(who.chrome_user()),
+    );
+    chrome.refresh_secs = waiting.then_some(WAITING_REFRESH_SECS);
     let page = DetailPage {
-        chrome: Chrome::new(
-            format!("Resource {}", record.id),
-            "resources",
-            Some(who.chrome_user()),
-        ),
+        chrome,
+        waiting,
         live: !row.settled,
         row,
         spec,
@@ -299,6 +317,14 @@ pub async fn change(
     Path(rid): Path<String>,
     PageForm { who, form }: PageForm<ChangeForm>,
 ) -> Result<Response, PageError> {
+    // The moves before the change: the page it leads to waits for the next one.
+    let axum::Json(before) = resources::show(
+        State(state.clone()),
+        who.caller.clone(),
+        ApiPath(RidPath { rid: rid.clone() }),
+    )
+    .await
+    .map_err(|e| who.fail(e))?;
     let path = ApiPath(RidPath { rid: rid.clone() });
     let caller = who.caller.clone();
     let response = match form.action.as_str() {
@@ -314,7 +340,8 @@ pub async fn change(
         }),
     };
     response.map_err(|e| who.fail(e))?;
-    Ok(Redirect::to(&format!("/resources/{rid}")).into_response())
+    let asked = before.history.len();
+    Ok(Redirect::to(&format!("/resources/{rid}?asked={asked}")).into_response())
 }
 
 /// `GET /resources/{rid}/events`.

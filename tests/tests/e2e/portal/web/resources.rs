@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use integration_tests::browser::Browser;
 
-use super::stack::{WebStack, SHOW};
+use super::stack::{WebStack, SHOW, SLOW_SECS};
 
 /// Requests `kind` for `target` on the resources page; returns the resource's page URL.
 async fn request(stack: &WebStack, browser: &Browser, kind: &str, target: &str) -> String {
@@ -155,4 +155,20 @@ async fn resource_states_change_live_and_errors_and_approvals_show() {
         "{listed}"
     );
     browser.screenshot("resources-list").await.unwrap();
+
+    // A change the agent has not taken yet (it is busy with a slow handler): the page
+    // says it is queued, then follows it once the agent takes it, without a reload by
+    // the person.
+    request(&stack, &browser, "slow", "vo-slow").await;
+    browser.goto(&gated).await.unwrap();
+    settled_page(&browser).await;
+    browser.click("Delete").await.unwrap();
+    browser.client().accept_alert().await.unwrap();
+    browser
+        .wait_for_text("Your request is queued", SHOW)
+        .await
+        .unwrap();
+    assert_eq!(shown_state(&browser).await, "created");
+    let wait = SHOW + Duration::from_secs(SLOW_SECS);
+    browser.wait_for_text("deleted", wait).await.unwrap();
 }

@@ -152,7 +152,12 @@ impl WebStack {
     }
 }
 
-/// An agent of `storage` at `sto1` for both tenants.
+/// How long the `slow` type's handler takes: while it runs, the site's agent takes no
+/// other queued request.
+pub const SLOW_SECS: u64 = 6;
+
+/// An agent of `storage` at `sto1` for both tenants (types `folder`, `broken`, `gated`
+/// and `slow`).
 fn start_agent(estate: &ProductEstate, folders: &std::path::Path, label: &str) -> ProductProcess {
     let dir = estate.dir.path();
     let config = dir.join("agent.toml");
@@ -161,7 +166,8 @@ fn start_agent(estate: &ProductEstate, folders: &std::path::Path, label: &str) -
         "[handlers.folder]\nargv = [{mkdir:?}, \"--root\", {root:?}]\ntimeout_secs = 10\n\
          [handlers.broken]\nargv = [{fail:?}]\ntimeout_secs = 10\n\
          [handlers.gated]\nargv = [{mkdir:?}, \"--root\", {root:?}]\ntimeout_secs = 10\n\
-         requires_approval = true\n",
+         requires_approval = true\n\
+         [handlers.slow]\nargv = [\"/bin/sleep\", \"{SLOW_SECS}\"]\ntimeout_secs = 30\n",
         mkdir = handler("mkdir.sh"),
         fail = handler("fail.sh"),
     );
